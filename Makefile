@@ -1,0 +1,42 @@
+# Two set-up commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+VENV  := .venv
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTHON ?= python3
+DEMO  := demo/seed_2018_business_report.txt
+
+.PHONY: install system-deps run demo test lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+# PostgreSQL server binaries for the test session (root: apt; else say what is missing).
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+demo: install
+	$(BIN)/followup import $(DEMO) --council 서울특별시의회
+
+run: demo
+	$(BIN)/followup serve --host 127.0.0.1 --port 8000
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: install system-deps lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

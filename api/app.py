@@ -1,0 +1,56 @@
+"""The composition root for the web process: create_app(settings)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.routes import summary
+from infrastructure.bootstrap import open_runtime
+from infrastructure.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = open_runtime(settings)
+        app.state.runtime = runtime
+        # Events written by other processes (CLI imports, other workers) reach
+        # this process's views through a background catch-up loop.
+        stop = threading.Event()
+        loop = threading.Thread(
+            target=runtime.projector.run_forever,
+            args=(stop, settings.projection_interval),
+            name="projection-catch-up",
+            daemon=True,
+        )
+        loop.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            loop.join(timeout=10)
+            runtime.close()
+
+    app = FastAPI(
+        title="audit-followup",
+        summary="행정사무감사 후속조치 관리 API",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(summary.router, prefix="/api/v1")
+
+    @app.get("/health", tags=["health"])
+    def health() -> dict[str, Any]:
+        positions = app.state.runtime.projector.positions()
+        return {"status": "ok", "projections": positions}
+
+    return app

@@ -1,0 +1,27 @@
+"""GET /api/v1/summary: the 처리결과 총괄, now or as of a business date."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from api.deps import TrackerDep
+
+router = APIRouter(tags=["summary"])
+
+
+@router.get("/summary")
+def get_summary(
+    tracker: TrackerDep,
+    audit: Annotated[UUID | None, Query(description="Audit id; all audits when absent")] = None,
+    committee: str | None = None,
+    department: str | None = None,
+    as_of: Annotated[date | None, Query(description="Business date YYYY-MM-DD")] = None,
+) -> dict[str, Any]:
+    """Same JSON as `followup summary --json`."""
+    return tracker.summary(
+        audit_id=audit, committee=committee, department=department, as_of=as_of
+    ).as_dict()

@@ -1,0 +1,45 @@
+"""Who is acting, and what they may do (SPEC §8: checks live here, not in the UI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from application.errors import PermissionDeniedError
+from domain.values import Actor
+from domain.vocabulary import ActorKind, Role
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The acting party: the actor recorded in events, plus its departments."""
+
+    actor: Actor
+    departments: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def system(cls) -> Principal:
+        return cls(Actor.system())
+
+    @property
+    def is_trusted_process(self) -> bool:
+        """CLI before accounts, imports and the scheduler act for the council."""
+        return self.actor.kind is not ActorKind.USER
+
+    @property
+    def is_council_staff(self) -> bool:
+        return self.is_trusted_process or self.actor.role is Role.COUNCIL_STAFF
+
+
+def require_council_staff(principal: Principal) -> None:
+    """Verify, return, reopen, reassign, due dates, registration: staff only."""
+    if not principal.is_council_staff:
+        raise PermissionDeniedError("council staff only")
+
+
+def require_may_report(principal: Principal, department_id: str) -> None:
+    """A department officer reports on its own departments' findings; staff on behalf."""
+    if principal.is_council_staff:
+        return
+    if principal.actor.role is Role.DEPARTMENT_OFFICER and department_id in principal.departments:
+        return
+    raise PermissionDeniedError("not responsible for this finding")

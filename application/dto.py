@@ -1,0 +1,130 @@
+"""Frozen results the application hands out: never aggregates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from domain.vocabulary import FindingKind, Status, Verification
+
+SUMMARY_ROWS: tuple[str, ...] = ("total", *(k.value for k in FindingKind))
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "total",
+    Status.COMPLETED.value,
+    Status.IN_PROGRESS.value,
+    Status.UNDER_REVIEW.value,
+    Status.NOT_ADOPTED.value,
+)
+VERIFICATION_COLUMNS: tuple[str, ...] = tuple(v.value for v in Verification)
+
+
+@dataclass(frozen=True)
+class SummaryTable:
+    """처리결과 총괄: kind × reported status (claims included), and beside it
+    the council's verification of those claims."""
+
+    rows: dict[str, dict[str, int]]
+    verification: dict[str, dict[str, int]]
+    as_of: date | None = None
+
+    @classmethod
+    def from_counts(
+        cls,
+        counts: Iterable[tuple[FindingKind, Status, Verification | None, int]],
+        as_of: date | None = None,
+    ) -> SummaryTable:
+        rows = {r: dict.fromkeys(SUMMARY_COLUMNS, 0) for r in SUMMARY_ROWS}
+        verification = {r: dict.fromkeys(VERIFICATION_COLUMNS, 0) for r in SUMMARY_ROWS}
+        for kind, status, verified, n in counts:
+            for row in ("total", kind.value):
+                rows[row]["total"] += n
+                rows[row][status.value] += n
+                if verified is not None:
+                    verification[row][verified.value] += n
+        return cls(rows=rows, verification=verification, as_of=as_of)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "verification": self.verification,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+        }
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    audit_id: UUID
+    council: str
+    year: int
+    committee: str
+    audited_body: str
+    findings: int
+    registered_on: date | None = None
+    default_deadline: date | None = None
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    finding_id: UUID
+    audit_id: UUID
+    kind: FindingKind
+    seq: int
+    department: str
+    department_id: str
+    status: Status
+    status_raw: str
+    verification: Verification | None
+    due_date: date | None
+    version: int
+    request: str
+    registered_on: date
+    last_business_date: date
+
+
+@dataclass(frozen=True)
+class FindingFilter:
+    audit_id: UUID | None = None
+    committee: str | None = None
+    department: str | None = None
+    kind: FindingKind | None = None
+    status: Status | None = None
+    verification: Verification | None = None
+    limit: int | None = None
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    version: int
+    event: str
+    business_date: date
+    recorded_at: datetime
+    actor_kind: str
+    actor_id: str
+    actor_role: str | None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FindingDetails:
+    finding_id: UUID
+    audit_id: UUID
+    kind: FindingKind
+    seq: int
+    request: str
+    department_id: str
+    department: str
+    raised_by: str | None
+    due_date: date | None
+    registered_on: date
+    status: Status
+    status_raw: str
+    actions: str | None
+    plans: str | None
+    delay_reason: str | None
+    verification: Verification | None
+    is_closed: bool
+    version: int

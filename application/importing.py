@@ -1,0 +1,252 @@
+"""Import a parsed report: a dry run lists everything, a commit writes all or nothing.
+
+Each row is a report made on the document's date, by an ``import`` actor that
+records the document's hash. Ids are deterministic (audit natural key; audit,
+kind, sequence), so importing the same document again creates nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from application.access import Principal, require_council_staff
+from application.report import ParsedReport, Problem, ReportRow, Severity, error
+from application.tracker import AuditTracker
+from domain.audit import Audit
+from domain.errors import DomainError
+from domain.finding import Finding
+from domain.values import Actor, DepartmentRef
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the caller states about the document; overrides what was read from it."""
+
+    council: str | None = None
+    committee: str | None = None
+    audited_body: str | None = None
+    year: int | None = None
+    report_date: date | None = None
+    audit_date: date | None = None
+    # The document's 완료/미반영 were already accepted by the committee.
+    verified: bool = False
+
+
+@dataclass
+class ImportOutcome:
+    audit_id: UUID | None
+    created: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    events: int = 0
+    committed: bool = False
+    dry_run: bool = False
+    problems: list[Problem] = field(default_factory=list)
+    encoding: str | None = None
+    format: str | None = None
+
+    @property
+    def refused(self) -> bool:
+        return any(p.severity is Severity.ERROR for p in self.problems)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "audit_id": str(self.audit_id) if self.audit_id else None,
+            "created": self.created,
+            "unchanged": self.unchanged,
+            "changed": self.changed,
+            "events": self.events,
+            "dry_run": self.dry_run,
+            "committed": self.committed,
+            "format": self.format,
+            "encoding": self.encoding,
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+_REQUIRED = (
+    ("committee", "--committee", "위원회"),
+    ("audited_body", "--audited-body", "피감기관"),
+    ("year", "--year", "감사연도"),
+    ("report_date", "--report-date", "보고일"),
+)
+
+
+def import_report(
+    tracker: AuditTracker,
+    principal: Principal,
+    parsed: ParsedReport,
+    options: ImportOptions,
+    *,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportOutcome:
+    """Plan every change of the document; commit them in one transaction unless
+    this is a dry run or any error was found."""
+    require_council_staff(principal)
+    outcome = ImportOutcome(
+        audit_id=None,
+        dry_run=dry_run,
+        problems=list(parsed.problems),
+        encoding=parsed.encoding,
+        format=parsed.format,
+    )
+    meta = parsed.metadata
+    merged = {
+        "council": options.council if options.council is not None else (meta.council or ""),
+        "committee": options.committee or meta.committee,
+        "audited_body": options.audited_body or meta.audited_body,
+        "year": options.year or meta.year,
+        "report_date": options.report_date or meta.report_date,
+        "audit_date": options.audit_date or meta.audit_date,
+    }
+    for key, option, label in _REQUIRED:
+        if not merged[key]:
+            outcome.problems.append(
+                error(
+                    None,
+                    "METADATA_MISSING",
+                    f"문서에서 {label}을(를) 찾지 못했습니다. {option} 옵션으로 지정하세요.",
+                    f"The document does not state the {key.replace('_', ' ')}; give {option}.",
+                )
+            )
+    outcome.problems.extend(_duplicate_sequences(parsed.rows))
+    if outcome.refused:
+        return outcome
+
+    report_date: date = merged["report_date"]
+    actor = Actor.importer(parsed.document_hash)
+    now = tracker.clock.now()
+    audit_id = Audit.create_id(
+        merged["council"], merged["committee"], merged["audited_body"], merged["year"]
+    )
+    outcome.audit_id = audit_id
+    pending: list[Aggregate] = []
+    try:
+        tracker.get_audit(audit_id)
+    except DomainError:
+        try:
+            audit = Audit.register(
+                council=merged["council"],
+                committee=merged["committee"],
+                audited_body=merged["audited_body"],
+                year=merged["year"],
+                audit_date=merged["audit_date"],
+                session=meta.session,
+                actor=actor,
+                business_date=report_date,
+                now=now,
+            )
+        except DomainError as e:
+            outcome.problems.append(_problem(None, e))
+            return outcome
+        audit_id = outcome.audit_id = audit.id
+        pending.append(audit)
+
+    for done, row in enumerate(parsed.rows, start=1):
+        if progress:
+            progress(done, len(parsed.rows))
+        try:
+            finding, state = _plan_row(tracker, audit_id, row, actor, report_date, now, options)
+        except DomainError as e:
+            outcome.problems.append(_problem(row.line, e))
+            continue
+        if state == "unchanged":
+            outcome.unchanged += 1
+            continue
+        outcome.created += state == "created"
+        outcome.changed += state == "changed"
+        pending.append(finding)
+
+    outcome.events = sum(len(a.pending_events) for a in pending)
+    if outcome.refused or dry_run or not pending:
+        return outcome
+    tracker.save_and_project(*pending)
+    outcome.committed = True
+    return outcome
+
+
+def _plan_row(
+    tracker: AuditTracker,
+    audit_id: UUID,
+    row: ReportRow,
+    actor: Actor,
+    report_date: date,
+    now: Any,
+    options: ImportOptions,
+) -> tuple[Finding, str]:
+    stamp = {"actor": actor, "business_date": report_date, "now": now}
+    existing = tracker.find_finding(Finding.create_id(audit_id, row.kind, row.seq))
+    if existing is None:
+        finding = Finding.register(
+            audit_id=audit_id,
+            kind=row.kind,
+            seq=row.seq,
+            request=row.request,
+            department=DepartmentRef.from_name(row.department),
+            raised_by=row.raised_by,
+            due_date=None,
+            **stamp,
+        )
+        state = "created"
+    elif _same_report(existing, row):
+        return existing, "unchanged"
+    else:
+        finding, state = existing, "changed"
+    finding.report_progress(
+        status=row.status,
+        status_raw=row.status_raw,
+        actions=row.actions,
+        plans=row.plans,
+        # An import's 미반영 uses the result text as its reason (SPEC §3).
+        delay_reason=row.delay_reason,
+        **stamp,
+    )
+    if options.verified and finding.has_pending_claim:
+        finding.verify_claim(note="가져온 문서에서 이미 확인됨 (--verified)", **stamp)
+    return finding, state
+
+
+def _same_report(finding: Finding, row: ReportRow) -> bool:
+    def norm(value: str | None) -> str:
+        return " ".join((value or "").split())
+
+    return (
+        finding.status is row.status
+        and norm(finding.status_raw) == norm(row.status_raw)
+        and norm(finding.actions) == norm(row.actions)
+        and norm(finding.plans) == norm(row.plans)
+        and norm(finding.delay_reason) == norm(row.delay_reason)
+    )
+
+
+def _duplicate_sequences(rows: tuple[ReportRow, ...]) -> list[Problem]:
+    seen: dict[tuple[str, int], int] = {}
+    problems = []
+    for row in rows:
+        key = (row.kind.value, row.seq)
+        if key in seen:
+            problems.append(
+                error(
+                    row.line,
+                    "DUPLICATE_SEQUENCE",
+                    f"{row.line}행: 같은 구분의 연번 {row.seq}이(가) {seen[key]}행에도 있습니다.",
+                    f"line {row.line}: sequence {row.seq} of this kind repeats line {seen[key]}.",
+                )
+            )
+        else:
+            seen[key] = row.line
+    return problems
+
+
+def _problem(line: int | None, e: DomainError) -> Problem:
+    where_ko = f"{line}행: " if line else ""
+    where_en = f"line {line}: " if line else ""
+    detail = f" ({e.detail})" if e.detail else ""
+    return error(line, e.code, where_ko + e.message_ko + detail, where_en + e.message_en + detail)

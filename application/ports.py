@@ -1,0 +1,45 @@
+"""Ports the application declares and infrastructure implements."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from typing import Protocol
+from uuid import UUID
+
+from application.dto import AuditRow, FindingFilter, FindingRow, SummaryTable, TimelineEntry
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware UTC: an event's 'recorded at'."""
+
+    def today(self) -> date:
+        """Today's calendar date in Asia/Seoul: the default business date."""
+
+
+class Projections(Protocol):
+    """Keeps the read models in step with the events (STYLE: save, then catch up)."""
+
+    def write_transaction(self) -> AbstractContextManager[object]:
+        """One transaction shared by the event save and the view updates."""
+
+    def catch_up(self) -> int:
+        """Project every recorded event not yet in the views; returns how many."""
+
+
+class ReadModel(Protocol):
+    def summary(
+        self,
+        *,
+        audit_id: UUID | None = None,
+        committee: str | None = None,
+        department: str | None = None,
+        as_of: date | None = None,
+    ) -> SummaryTable: ...
+
+    def list_audits(self) -> list[AuditRow]: ...
+
+    def list_findings(self, flt: FindingFilter) -> list[FindingRow]: ...
+
+    def timeline(self, finding_id: UUID) -> list[TimelineEntry]: ...

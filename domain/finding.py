@@ -1,0 +1,353 @@
+"""Finding (지적사항): one audit observation and its follow-up lifecycle."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import (
+    FindingClosedError,
+    FindingNotClosedError,
+    InvalidFindingError,
+    NoPendingClaimError,
+    NotAdoptedReasonRequiredError,
+    ReasonRequiredError,
+)
+from domain.values import Actor, DepartmentRef, natural_id
+from domain.vocabulary import STATUS_LABELS, FindingKind, Status, Verification
+
+
+def _text(value: str | None) -> str | None:
+    """Blank text is no text: keeps events free of '' vs None noise."""
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _reason(value: str | None) -> str:
+    reason = _text(value)
+    if reason is None:
+        raise ReasonRequiredError()
+    return reason
+
+
+class Finding(Aggregate):
+    """Finding (지적사항): one audit observation and its follow-up lifecycle.
+
+    Every change is an event that records its actor and its business date (the
+    date the reported fact happened). Reporting 완료 or 미반영 makes a claim the
+    council verifies; a verified finding is closed until staff reopen it.
+    """
+
+    class Event(Aggregate.Event):
+        actor: Actor
+        business_date: date
+
+    class Registered(Aggregate.Created):
+        audit_id: UUID
+        kind: FindingKind
+        seq: int
+        request: str
+        department: DepartmentRef
+        raised_by: str | None
+        due_date: date | None
+        actor: Actor
+        business_date: date
+
+    class ProgressReported(Event):
+        status: Status
+        status_raw: str
+        actions: str | None
+        plans: str | None
+        delay_reason: str | None
+
+        def apply(self, finding: Finding) -> None:
+            # Stored events hold enum values as plain JSON strings: coerce back.
+            finding.status = Status(self.status)
+            finding.status_raw = self.status_raw
+            finding.actions = self.actions
+            finding.plans = self.plans
+            finding.delay_reason = self.delay_reason
+            if finding.status.is_claim:
+                finding.verification = Verification.PENDING
+            elif finding.verification is Verification.PENDING:
+                # Reporting another status withdraws the pending claim.
+                finding.verification = None
+            finding.last_reported_on = self.business_date
+
+    class ClaimVerified(Event):
+        note: str | None
+
+        def apply(self, finding: Finding) -> None:
+            finding.verification = Verification.VERIFIED
+
+    class ClaimReturned(Event):
+        reason: str
+
+        def apply(self, finding: Finding) -> None:
+            finding.verification = Verification.RETURNED
+            finding.status = Status.IN_PROGRESS
+            finding.status_raw = STATUS_LABELS[Status.IN_PROGRESS]
+
+    class Reopened(Event):
+        reason: str
+
+        def apply(self, finding: Finding) -> None:
+            finding.verification = None
+            finding.status = Status.IN_PROGRESS
+            finding.status_raw = STATUS_LABELS[Status.IN_PROGRESS]
+
+    class DueDateChanged(Event):
+        due_date: date | None
+        previous_due_date: date | None
+        reason: str
+
+        def apply(self, finding: Finding) -> None:
+            finding.due_date = self.due_date
+
+    class Reassigned(Event):
+        department: DepartmentRef
+        previous_department: DepartmentRef
+        reason: str
+
+        def apply(self, finding: Finding) -> None:
+            finding.department = self.department
+
+    @event(Registered)
+    def __init__(
+        self,
+        audit_id: UUID,
+        kind: FindingKind,
+        seq: int,
+        request: str,
+        department: DepartmentRef,
+        raised_by: str | None,
+        due_date: date | None,
+        actor: Actor,
+        business_date: date,
+    ) -> None:
+        self.audit_id = audit_id
+        self.kind = FindingKind(kind)  # a plain string when read back from storage
+        self.seq = seq
+        self.request = request
+        self.department = department
+        self.raised_by = raised_by
+        self.due_date = due_date
+        self.registered_on = business_date
+        self.status = Status.UNDER_REVIEW
+        self.status_raw: str = STATUS_LABELS[Status.UNDER_REVIEW]
+        self.actions: str | None = None
+        self.plans: str | None = None
+        self.delay_reason: str | None = None
+        self.verification: Verification | None = None
+        self.last_reported_on: date | None = None
+
+    @staticmethod
+    def create_id(audit_id: UUID, kind: FindingKind, seq: int) -> UUID:
+        """'Finding #7 of this audit's corrective kind' exists at most once."""
+        return natural_id("finding", audit_id, kind.value, seq)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.verification is Verification.VERIFIED
+
+    @property
+    def has_pending_claim(self) -> bool:
+        return self.verification is Verification.PENDING
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        audit_id: UUID,
+        kind: FindingKind,
+        seq: int,
+        request: str,
+        department: DepartmentRef,
+        actor: Actor,
+        business_date: date,
+        now: datetime,
+        raised_by: str | None = None,
+        due_date: date | None = None,
+    ) -> Finding:
+        """Register a finding of an audit.
+
+        Raises:
+            InvalidFindingError: no request text, no department, or seq < 1.
+        """
+        request_text = _text(request)
+        if request_text is None:
+            raise InvalidFindingError("request text is required")
+        if not department.name.strip():
+            raise InvalidFindingError("department is required")
+        if seq < 1:
+            raise InvalidFindingError(f"seq {seq} < 1")
+        return cls._create(
+            cls.Registered,
+            id=cls.create_id(audit_id, kind, seq),
+            audit_id=audit_id,
+            kind=kind,
+            seq=seq,
+            request=request_text,
+            department=department,
+            raised_by=_text(raised_by),
+            due_date=due_date,
+            actor=actor,
+            business_date=business_date,
+            timestamp=now,
+        )
+
+    def report_progress(
+        self,
+        *,
+        status: Status,
+        actor: Actor,
+        business_date: date,
+        now: datetime,
+        status_raw: str | None = None,
+        actions: str | None = None,
+        plans: str | None = None,
+        delay_reason: str | None = None,
+    ) -> None:
+        """Record a progress report (추진상황, 추진내용, 향후계획, 부진사유).
+
+        Raises:
+            FindingClosedError: the finding was verified and not reopened.
+            NotAdoptedReasonRequiredError: 미반영 without any reason text.
+        """
+        self._check_open()
+        actions, plans, delay_reason = _text(actions), _text(plans), _text(delay_reason)
+        if status is Status.NOT_ADOPTED and not (delay_reason or actions):
+            raise NotAdoptedReasonRequiredError()
+        self.trigger_event(
+            self.ProgressReported,
+            status=status,
+            status_raw=_text(status_raw) or STATUS_LABELS[status],
+            actions=actions,
+            plans=plans,
+            delay_reason=delay_reason,
+            actor=actor,
+            business_date=business_date,
+            timestamp=now,
+        )
+
+    def verify_claim(
+        self, *, actor: Actor, business_date: date, now: datetime, note: str | None = None
+    ) -> None:
+        """Accept the pending 완료/미반영 claim; the finding is closed.
+
+        Raises:
+            NoPendingClaimError: nothing is waiting for verification.
+        """
+        self._check_pending_claim()
+        self.trigger_event(
+            self.ClaimVerified,
+            note=_text(note),
+            actor=actor,
+            business_date=business_date,
+            timestamp=now,
+        )
+
+    def return_claim(
+        self, *, reason: str, actor: Actor, business_date: date, now: datetime
+    ) -> None:
+        """Send the claim back (보완요구): status 추진중, the department is told.
+
+        Raises:
+            NoPendingClaimError: nothing is waiting for verification.
+            ReasonRequiredError: no reason given.
+        """
+        self._check_pending_claim()
+        self.trigger_event(
+            self.ClaimReturned,
+            reason=_reason(reason),
+            actor=actor,
+            business_date=business_date,
+            timestamp=now,
+        )
+
+    def reopen(self, *, reason: str, actor: Actor, business_date: date, now: datetime) -> None:
+        """Reopen a closed finding: status 추진중, verification cleared.
+
+        Raises:
+            FindingNotClosedError: the finding is not closed.
+            ReasonRequiredError: no reason given.
+        """
+        if not self.is_closed:
+            raise FindingNotClosedError()
+        self.trigger_event(
+            self.Reopened,
+            reason=_reason(reason),
+            actor=actor,
+            business_date=business_date,
+            timestamp=now,
+        )
+
+    def change_due_date(
+        self,
+        *,
+        due_date: date | None,
+        reason: str,
+        actor: Actor,
+        business_date: date,
+        now: datetime,
+    ) -> None:
+        """Set a new 처리기한 (or none). The same date again records nothing.
+
+        Raises:
+            FindingClosedError: the finding is closed.
+            ReasonRequiredError: no reason given.
+        """
+        self._check_open()
+        reason = _reason(reason)
+        if due_date == self.due_date:
+            return
+        self.trigger_event(
+            self.DueDateChanged,
+            due_date=due_date,
+            previous_due_date=self.due_date,
+            reason=reason,
+            actor=actor,
+            business_date=business_date,
+            timestamp=now,
+        )
+
+    def reassign(
+        self,
+        *,
+        department: DepartmentRef,
+        reason: str,
+        actor: Actor,
+        business_date: date,
+        now: datetime,
+    ) -> None:
+        """Make another department responsible. The same department records nothing.
+
+        Raises:
+            FindingClosedError: the finding is closed.
+            ReasonRequiredError: no reason given.
+        """
+        self._check_open()
+        reason = _reason(reason)
+        if department.id == self.department.id:
+            return
+        self.trigger_event(
+            self.Reassigned,
+            department=department,
+            previous_department=self.department,
+            reason=reason,
+            actor=actor,
+            business_date=business_date,
+            timestamp=now,
+        )
+
+    def _check_open(self) -> None:
+        if self.is_closed:
+            raise FindingClosedError()
+
+    def _check_pending_claim(self) -> None:
+        if not self.has_pending_claim:
+            raise NoPendingClaimError()

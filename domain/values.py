@@ -1,0 +1,63 @@
+"""Value objects carried by events: who acted, and which department."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from domain.vocabulary import ActorKind, Role
+
+# Every deterministic id of the product hangs off this namespace, so the same
+# natural key gives the same id in every installation.
+FOLLOWUP_NAMESPACE = uuid5(NAMESPACE_URL, "urn:audit-followup")
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def natural_id(*parts: object) -> UUID:
+    """A deterministic id from a natural key (eventsourcing's ``uuid5`` idiom)."""
+    key = "\x1f".join(_WHITESPACE.sub(" ", str(p)).strip() for p in parts)
+    return uuid5(FOLLOWUP_NAMESPACE, key)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who recorded an event (SPEC §3 "Actors and dates").
+
+    ``document_hash`` is the SHA-256 of the imported document for import actors.
+    """
+
+    kind: ActorKind
+    id: str
+    role: Role | None = None
+    document_hash: str | None = None
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(kind=ActorKind.SYSTEM, id="system")
+
+    @classmethod
+    def importer(cls, document_hash: str) -> Actor:
+        return cls(kind=ActorKind.IMPORT, id="import", document_hash=document_hash)
+
+    @classmethod
+    def user(cls, user_id: str, role: Role) -> Actor:
+        return cls(kind=ActorKind.USER, id=user_id, role=role)
+
+
+@dataclass(frozen=True)
+class DepartmentRef:
+    """A department as a stable id plus the name as written at the time.
+
+    Departments are renamed and merged over the years; events keep the name
+    they were given and the id stays stable, so stored events never change.
+    """
+
+    id: str
+    name: str
+
+    @classmethod
+    def from_name(cls, name: str) -> DepartmentRef:
+        clean = _WHITESPACE.sub(" ", name).strip()
+        return cls(id=f"dept-{natural_id('department', clean.replace(' ', ''))}", name=clean)

@@ -1,0 +1,97 @@
+"""Composition of the write and read sides on one datastore (STYLE: share one datastore)."""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection, make_url
+
+from application.ports import Clock
+from application.tracker import AuditTracker
+from infrastructure.readmodel.projector import Projector
+from infrastructure.readmodel.queries import SqlReadModel
+from infrastructure.readmodel.views import BatchView, FindingsView, TimelineView
+from infrastructure.settings import Settings, ensure_sqlite_directory
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+# Arbitrary but fixed: the advisory lock that serialises schema set-up on PostgreSQL.
+_SCHEMA_LOCK_KEY = 0x5F0110
+
+
+@dataclass
+class Runtime:
+    """Everything a process needs: the tracker, its views and their projector."""
+
+    settings: Settings
+    tracker: AuditTracker
+    projector: Projector
+    views: list[BatchView]
+
+    def close(self) -> None:
+        self.tracker.close()
+        engine = self.tracker.factory.datastore.engine  # type: ignore[attr-defined]
+        if engine is not None:
+            engine.dispose()
+
+
+@contextmanager
+def _schema_lock(url: str) -> Iterator[None]:
+    """Several processes may start on a fresh database at once: one sets it up."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            yield
+            return
+        lock_path = Path(f"{parsed.database}.schema-lock")
+        with lock_path.open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _SCHEMA_LOCK_KEY})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _SCHEMA_LOCK_KEY})
+                conn.commit()
+    finally:
+        engine.dispose()
+
+
+def migrate(connection: Connection) -> None:
+    """Bring our read-model tables to the newest Alembic revision."""
+    config = Config(str(MIGRATIONS / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def open_runtime(settings: Settings | None = None, *, clock: Clock | None = None) -> Runtime:
+    settings = settings or Settings()
+    ensure_sqlite_directory(settings.database_url)
+    with _schema_lock(settings.database_url):
+        tracker = AuditTracker(env=settings.eventsourcing_env(), clock=clock)
+        datastore = tracker.factory.datastore  # type: ignore[attr-defined]
+        with datastore.engine.begin() as connection:
+            migrate(connection)
+        views: list[BatchView] = [FindingsView(datastore), TimelineView(datastore)]
+        for view in views:
+            view.create_table()  # the tracking table; ours exist already (checkfirst)
+    projector = Projector(tracker, views, batch_size=settings.projection_batch_size)
+    tracker.attach_read_side(projector, SqlReadModel(datastore))
+    if projector.is_behind():  # e.g. a view added since the events were written
+        projector.run_pending()
+    return Runtime(settings=settings, tracker=tracker, projector=projector, views=views)

@@ -1,0 +1,58 @@
+"""The library's SQLAlchemy persistence, tuned so SQLite behaves under concurrency.
+
+pysqlite starts transactions lazily and only before DML, so a transaction that
+reads first and writes later can fail with "database is locked", and two
+read-then-write transactions race. We take over BEGIN: the library's write
+transactions (``transaction(commit=True)``) begin IMMEDIATE and queue on SQLite's
+write lock (bounded by busy_timeout); read transactions get one consistent
+snapshot. PostgreSQL is left exactly as the library has it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore, transactions
+from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+
+def _in_write_transaction() -> bool:
+    try:
+        return bool(transactions.get().commit)
+    except LookupError:
+        return False
+
+
+class FollowupDatastore(SQLAlchemyDatastore):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self.engine is not None and self.engine.dialect.name == "sqlite":
+            self._take_over_sqlite_transactions()
+
+    def _take_over_sqlite_transactions(self) -> None:
+        in_memory = self.is_sqlite_in_memory_db
+
+        @event.listens_for(self.engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+            dbapi_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            if not in_memory:
+                dbapi_connection.execute("PRAGMA journal_mode = WAL")
+                dbapi_connection.execute("PRAGMA synchronous = NORMAL")
+
+        @event.listens_for(self.engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if _in_write_transaction() else "BEGIN")
+
+        # WAL is set per connection above; the library's own probe would run
+        # inside our BEGIN and fail.
+        self._tried_init_sqlite_wal_mode = True
+        self.is_sqlite_wal_mode = not in_memory
+
+
+class FollowupFactory(SQLAlchemyFactory):
+    datastore_class = FollowupDatastore

@@ -1,0 +1,146 @@
+"""The projector: brings every view up to the event log, exactly once.
+
+A command calls ``catch_up()`` inside the transaction that saved its events,
+so its caller reads its own write; ``run_pending()`` and ``run_forever()`` catch
+up events written by other processes; ``rebuild()`` replays everything inside
+one transaction, so readers see the old views until the new ones commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from infrastructure.readmodel.views import BatchView, Positioned
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int], None]  # (done, total)
+
+
+class Projector:
+    def __init__(
+        self,
+        app: Application[UUID],
+        views: Sequence[BatchView],
+        *,
+        batch_size: int = 1000,
+    ) -> None:
+        self.app = app
+        self.views = list(views)  # lock order: always this order, in every path
+        self.batch_size = batch_size
+        self.datastore = views[0].datastore
+
+    # -- the application's Projections port ---------------------------------
+
+    def write_transaction(self) -> AbstractContextManager[object]:
+        return self.datastore.transaction(commit=True)
+
+    def catch_up(self) -> int:
+        """Project all recorded events, in the current transaction if there is one."""
+        with self.datastore.transaction(commit=True) as session:
+            positions = self._lock(session)
+            return self._project(session, positions, limit_batches=None)
+
+    # -- background and maintenance -----------------------------------------
+
+    def is_behind(self) -> bool:
+        """A cheap read: does any view lag the event log? (no write lock taken)"""
+        top = self.app.recorder.max_notification_id() or 0
+        return any((v.max_tracking_id(self.app.name) or 0) < top for v in self.views)
+
+    def run_pending(self, *, max_batches_per_transaction: int = 1) -> int:
+        """Catch up in short transactions (a batch each): for background loops."""
+        total = 0
+        conflicts = 0
+        while True:
+            try:
+                with self.datastore.transaction(commit=True) as session:
+                    positions = self._lock(session)
+                    done = self._project(
+                        session, positions, limit_batches=max_batches_per_transaction
+                    )
+            except IntegrityError:
+                # The guarded position update refused: someone else applied
+                # these events. Ours rolled back; re-read and go on.
+                conflicts += 1
+                if conflicts > 3:
+                    raise
+                continue
+            total += done
+            if done == 0:
+                return total
+
+    def run_forever(self, stop: threading.Event, interval: float) -> None:
+        while not stop.is_set():
+            try:
+                if self.is_behind():
+                    self.run_pending()
+            except OperationalError:
+                log.warning("projection pass failed; retrying", exc_info=True)
+            stop.wait(interval)
+
+    def rebuild(self, progress: ProgressCallback | None = None) -> int:
+        """Empty every view and replay all events, in one transaction."""
+        total = self.app.recorder.max_notification_id() or 0
+        with self.datastore.transaction(commit=True) as session:
+            self._lock(session)
+            for view in self.views:
+                view.reset(session, self.app.name)
+            positions = dict.fromkeys(self.views, None)
+
+            def report(done: int) -> None:
+                if progress:
+                    progress(done, total)
+
+            return self._project(session, positions, limit_batches=None, report=report)
+
+    def positions(self) -> dict[str, int | None]:
+        return {v.view_name: v.max_tracking_id(self.app.name) for v in self.views}
+
+    # -- internals -----------------------------------------------------------
+
+    def _lock(self, session: Session) -> dict[BatchView, int | None]:
+        return {v: v.lock_position(session, self.app.name) for v in self.views}
+
+    def _project(
+        self,
+        session: Session,
+        positions: dict[BatchView, int | None],
+        *,
+        limit_batches: int | None,
+        report: Callable[[int], None] | None = None,
+    ) -> int:
+        after = min((p or 0) for p in positions.values())
+        done = batches = 0
+        while limit_batches is None or batches < limit_batches:
+            notifications = self.app.recorder.select_notifications(
+                start=after, limit=self.batch_size, inclusive_of_start=False
+            )
+            if not notifications:
+                break
+            batch: list[Positioned] = [
+                (self.app.mapper.to_domain_event(n), n.id) for n in notifications
+            ]
+            last = notifications[-1].id
+            for view in self.views:
+                position = positions[view] or 0
+                mine = [item for item in batch if item[1] > position]
+                if mine:
+                    view.apply_batch(session, mine)
+                if last > position:
+                    view.advance(session, self.app.name, last)
+                    positions[view] = last
+            after = last
+            done += len(batch)
+            batches += 1
+            if report:
+                report(done)
+        return done

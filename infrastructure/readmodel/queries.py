@@ -1,0 +1,173 @@
+"""Queries on the read model (the application's ReadModel port)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
+from sqlalchemy import Select, case, func, select
+
+from application.dto import (
+    AuditRow,
+    FindingFilter,
+    FindingRow,
+    SummaryTable,
+    TimelineEntry,
+)
+from domain.values import DepartmentRef
+from domain.vocabulary import FindingKind, Status, Verification
+from infrastructure.readmodel import tables
+
+_KIND_ORDER = case(
+    {k.value: i for i, k in enumerate(FindingKind)}, value=tables.findings.c.kind
+)
+
+
+class SqlReadModel:
+    def __init__(self, datastore: SQLAlchemyDatastore) -> None:
+        self.datastore = datastore
+
+    def _rows(self, stmt: Select[Any]) -> list[Any]:
+        with self.datastore.transaction(commit=False) as session:
+            return list(session.execute(stmt))
+
+    def summary(
+        self,
+        *,
+        audit_id: UUID | None = None,
+        committee: str | None = None,
+        department: str | None = None,
+        as_of: date | None = None,
+    ) -> SummaryTable:
+        department_id = DepartmentRef.from_name(department).id if department else None
+        stmt = (
+            self._summary_as_of(as_of, audit_id, committee, department_id)
+            if as_of
+            else self._summary_now(audit_id, committee, department_id)
+        )
+        counts = [
+            (
+                FindingKind(r.kind),
+                Status(r.status),
+                Verification(r.verification) if r.verification else None,
+                int(r.n),
+            )
+            for r in self._rows(stmt)
+        ]
+        return SummaryTable.from_counts(counts, as_of=as_of)
+
+    @staticmethod
+    def _summary_now(
+        audit_id: UUID | None, committee: str | None, department_id: str | None
+    ) -> Select[Any]:
+        t = tables.summary_counts
+        stmt = select(t.c.kind, t.c.status, t.c.verification, func.sum(t.c.count).label("n"))
+        if audit_id:
+            stmt = stmt.where(t.c.audit_id == audit_id)
+        if committee:
+            stmt = stmt.where(t.c.committee == committee)
+        if department_id:
+            stmt = stmt.where(t.c.department_id == department_id)
+        return stmt.group_by(t.c.kind, t.c.status, t.c.verification)
+
+    @staticmethod
+    def _summary_as_of(
+        as_of: date, audit_id: UUID | None, committee: str | None, department_id: str | None
+    ) -> Select[Any]:
+        # Each finding's last event with business date <= D, ties by version
+        # (SPEC §5); it counts under the department responsible on D.
+        h = tables.status_history
+        ranked = select(
+            h.c.kind,
+            h.c.status,
+            h.c.verification,
+            h.c.department_id,
+            func.row_number()
+            .over(partition_by=h.c.finding_id, order_by=(h.c.valid_from.desc(), h.c.version.desc()))
+            .label("rn"),
+        ).where(h.c.valid_from <= as_of)
+        if audit_id:
+            ranked = ranked.where(h.c.audit_id == audit_id)
+        if committee:
+            ranked = ranked.where(h.c.committee == committee)
+        latest = ranked.subquery()
+        stmt = select(
+            latest.c.kind, latest.c.status, latest.c.verification, func.count().label("n")
+        ).where(latest.c.rn == 1)
+        if department_id:
+            stmt = stmt.where(latest.c.department_id == department_id)
+        return stmt.group_by(latest.c.kind, latest.c.status, latest.c.verification)
+
+    def list_audits(self) -> list[AuditRow]:
+        t = tables.audits
+        stmt = select(t).order_by(t.c.year.desc(), t.c.council, t.c.committee, t.c.audited_body)
+        return [
+            AuditRow(
+                audit_id=r.audit_id,
+                council=r.council,
+                year=r.year,
+                committee=r.committee,
+                audited_body=r.audited_body,
+                findings=r.findings,
+                registered_on=r.registered_on,
+                default_deadline=r.default_deadline,
+            )
+            for r in self._rows(stmt)
+        ]
+
+    def list_findings(self, flt: FindingFilter) -> list[FindingRow]:
+        t = tables.findings
+        stmt = select(t)
+        if flt.audit_id:
+            stmt = stmt.where(t.c.audit_id == flt.audit_id)
+        if flt.committee:
+            stmt = stmt.where(t.c.committee == flt.committee)
+        if flt.department:
+            stmt = stmt.where(t.c.department_id == DepartmentRef.from_name(flt.department).id)
+        if flt.kind:
+            stmt = stmt.where(t.c.kind == flt.kind.value)
+        if flt.status:
+            stmt = stmt.where(t.c.status == flt.status.value)
+        if flt.verification:
+            stmt = stmt.where(t.c.verification == flt.verification.value)
+        stmt = stmt.order_by(t.c.audit_id, _KIND_ORDER, t.c.seq).offset(flt.offset)
+        if flt.limit is not None:
+            stmt = stmt.limit(flt.limit)
+        return [
+            FindingRow(
+                finding_id=r.finding_id,
+                audit_id=r.audit_id,
+                kind=FindingKind(r.kind),
+                seq=r.seq,
+                department=r.department_name,
+                department_id=r.department_id,
+                status=Status(r.status),
+                status_raw=r.status_raw,
+                verification=Verification(r.verification) if r.verification else None,
+                due_date=r.due_date,
+                version=r.version,
+                request=r.request,
+                registered_on=r.registered_on,
+                last_business_date=r.last_business_date,
+            )
+            for r in self._rows(stmt)
+        ]
+
+    def timeline(self, finding_id: UUID) -> list[TimelineEntry]:
+        t = tables.timeline
+        stmt = select(t).where(t.c.finding_id == finding_id).order_by(t.c.version)
+        return [
+            TimelineEntry(
+                version=r.version,
+                event=r.event,
+                business_date=r.business_date,
+                recorded_at=r.recorded_at,
+                actor_kind=r.actor_kind,
+                actor_id=r.actor_id,
+                actor_role=r.actor_role,
+                data=r.data,
+            )
+            for r in self._rows(stmt)
+        ]

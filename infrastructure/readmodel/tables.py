@@ -1,0 +1,141 @@
+"""Read-model tables (ours, under Alembic). The library owns its event and tracking tables."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    Uuid,
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every database (SQLite would hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: times are stored in UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+audits = Table(
+    "rm_audits",
+    metadata,
+    Column("audit_id", Uuid, primary_key=True),
+    Column("council", String(200), nullable=False),
+    Column("committee", String(200), nullable=False),
+    Column("audited_body", String(200), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("session", String(200)),
+    Column("audit_date", Date),
+    Column("default_deadline", Date),
+    Column("registered_on", Date, nullable=False),
+    Column("findings", Integer, nullable=False, default=0),
+)
+
+# Current state of each finding: the finding list.
+findings = Table(
+    "rm_findings",
+    metadata,
+    Column("finding_id", Uuid, primary_key=True),
+    Column("audit_id", Uuid, nullable=False),
+    Column("committee", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("request", Text, nullable=False),
+    Column("department_id", String(64), nullable=False),
+    Column("department_name", String(200), nullable=False),
+    Column("raised_by", String(200)),
+    Column("status", String(20), nullable=False),
+    Column("status_raw", String(200), nullable=False),
+    Column("verification", String(20)),
+    Column("due_date", Date),
+    Column("actions", Text),
+    Column("plans", Text),
+    Column("delay_reason", Text),
+    Column("registered_on", Date, nullable=False),
+    Column("last_business_date", Date, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("audit_id", "kind", "seq", name="uq_rm_findings_audit_kind_seq"),
+    Index("ix_rm_findings_department", "department_id"),
+    Index("ix_rm_findings_status", "status"),
+)
+
+# 처리결과 총괄 counters: one row per (audit, department, kind, status, verification).
+# verification '' stands for "none" so the key has no NULLs.
+summary_counts = Table(
+    "rm_summary_counts",
+    metadata,
+    Column("audit_id", Uuid, nullable=False),
+    Column("department_id", String(64), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("verification", String(20), nullable=False),
+    Column("committee", String(200), nullable=False),
+    Column("count", Integer, nullable=False),
+    PrimaryKeyConstraint(
+        "audit_id", "department_id", "kind", "status", "verification",
+        name="pk_rm_summary_counts",
+    ),
+)
+
+# Status history: the state each event left, valid from its business date.
+# The 총괄 as of any date is computed from here, never by replaying events.
+status_history = Table(
+    "rm_status_history",
+    metadata,
+    Column("finding_id", Uuid, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("audit_id", Uuid, nullable=False),
+    Column("committee", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("department_id", String(64), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("verification", String(20)),
+    PrimaryKeyConstraint("finding_id", "version", name="pk_rm_status_history"),
+    Index("ix_rm_status_history_valid_from", "valid_from"),
+)
+
+timeline = Table(
+    "rm_timeline",
+    metadata,
+    Column("finding_id", Uuid, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("event", String(50), nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("actor_kind", String(20), nullable=False),
+    Column("actor_id", String(200), nullable=False),
+    Column("actor_role", String(30)),
+    Column("data", JSON, nullable=False),
+    PrimaryKeyConstraint("finding_id", "version", name="pk_rm_timeline"),
+)

@@ -1,0 +1,154 @@
+"""Shared fixtures: clean environment, a real PostgreSQL server, databases, clocks."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+
+from application.tracker import SEOUL
+from infrastructure.bootstrap import Runtime, open_runtime
+from infrastructure.settings import Settings
+
+warnings.filterwarnings("ignore", message=".*NotificationTrackingRecord.*")
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "demo" / "seed_2018_business_report.txt"
+REFERENCE = ROOT / "tests" / "fixtures" / "items_2017_audit.json"
+
+# Keys that would silently override what a test passes (STYLE: environment isolation).
+_ENV_PREFIXES = ("AUDITTRACKER_", "FOLLOWUP_", "SQLALCHEMY_", "PERSISTENCE_MODULE", "CREATE_TABLE")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in list(os.environ):
+        if key.startswith(_ENV_PREFIXES):
+            monkeypatch.delenv(key)
+
+
+@dataclass
+class FixedClock:
+    """A clock the test moves by hand. ``today`` is the Seoul calendar date."""
+
+    instant: datetime = datetime(2018, 11, 15, 1, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.instant
+
+    def today(self) -> date:
+        return self.instant.astimezone(SEOUL).date()
+
+    def advance(self, **delta: float) -> None:
+        self.instant += timedelta(**delta)
+
+    def set_date(self, day: date) -> None:
+        self.instant = datetime(day.year, day.month, day.day, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+# -- PostgreSQL: a real server, started once per test session --------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _pg_bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or [shutil.which(name) or ""]
+    if not found[-1]:
+        pytest.fail(
+            f"PostgreSQL server binary '{name}' not found: run `make system-deps` "
+            "(apt-get install postgresql)",
+            pytrace=False,
+        )
+    return found[-1]
+
+
+class PostgresServer:
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.base = Path(tempfile.mkdtemp(prefix="followup-pg-"))
+        self.data = self.base / "data"
+        self.as_root = os.geteuid() == 0
+        if self.as_root:  # PostgreSQL refuses to run as root: use the package's user
+            shutil.chown(self.base, "postgres", "postgres")
+            self.base.chmod(0o755)
+
+    def _run(self, *args: str) -> None:
+        cmd = ["runuser", "-u", "postgres", "--", *args] if self.as_root else list(args)
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def start(self) -> None:
+        self._run(_pg_bin("initdb"), "-D", str(self.data), "-U", "postgres",
+                  "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8")
+        options = (
+            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c max_connections=200"
+        )
+        self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-o", options,
+                  "-l", str(self.base / "log"), "-w", "start")
+
+    def stop(self) -> None:
+        try:
+            self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+        finally:
+            shutil.rmtree(self.base, ignore_errors=True)
+
+    def url(self, database: str) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self) -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        engine = sqlalchemy.create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+        engine.dispose()
+        return self.url(name)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database on each backend the product supports."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/followup.db"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.create_database()
+
+
+@pytest.fixture
+def runtime(database_url: str, clock: FixedClock) -> Iterator[Runtime]:
+    rt = open_runtime(Settings(database_url=database_url), clock=clock)
+    try:
+        yield rt
+    finally:
+        rt.close()

@@ -1,0 +1,192 @@
+"""Application scenarios through the projections, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+import pytest
+
+from application.access import Principal
+from application.errors import (
+    FindingAlreadyRegisteredError,
+    FindingNotFoundError,
+    PermissionDeniedError,
+    StaleVersionError,
+)
+from domain.errors import FindingClosedError, NoPendingClaimError
+from domain.values import Actor, DepartmentRef
+from domain.vocabulary import FindingKind, Role, Status, Verification
+from infrastructure.bootstrap import Runtime
+from tests.conftest import FixedClock
+
+STAFF = Principal(Actor.user("staff-1", Role.COUNCIL_STAFF))
+SOCIAL = DepartmentRef.from_name("사회적경제담당관")
+OFFICER = Principal(
+    Actor.user("officer-1", Role.DEPARTMENT_OFFICER), departments=frozenset({SOCIAL.id})
+)
+OTHER_OFFICER = Principal(
+    Actor.user("officer-2", Role.DEPARTMENT_OFFICER),
+    departments=frozenset({DepartmentRef.from_name("노동정책담당관").id}),
+)
+VIEWER = Principal(Actor.user("member-1", Role.VIEWER))
+
+
+def register(runtime: Runtime, day: date) -> tuple[UUID, UUID]:
+    tracker = runtime.tracker
+    audit_id = tracker.register_audit(
+        STAFF,
+        council="서울특별시의회",
+        committee="기획경제위원회",
+        audited_body="일자리노동정책관",
+        year=2017,
+        business_date=day,
+        default_deadline=date(2018, 1, 31),
+    )
+    finding_id = tracker.register_finding(
+        STAFF,
+        audit_id=audit_id,
+        kind=FindingKind.CORRECTIVE,
+        seq=1,
+        request="도덕적 해이 방지 방안을 마련하기 바람",
+        department="사회적경제담당관",
+        business_date=day,
+    )
+    return audit_id, finding_id
+
+
+def cell(runtime: Runtime, **kw: object) -> dict[str, int]:
+    return runtime.tracker.summary(**kw).rows["corrective"]  # type: ignore[arg-type]
+
+
+def test_summary_follows_the_lifecycle_now_and_as_of_each_business_date(
+    runtime: Runtime,
+) -> None:
+    """register → 추진중 → 완료 → return → 완료 → verify, one business date each."""
+    tracker = runtime.tracker
+    days = [date(2017, 11, 20), date(2018, 1, 10), date(2018, 3, 5),
+            date(2018, 3, 20), date(2018, 5, 2), date(2018, 5, 30)]
+    audit_id, fid = register(runtime, days[0])
+    expected = [("under_review", None)]
+
+    tracker.report_progress(OFFICER, fid, status=Status.IN_PROGRESS,
+                            actions="○ 심사 강화", business_date=days[1])
+    expected.append(("in_progress", None))
+    tracker.report_progress(OFFICER, fid, status=Status.COMPLETED, status_raw="추진완료",
+                            actions="○ 심사 기준 개정", business_date=days[2])
+    expected.append(("completed", "pending"))
+    tracker.return_claim(STAFF, fid, reason="증빙 부족", business_date=days[3])
+    expected.append(("in_progress", "returned"))
+    tracker.report_progress(OFFICER, fid, status=Status.COMPLETED,
+                            actions="○ 증빙 첨부", business_date=days[4])
+    expected.append(("completed", "pending"))
+    tracker.verify_claim(STAFF, fid, business_date=days[5])
+    expected.append(("completed", "verified"))
+
+    # Now: the command's caller reads its own write at once.
+    row = cell(runtime, audit_id=audit_id)
+    assert row == {"total": 1, "completed": 1, "in_progress": 0, "under_review": 0, "not_adopted": 0}
+    assert tracker.summary().verification["corrective"]["verified"] == 1
+    assert tracker.list_findings()[0].verification is Verification.VERIFIED
+
+    # As of each business date in between, and the day before registration.
+    assert cell(runtime, as_of=date(2017, 11, 19))["total"] == 0
+    for day, (status, verification) in zip(days, expected, strict=True):
+        summary = tracker.summary(audit_id=audit_id, as_of=day)
+        assert summary.rows["corrective"][status] == 1, (day, status)
+        assert summary.rows["total"]["total"] == 1
+        counted = {k: v for k, v in summary.verification["corrective"].items() if v}
+        assert counted == ({verification: 1} if verification else {}), day
+
+    timeline = tracker.timeline(fid)
+    assert [e.event for e in timeline] == [
+        "Registered", "ProgressReported", "ProgressReported",
+        "ClaimReturned", "ProgressReported", "ClaimVerified",
+    ]
+    assert timeline[3].data["reason"] == "증빙 부족"
+    assert timeline[1].actor_id == "officer-1" and timeline[1].actor_role == "department_officer"
+    assert all(e.recorded_at.tzinfo is not None for e in timeline)
+
+
+def test_due_date_defaults_to_the_audit_deadline_and_changes_with_reason(
+    runtime: Runtime,
+) -> None:
+    _, fid = register(runtime, date(2017, 11, 20))
+    assert runtime.tracker.get_finding(fid).due_date == date(2018, 1, 31)
+    runtime.tracker.change_due_date(STAFF, fid, due_date=date(2018, 6, 30), reason="연장 승인")
+    assert runtime.tracker.list_findings()[0].due_date == date(2018, 6, 30)
+    assert runtime.tracker.timeline(fid)[-1].data["previous_due_date"] == "2018-01-31"
+
+
+def test_reassignment_counts_under_the_department_responsible_on_each_date(
+    runtime: Runtime,
+) -> None:
+    tracker = runtime.tracker
+    _, fid = register(runtime, date(2017, 11, 20))
+    tracker.reassign(STAFF, fid, department="노동정책담당관", reason="업무 이관",
+                     business_date=date(2018, 2, 1))
+    before = tracker.summary(department="사회적경제담당관", as_of=date(2018, 1, 31))
+    after = tracker.summary(department="사회적경제담당관", as_of=date(2018, 2, 1))
+    assert before.rows["total"]["total"] == 1
+    assert after.rows["total"]["total"] == 0
+    assert tracker.summary(department="노동정책담당관").rows["total"]["total"] == 1
+    assert tracker.list_findings()[0].department == "노동정책담당관"
+
+
+def test_refused_actions_change_nothing(runtime: Runtime) -> None:
+    tracker = runtime.tracker
+    _, fid = register(runtime, date(2017, 11, 20))
+    before = tracker.get_finding(fid).version
+
+    with pytest.raises(PermissionDeniedError):
+        tracker.report_progress(OTHER_OFFICER, fid, status=Status.COMPLETED, actions="x")
+    with pytest.raises(PermissionDeniedError):
+        tracker.report_progress(VIEWER, fid, status=Status.COMPLETED, actions="x")
+    with pytest.raises(PermissionDeniedError):
+        tracker.verify_claim(OFFICER, fid)
+    with pytest.raises(PermissionDeniedError):
+        tracker.change_due_date(OFFICER, fid, due_date=date(2019, 1, 1), reason="연장")
+    with pytest.raises(NoPendingClaimError):
+        tracker.verify_claim(STAFF, fid)
+    with pytest.raises(FindingNotFoundError):
+        tracker.report_progress(STAFF, UUID(int=1), status=Status.IN_PROGRESS)
+    with pytest.raises(FindingAlreadyRegisteredError):
+        tracker.register_finding(STAFF, audit_id=tracker.get_finding(fid).audit_id,
+                                 kind=FindingKind.CORRECTIVE, seq=1, request="중복",
+                                 department="사회적경제담당관")
+
+    assert tracker.get_finding(fid).version == before
+    assert len(tracker.timeline(fid)) == 1
+
+    tracker.report_progress(STAFF, fid, status=Status.COMPLETED, actions="대신 보고")
+    tracker.verify_claim(STAFF, fid)
+    with pytest.raises(FindingClosedError):
+        tracker.report_progress(OFFICER, fid, status=Status.IN_PROGRESS)
+    tracker.reopen(STAFF, fid, reason="재발")
+    assert tracker.get_finding(fid).status is Status.IN_PROGRESS
+    assert tracker.list_findings()[0].verification is None
+
+
+def test_stale_expected_version_is_refused(runtime: Runtime, clock: FixedClock) -> None:
+    tracker = runtime.tracker
+    _, fid = register(runtime, date(2017, 11, 20))
+    version = tracker.report_progress(OFFICER, fid, status=Status.IN_PROGRESS, expected_version=1)
+    assert version == 2
+    with pytest.raises(StaleVersionError) as refused:
+        tracker.report_progress(OFFICER, fid, status=Status.COMPLETED, actions="x",
+                                expected_version=1)
+    assert refused.value.current_version == 2
+    assert tracker.list_findings()[0].status is Status.IN_PROGRESS
+
+
+def test_business_date_defaults_to_the_seoul_calendar_date(
+    runtime: Runtime, clock: FixedClock
+) -> None:
+    from datetime import UTC, datetime
+
+    _, fid = register(runtime, date(2017, 11, 20))
+    clock.instant = datetime(2018, 3, 4, 16, 30, tzinfo=UTC)  # 2018-03-05 01:30 in Seoul
+    runtime.tracker.report_progress(OFFICER, fid, status=Status.IN_PROGRESS)
+    entry = runtime.tracker.timeline(fid)[-1]
+    assert entry.business_date == date(2018, 3, 5)
+    assert entry.recorded_at == clock.instant

@@ -1,0 +1,245 @@
+"""The Finding aggregate: emitted events and every refused action."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from uuid import uuid4
+
+import pytest
+
+from domain.errors import (
+    FindingClosedError,
+    FindingNotClosedError,
+    InvalidFindingError,
+    NoPendingClaimError,
+    NotAdoptedReasonRequiredError,
+    ReasonRequiredError,
+)
+from domain.finding import Finding
+from domain.values import Actor, DepartmentRef
+from domain.vocabulary import FindingKind, Role, Status, Verification
+
+NOW = datetime(2018, 11, 15, 1, 0, tzinfo=UTC)
+DAY = date(2018, 11, 15)
+STAFF = Actor.user("staff-1", Role.COUNCIL_STAFF)
+OFFICER = Actor.user("officer-1", Role.DEPARTMENT_OFFICER)
+DEPT = DepartmentRef.from_name("사회적경제담당관")
+
+
+def stamp(actor: Actor = OFFICER, day: date = DAY) -> dict[str, object]:
+    return {"actor": actor, "business_date": day, "now": NOW}
+
+
+def new_finding() -> Finding:
+    finding = Finding.register(
+        audit_id=uuid4(),
+        kind=FindingKind.CORRECTIVE,
+        seq=1,
+        request="도덕적 해이 방지 방안을 마련하기 바람",
+        department=DEPT,
+        **stamp(STAFF),
+    )
+    finding.collect_events()
+    return finding
+
+
+def claimed(status: Status = Status.COMPLETED) -> Finding:
+    finding = new_finding()
+    finding.report_progress(status=status, actions="조치함", **stamp())
+    finding.collect_events()
+    return finding
+
+
+def test_registration_emits_registered_with_actor_and_business_date() -> None:
+    finding = Finding.register(
+        audit_id=uuid4(),
+        kind=FindingKind.RECOMMENDATION,
+        seq=3,
+        request="  검토 바람  ",
+        department=DEPT,
+        due_date=date(2019, 1, 31),
+        **stamp(STAFF),
+    )
+    (registered,) = finding.collect_events()
+    assert isinstance(registered, Finding.Registered)
+    assert registered.actor == STAFF
+    assert registered.business_date == DAY
+    assert registered.timestamp == NOW
+    assert finding.request == "검토 바람"
+    assert finding.status is Status.UNDER_REVIEW
+    assert finding.verification is None
+    assert finding.due_date == date(2019, 1, 31)
+
+
+def test_finding_id_is_deterministic_from_audit_kind_and_seq() -> None:
+    audit_id = uuid4()
+    one = Finding.create_id(audit_id, FindingKind.CORRECTIVE, 7)
+    assert one == Finding.create_id(audit_id, FindingKind.CORRECTIVE, 7)
+    assert one != Finding.create_id(audit_id, FindingKind.RECOMMENDATION, 7)
+    assert one != Finding.create_id(audit_id, FindingKind.CORRECTIVE, 8)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "department", "seq"),
+    [("  ", DEPT, 1), ("요청", DepartmentRef("dept-x", " "), 1), ("요청", DEPT, 0)],
+)
+def test_registration_refuses_invalid_data(
+    request_text: str, department: DepartmentRef, seq: int
+) -> None:
+    with pytest.raises(InvalidFindingError):
+        Finding.register(
+            audit_id=uuid4(),
+            kind=FindingKind.OTHER,
+            seq=seq,
+            request=request_text,
+            department=department,
+            **stamp(STAFF),
+        )
+
+
+def test_progress_report_records_texts_and_raw_status() -> None:
+    finding = new_finding()
+    finding.report_progress(
+        status=Status.IN_PROGRESS,
+        status_raw="진행 중",
+        actions="○ 심사 강화",
+        plans="○ 합동점검 : '18년 하반기",
+        delay_reason="예산 부족",
+        **stamp(),
+    )
+    (event,) = finding.collect_events()
+    assert isinstance(event, Finding.ProgressReported)
+    assert (event.status, event.status_raw) == (Status.IN_PROGRESS, "진행 중")
+    assert (event.actions, event.plans, event.delay_reason) == (
+        "○ 심사 강화",
+        "○ 합동점검 : '18년 하반기",
+        "예산 부족",
+    )
+    assert finding.verification is None
+
+
+@pytest.mark.parametrize("status", [Status.COMPLETED, Status.NOT_ADOPTED])
+def test_reporting_completed_or_not_adopted_makes_a_pending_claim(status: Status) -> None:
+    finding = claimed(status)
+    assert finding.status is status
+    assert finding.verification is Verification.PENDING
+    assert not finding.is_closed
+
+
+def test_reporting_another_status_withdraws_a_pending_claim() -> None:
+    finding = claimed()
+    finding.report_progress(status=Status.IN_PROGRESS, **stamp())
+    assert finding.verification is None
+    assert finding.status is Status.IN_PROGRESS
+
+
+def test_not_adopted_needs_a_reason() -> None:
+    finding = new_finding()
+    with pytest.raises(NotAdoptedReasonRequiredError):
+        finding.report_progress(status=Status.NOT_ADOPTED, plans="계획만", **stamp())
+    assert finding.collect_events() == []
+    finding.report_progress(
+        status=Status.NOT_ADOPTED, delay_reason="법령상 불가", **stamp()
+    )
+    assert finding.verification is Verification.PENDING
+
+
+def test_verify_closes_the_finding_and_refuses_further_reports() -> None:
+    finding = claimed()
+    finding.verify_claim(note="현장 확인", **stamp(STAFF))
+    (event,) = finding.collect_events()
+    assert isinstance(event, Finding.ClaimVerified)
+    assert event.note == "현장 확인"
+    assert finding.is_closed
+    with pytest.raises(FindingClosedError):
+        finding.report_progress(status=Status.IN_PROGRESS, **stamp())
+    with pytest.raises(FindingClosedError):
+        finding.change_due_date(due_date=DAY, reason="연장", **stamp(STAFF))
+    with pytest.raises(FindingClosedError):
+        finding.reassign(
+            department=DepartmentRef.from_name("노동정책담당관"), reason="이관", **stamp(STAFF)
+        )
+    assert finding.collect_events() == []
+
+
+@pytest.mark.parametrize("status", [Status.UNDER_REVIEW, Status.IN_PROGRESS])
+def test_verifying_or_returning_an_open_finding_is_refused(status: Status) -> None:
+    finding = new_finding()
+    finding.report_progress(status=status, **stamp())
+    finding.collect_events()
+    with pytest.raises(NoPendingClaimError):
+        finding.verify_claim(**stamp(STAFF))
+    with pytest.raises(NoPendingClaimError):
+        finding.return_claim(reason="보완", **stamp(STAFF))
+    assert finding.collect_events() == []
+
+
+def test_return_puts_the_finding_back_in_progress() -> None:
+    finding = claimed()
+    finding.return_claim(reason="증빙 부족", **stamp(STAFF))
+    (event,) = finding.collect_events()
+    assert isinstance(event, Finding.ClaimReturned)
+    assert event.reason == "증빙 부족"
+    assert finding.status is Status.IN_PROGRESS
+    assert finding.verification is Verification.RETURNED
+    with pytest.raises(NoPendingClaimError):
+        finding.verify_claim(**stamp(STAFF))
+
+
+def test_return_needs_a_reason() -> None:
+    finding = claimed()
+    with pytest.raises(ReasonRequiredError):
+        finding.return_claim(reason="  ", **stamp(STAFF))
+    assert finding.verification is Verification.PENDING
+
+
+def test_reopen_needs_a_closed_finding_and_a_reason() -> None:
+    finding = claimed()
+    with pytest.raises(FindingNotClosedError):
+        finding.reopen(reason="재점검", **stamp(STAFF))
+    finding.verify_claim(**stamp(STAFF))
+    with pytest.raises(ReasonRequiredError):
+        finding.reopen(reason="", **stamp(STAFF))
+    finding.collect_events()
+    finding.reopen(reason="재발 확인", **stamp(STAFF))
+    (event,) = finding.collect_events()
+    assert isinstance(event, Finding.Reopened)
+    assert finding.status is Status.IN_PROGRESS
+    assert finding.verification is None
+    assert not finding.is_closed
+
+
+def test_due_date_change_records_previous_date_and_reason() -> None:
+    finding = new_finding()
+    finding.change_due_date(due_date=date(2019, 3, 31), reason="기한 연장", **stamp(STAFF))
+    (event,) = finding.collect_events()
+    assert isinstance(event, Finding.DueDateChanged)
+    assert (event.due_date, event.previous_due_date, event.reason) == (
+        date(2019, 3, 31),
+        None,
+        "기한 연장",
+    )
+    # The same date again is no change: no event.
+    finding.change_due_date(due_date=date(2019, 3, 31), reason="재확인", **stamp(STAFF))
+    assert finding.collect_events() == []
+    with pytest.raises(ReasonRequiredError):
+        finding.change_due_date(due_date=None, reason=" ", **stamp(STAFF))
+
+
+def test_reassignment_keeps_previous_department_and_needs_reason() -> None:
+    finding = new_finding()
+    labour = DepartmentRef.from_name("노동정책담당관")
+    with pytest.raises(ReasonRequiredError):
+        finding.reassign(department=labour, reason="", **stamp(STAFF))
+    finding.reassign(department=labour, reason="업무 이관", **stamp(STAFF))
+    (event,) = finding.collect_events()
+    assert isinstance(event, Finding.Reassigned)
+    assert event.previous_department == DEPT
+    assert finding.department == labour
+    finding.reassign(department=labour, reason="같은 부서", **stamp(STAFF))
+    assert finding.collect_events() == []
+
+
+def test_department_ids_are_stable_across_spacing() -> None:
+    assert DepartmentRef.from_name("사회적경제 담당관").id == DEPT.id
+    assert DepartmentRef.from_name(" 사회적경제담당관 ").name == "사회적경제담당관"
