@@ -18,12 +18,20 @@ from uuid import UUID
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from application.access import Principal
 from application.dto import FindingFilter, SummaryTable
 from application.importing import ImportOptions, import_report
+from application.report import Problem, error
 from domain.errors import DomainError
 from domain.vocabulary import KIND_LABELS, STATUS_LABELS, FindingKind, Status
 from infrastructure.bootstrap import Runtime, open_runtime
@@ -40,7 +48,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-stderr = Console(stderr=True)
+stderr = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
     str | None,
@@ -106,7 +114,12 @@ def _emit(document: Any) -> None:
 
 
 def _refuse(as_json: bool, e: DomainError) -> None:
-    payload = {"code": e.code, "message_ko": e.message_ko, "message_en": e.message_en, "detail": e.detail}
+    payload = {
+        "code": e.code,
+        "message_ko": e.message_ko,
+        "message_en": e.message_en,
+        "detail": e.detail,
+    }
     if as_json:
         _emit({"error": payload})
     else:
@@ -127,15 +140,29 @@ def _progress() -> Progress:
 
 @app.command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(help="Report document (the business report's 처리결과 section).")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="Report document (the business report's 처리결과 section)."),
+    ],
     council: Annotated[str | None, typer.Option(help="Council, e.g. 서울특별시의회.")] = None,
     committee: Annotated[str | None, typer.Option(help="Committee (위원회).")] = None,
-    audited_body: Annotated[str | None, typer.Option("--audited-body", help="Audited body (피감기관).")] = None,
+    audited_body: Annotated[
+        str | None, typer.Option("--audited-body", help="Audited body (피감기관).")
+    ] = None,
     year: Annotated[int | None, typer.Option(help="Audit year.")] = None,
-    report_date: Annotated[str | None, typer.Option("--report-date", help="Document date YYYY-MM-DD.")] = None,
-    audit_date: Annotated[str | None, typer.Option("--audit-date", help="Audit date YYYY-MM-DD.")] = None,
-    verified: Annotated[bool, typer.Option("--verified", help="The document's claims were already accepted.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would change; write nothing.")] = False,
+    report_date: Annotated[
+        str | None, typer.Option("--report-date", help="Document date YYYY-MM-DD.")
+    ] = None,
+    audit_date: Annotated[
+        str | None, typer.Option("--audit-date", help="Audit date YYYY-MM-DD.")
+    ] = None,
+    verified: Annotated[
+        bool,
+        typer.Option("--verified", help="The document's claims were already accepted."),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would change; write nothing.")
+    ] = False,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -152,17 +179,24 @@ def import_command(
     try:
         data = file.read_bytes()
     except OSError as e:
-        problem = {
-            "line": None,
-            "severity": "error",
-            "code": "FILE_NOT_READABLE",
-            "message_ko": f"파일을 읽을 수 없습니다: {file}",
-            "message_en": f"Cannot read the file: {file} ({e.strerror})",
-        }
+        unreadable = error(
+            None,
+            "FILE_NOT_READABLE",
+            f"파일을 읽을 수 없습니다: {file}",
+            f"Cannot read the file: {file} ({e.strerror})",
+        )
         if as_json:
-            _emit({"audit_id": None, "created": 0, "unchanged": 0, "changed": 0, "problems": [problem]})
+            _emit(
+                {
+                    "audit_id": None,
+                    "created": 0,
+                    "unchanged": 0,
+                    "changed": 0,
+                    "problems": [unreadable.as_dict()],
+                }
+            )
         else:
-            stderr.print(f"[red]{problem['message_ko']}[/red] ({problem['message_en']})")
+            _print_problems([unreadable])
         raise typer.Exit(1) from None
 
     parsed = parse_document(data, source_name=str(file))
@@ -183,17 +217,27 @@ def import_command(
     if as_json:
         _emit(outcome.as_dict())
     else:
-        verb = "확인만 함 (dry run)" if dry_run else ("기록함" if outcome.committed else "기록 없음")
+        verb = (
+            "확인만 함 (dry run)" if dry_run else ("기록함" if outcome.committed else "기록 없음")
+        )
         stderr.print(
             f"감사 {outcome.audit_id}: 신규 {outcome.created}, 변경 {outcome.changed}, "
             f"변동 없음 {outcome.unchanged}, 이벤트 {outcome.events} — {verb}"
         )
-        for p in outcome.problems:
-            where = f"{p.line}행" if p.line else "-"
-            colour = "red" if p.severity == "error" else "yellow"
-            stderr.print(f"[{colour}]{p.severity}[/{colour}] {where} {p.code}: {p.message_ko} / {p.message_en}")
+        _print_problems(outcome.problems)
     if outcome.refused:
         raise typer.Exit(1)
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for p in problems:
+        where = f"{p.line}행" if p.line else "-"
+        colour = "red" if p.severity == "error" else "yellow"
+        stderr.print(
+            f"[{colour}]{p.severity}[/{colour}] {where} {p.code}: "
+            + escape(f"{p.message_ko} / {p.message_en}"),
+            highlight=False,
+        )
 
 
 @app.command("audits")
@@ -217,18 +261,45 @@ def audits_command(as_json: JsonOption = False, db: DbOption = None) -> None:
         return
     table = Table("audit_id", "의회", "연도", "위원회", "피감기관", "지적사항")
     for r in rows:
-        table.add_row(*(str(r[k]) for k in ("audit_id", "council", "year", "committee", "audited_body", "findings")))
+        table.add_row(
+            *(
+                str(r[k])
+                for k in (
+                    "audit_id",
+                    "council",
+                    "year",
+                    "committee",
+                    "audited_body",
+                    "findings",
+                )
+            )
+        )
     Console().print(table)
 
 
 def render_summary(summary: SummaryTable) -> Table:
     """The 처리결과 총괄 as the business report lays it out ('-' for zero)."""
     title = "처리결과 총괄" + (f" ({summary.as_of.isoformat()} 기준)" if summary.as_of else "")
-    table = Table("구 분", "계", "완 료", "추진중", "검토중", "미반영", "이행확인 (확인/대기/보완요구)", title=title)
+    table = Table(
+        "구 분",
+        "계",
+        "완 료",
+        "추진중",
+        "검토중",
+        "미반영",
+        "이행확인 (확인/대기/보완요구)",
+        title=title,
+    )
     labels = {"total": "계", **{k.value: label for k, label in KIND_LABELS.items()}}
     for row, label in labels.items():
         c, v = summary.rows[row], summary.verification[row]
-        cells = [c["total"], c["completed"], c["in_progress"], c["under_review"], c["not_adopted"]]
+        cells = [
+            c["total"],
+            c["completed"],
+            c["in_progress"],
+            c["under_review"],
+            c["not_adopted"],
+        ]
         table.add_row(
             label,
             *(str(n) if n else "-" for n in cells),
@@ -239,7 +310,9 @@ def render_summary(summary: SummaryTable) -> Table:
 
 @app.command("summary")
 def summary_command(
-    audit: Annotated[str | None, typer.Option("--audit", help="Audit id; all audits when absent.")] = None,
+    audit: Annotated[
+        str | None, typer.Option("--audit", help="Audit id; all audits when absent.")
+    ] = None,
     committee: Annotated[str | None, typer.Option(help="Committee name.")] = None,
     department: Annotated[str | None, typer.Option(help="Department name (담당부서).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Business date YYYY-MM-DD.")] = None,
@@ -250,7 +323,10 @@ def summary_command(
     audit_id, as_of_date = _parse_uuid(audit), _parse_date(as_of)
     with _runtime(db) as runtime:
         summary = runtime.tracker.summary(
-            audit_id=audit_id, committee=committee, department=department, as_of=as_of_date
+            audit_id=audit_id,
+            committee=committee,
+            department=department,
+            as_of=as_of_date,
         )
     if as_json:
         _emit(summary.as_dict())
@@ -268,7 +344,9 @@ def findings_command(
     db: DbOption = None,
 ) -> None:
     """List findings with their current status and verification."""
-    flt = FindingFilter(audit_id=_parse_uuid(audit), status=status, kind=kind, department=department)
+    flt = FindingFilter(
+        audit_id=_parse_uuid(audit), status=status, kind=kind, department=department
+    )
     with _runtime(db) as runtime:
         findings = runtime.tracker.list_findings(flt)
     rows = [
@@ -315,7 +393,9 @@ def rebuild_command(as_json: JsonOption = False, db: DbOption = None) -> None:
     if as_json:
         _emit({"events": count, "positions": positions})
     else:
-        stderr.print(f"이벤트 {count}건으로 읽기 모델을 다시 만들었습니다 (rebuilt from {count} events).")
+        stderr.print(
+            f"이벤트 {count}건으로 읽기 모델을 다시 만들었습니다 (rebuilt from {count} events)."
+        )
 
 
 @app.command("serve")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from eventsourcing.persistence import OperationalError
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.encoders import jsonable_encoder
-from eventsourcing.persistence import OperationalError
 
 from application.errors import (
     AuditNotFoundError,
@@ -50,8 +50,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def busy(_: Request, exc: OperationalError) -> JSONResponse:
         # A locked or unreachable database is a passing state: ask to retry.
         return JSONResponse(
-            _body("DATABASE_BUSY", "데이터베이스가 바쁩니다. 잠시 후 다시 시도하세요.",
-                  "The database is busy; retry shortly.", None),
+            _body(
+                "DATABASE_BUSY",
+                "데이터베이스가 바쁩니다. 잠시 후 다시 시도하세요.",
+                "The database is busy; retry shortly.",
+                None,
+            ),
             503,
             headers={"Retry-After": "2"},
         )

@@ -98,16 +98,19 @@ def import_report(
         format=parsed.format,
     )
     meta = parsed.metadata
-    merged = {
-        "council": options.council if options.council is not None else (meta.council or ""),
-        "committee": options.committee or meta.committee,
-        "audited_body": options.audited_body or meta.audited_body,
-        "year": options.year or meta.year,
-        "report_date": options.report_date or meta.report_date,
-        "audit_date": options.audit_date or meta.audit_date,
+    council = options.council if options.council is not None else (meta.council or "")
+    committee = options.committee or meta.committee
+    audited_body = options.audited_body or meta.audited_body
+    year = options.year or meta.year
+    report_date = options.report_date or meta.report_date
+    stated = {
+        "committee": committee,
+        "audited_body": audited_body,
+        "year": year,
+        "report_date": report_date,
     }
     for key, option, label in _REQUIRED:
-        if not merged[key]:
+        if not stated[key]:
             outcome.problems.append(
                 error(
                     None,
@@ -117,15 +120,12 @@ def import_report(
                 )
             )
     outcome.problems.extend(_duplicate_sequences(parsed.rows))
-    if outcome.refused:
+    if outcome.refused or not (committee and audited_body and year and report_date):
         return outcome
 
-    report_date: date = merged["report_date"]
     actor = Actor.importer(parsed.document_hash)
     now = tracker.clock.now()
-    audit_id = Audit.create_id(
-        merged["council"], merged["committee"], merged["audited_body"], merged["year"]
-    )
+    audit_id = Audit.create_id(council, committee, audited_body, year)
     outcome.audit_id = audit_id
     pending: list[Aggregate] = []
     try:
@@ -133,11 +133,11 @@ def import_report(
     except DomainError:
         try:
             audit = Audit.register(
-                council=merged["council"],
-                committee=merged["committee"],
-                audited_body=merged["audited_body"],
-                year=merged["year"],
-                audit_date=merged["audit_date"],
+                council=council,
+                committee=committee,
+                audited_body=audited_body,
+                year=year,
+                audit_date=options.audit_date or meta.audit_date,
                 session=meta.session,
                 actor=actor,
                 business_date=report_date,

@@ -7,7 +7,13 @@ from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
-from application.dto import AuditRow, FindingFilter, FindingRow, SummaryTable, TimelineEntry
+from application.dto import (
+    AuditRow,
+    FindingFilter,
+    FindingRow,
+    SummaryTable,
+    TimelineEntry,
+)
 
 
 class Clock(Protocol):

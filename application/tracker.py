@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, ClassVar
 from uuid import UUID
@@ -64,9 +64,7 @@ class AuditTracker(Application[UUID]):
     name = "AuditTracker"
     env: ClassVar[dict[str, str]] = {}
 
-    def __init__(
-        self, env: dict[str, str] | None = None, *, clock: Clock | None = None
-    ) -> None:
+    def __init__(self, env: dict[str, str] | None = None, *, clock: Clock | None = None) -> None:
         super().__init__(env)
         self.clock: Clock = clock or UtcClock()
         self._projections: Projections = _NoProjections()
@@ -93,9 +91,7 @@ class AuditTracker(Application[UUID]):
             self._projections.catch_up()
 
     @contextmanager
-    def _changing(
-        self, finding_id: UUID, expected_version: int | None
-    ) -> Iterator[Finding]:
+    def _changing(self, finding_id: UUID, expected_version: int | None) -> Iterator[Finding]:
         finding = self._get_finding(finding_id)
         if expected_version is not None and expected_version != finding.version:
             raise StaleVersionError(finding.version, expected_version)
@@ -131,10 +127,9 @@ class AuditTracker(Application[UUID]):
             **optional,
         )
         if audit.id not in self.repository:
-            try:
+            # Registered concurrently by someone else: same id, same facts.
+            with suppress(IntegrityError):
                 self.save_and_project(audit)
-            except IntegrityError:
-                pass  # registered concurrently by someone else: same id, same facts
         return audit.id
 
     def register_finding(
@@ -213,8 +208,11 @@ class AuditTracker(Application[UUID]):
         business_date: date | None = None,
     ) -> int:
         return self._staff_change(
-            principal, finding_id, expected_version,
-            lambda f, stamp: f.verify_claim(note=note, **stamp), business_date,
+            principal,
+            finding_id,
+            expected_version,
+            lambda f, stamp: f.verify_claim(note=note, **stamp),
+            business_date,
         )
 
     def return_claim(
@@ -227,8 +225,11 @@ class AuditTracker(Application[UUID]):
         business_date: date | None = None,
     ) -> int:
         return self._staff_change(
-            principal, finding_id, expected_version,
-            lambda f, stamp: f.return_claim(reason=reason, **stamp), business_date,
+            principal,
+            finding_id,
+            expected_version,
+            lambda f, stamp: f.return_claim(reason=reason, **stamp),
+            business_date,
         )
 
     def reopen(
@@ -241,8 +242,11 @@ class AuditTracker(Application[UUID]):
         business_date: date | None = None,
     ) -> int:
         return self._staff_change(
-            principal, finding_id, expected_version,
-            lambda f, stamp: f.reopen(reason=reason, **stamp), business_date,
+            principal,
+            finding_id,
+            expected_version,
+            lambda f, stamp: f.reopen(reason=reason, **stamp),
+            business_date,
         )
 
     def change_due_date(
@@ -256,7 +260,9 @@ class AuditTracker(Application[UUID]):
         business_date: date | None = None,
     ) -> int:
         return self._staff_change(
-            principal, finding_id, expected_version,
+            principal,
+            finding_id,
+            expected_version,
             lambda f, stamp: f.change_due_date(due_date=due_date, reason=reason, **stamp),
             business_date,
         )
@@ -273,7 +279,9 @@ class AuditTracker(Application[UUID]):
     ) -> int:
         ref = DepartmentRef.from_name(department)
         return self._staff_change(
-            principal, finding_id, expected_version,
+            principal,
+            finding_id,
+            expected_version,
             lambda f, stamp: f.reassign(department=ref, reason=reason, **stamp),
             business_date,
         )

@@ -235,7 +235,12 @@ class Finding(Aggregate):
         )
 
     def verify_claim(
-        self, *, actor: Actor, business_date: date, now: datetime, note: str | None = None
+        self,
+        *,
+        actor: Actor,
+        business_date: date,
+        now: datetime,
+        note: str | None = None,
     ) -> None:
         """Accept the pending 완료/미반영 claim; the finding is closed.
 

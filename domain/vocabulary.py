@@ -86,7 +86,14 @@ ACTOR_KIND_LABELS: dict[ActorKind, str] = {
 _STATUS_SPELLINGS: dict[str, Status] = {
     spelling.replace(" ", ""): status
     for status, spellings in {
-        Status.COMPLETED: ("추진완료", "추진 완료", "완료", "조치완료", "진행완료", "처리완료"),
+        Status.COMPLETED: (
+            "추진완료",
+            "추진 완료",
+            "완료",
+            "조치완료",
+            "진행완료",
+            "처리완료",
+        ),
         Status.IN_PROGRESS: ("추진중", "추진 중", "진행중", "진행 중", "조치중"),
         Status.UNDER_REVIEW: ("검토중", "검토 중", "추진검토", "검토"),
         Status.NOT_ADOPTED: (
@@ -121,7 +128,13 @@ _KIND_SPELLINGS: dict[str, FindingKind] = {
     **{s: FindingKind.RECOMMENDATION for s in ("건의사항", "건의")},
     **{
         s: FindingKind.OTHER
-        for s in ("기타", "기타(자료제출등)", "기타자료제출", "기타사항", "자료제출등기타사항")
+        for s in (
+            "기타",
+            "기타(자료제출등)",
+            "기타자료제출",
+            "기타사항",
+            "자료제출등기타사항",
+        )
     },
 }
 

@@ -79,7 +79,12 @@ def migrate(connection: Connection) -> None:
     command.upgrade(config, "head")
 
 
-def open_runtime(settings: Settings | None = None, *, clock: Clock | None = None) -> Runtime:
+def open_runtime(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    catch_up: bool = True,
+) -> Runtime:
     settings = settings or Settings()
     ensure_sqlite_directory(settings.database_url)
     with _schema_lock(settings.database_url):
@@ -92,6 +97,6 @@ def open_runtime(settings: Settings | None = None, *, clock: Clock | None = None
             view.create_table()  # the tracking table; ours exist already (checkfirst)
     projector = Projector(tracker, views, batch_size=settings.projection_batch_size)
     tracker.attach_read_side(projector, SqlReadModel(datastore))
-    if projector.is_behind():  # e.g. a view added since the events were written
+    if catch_up and projector.is_behind():  # e.g. a view added after the events
         projector.run_pending()
     return Runtime(settings=settings, tracker=tracker, projector=projector, views=views)

@@ -24,7 +24,11 @@ def normalise_database_url(url: str) -> str:
 def ensure_sqlite_directory(url: str) -> None:
     """`sqlite:///var/followup.db` works on a fresh clone: create `var/`."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (
+        None,
+        "",
+        ":memory:",
+    ):
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 

@@ -29,7 +29,13 @@ SEED = ROOT / "demo" / "seed_2018_business_report.txt"
 REFERENCE = ROOT / "tests" / "fixtures" / "items_2017_audit.json"
 
 # Keys that would silently override what a test passes (STYLE: environment isolation).
-_ENV_PREFIXES = ("AUDITTRACKER_", "FOLLOWUP_", "SQLALCHEMY_", "PERSISTENCE_MODULE", "CREATE_TABLE")
+_ENV_PREFIXES = (
+    "AUDITTRACKER_",
+    "FOLLOWUP_",
+    "SQLALCHEMY_",
+    "PERSISTENCE_MODULE",
+    "CREATE_TABLE",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -98,15 +104,32 @@ class PostgresServer:
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def start(self) -> None:
-        self._run(_pg_bin("initdb"), "-D", str(self.data), "-U", "postgres",
-                  "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8")
+        self._run(
+            _pg_bin("initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+        )
         options = (
             f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
             "-c max_connections=200"
         )
-        self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-o", options,
-                  "-l", str(self.base / "log"), "-w", "start")
+        self._run(
+            _pg_bin("pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.base / "log"),
+            "-w",
+            "start",
+        )
 
     def stop(self) -> None:
         try:

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from alembic import context
 from sqlalchemy import create_engine
 
+from infrastructure.migrations.env_filter import include_object
 from infrastructure.readmodel.tables import metadata
 
 config = context.config
-
-
-def include_object(obj: Any, name: str | None, type_: str, *_: Any) -> bool:
-    if type_ == "table":
-        return bool(name and name.startswith("rm_") and not name.endswith("_tracking"))
-    return True
 
 
 def run_migrations_online() -> None:

@@ -19,7 +19,10 @@ def parse_document(data: bytes, *, source_name: str = "") -> ParsedReport:
     else:
         code = "UNKNOWN_FORMAT"
         ko = "처리결과 표가 있는 보고서 형식이 아닙니다 (지원 형식: 주요업무보고 처리결과 절)."
-        en = "Not a supported report: no 처리결과 section was found (supported: the business report layout)."
+        en = (
+            "Not a supported report: no 처리결과 section was found "
+            "(supported: the business report layout)."
+        )
     return ParsedReport(
         format="unknown",
         document_hash=hashlib.sha256(data).hexdigest(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from uuid import UUID
@@ -56,11 +57,16 @@ class Projector:
         top = self.app.recorder.max_notification_id() or 0
         return any((v.max_tracking_id(self.app.name) or 0) < top for v in self.views)
 
-    def run_pending(self, *, max_batches_per_transaction: int = 1) -> int:
-        """Catch up in short transactions (a batch each): for background loops."""
+    def run_pending(self, *, max_batches_per_transaction: int = 1, pause: float = 0.0) -> int:
+        """Catch up in short transactions (a batch each): for background loops.
+
+        ``pause`` seconds between transactions let commands take the write lock.
+        """
         total = 0
         conflicts = 0
         while True:
+            if total and pause:
+                time.sleep(pause)
             try:
                 with self.datastore.transaction(commit=True) as session:
                     positions = self._lock(session)

@@ -20,9 +20,7 @@ from domain.values import DepartmentRef
 from domain.vocabulary import FindingKind, Status, Verification
 from infrastructure.readmodel import tables
 
-_KIND_ORDER = case(
-    {k.value: i for i, k in enumerate(FindingKind)}, value=tables.findings.c.kind
-)
+_KIND_ORDER = case({k.value: i for i, k in enumerate(FindingKind)}, value=tables.findings.c.kind)
 
 
 class SqlReadModel:
@@ -74,7 +72,10 @@ class SqlReadModel:
 
     @staticmethod
     def _summary_as_of(
-        as_of: date, audit_id: UUID | None, committee: str | None, department_id: str | None
+        as_of: date,
+        audit_id: UUID | None,
+        committee: str | None,
+        department_id: str | None,
     ) -> Select[Any]:
         # Each finding's last event with business date <= D, ties by version
         # (SPEC §5); it counts under the department responsible on D.
@@ -85,7 +86,10 @@ class SqlReadModel:
             h.c.verification,
             h.c.department_id,
             func.row_number()
-            .over(partition_by=h.c.finding_id, order_by=(h.c.valid_from.desc(), h.c.version.desc()))
+            .over(
+                partition_by=h.c.finding_id,
+                order_by=(h.c.valid_from.desc(), h.c.version.desc()),
+            )
             .label("rn"),
         ).where(h.c.valid_from <= as_of)
         if audit_id:
@@ -94,7 +98,10 @@ class SqlReadModel:
             ranked = ranked.where(h.c.committee == committee)
         latest = ranked.subquery()
         stmt = select(
-            latest.c.kind, latest.c.status, latest.c.verification, func.count().label("n")
+            latest.c.kind,
+            latest.c.status,
+            latest.c.verification,
+            func.count().label("n"),
         ).where(latest.c.rn == 1)
         if department_id:
             stmt = stmt.where(latest.c.department_id == department_id)

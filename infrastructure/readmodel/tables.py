@@ -38,7 +38,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
+        if not isinstance(value, datetime):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
@@ -102,7 +102,11 @@ summary_counts = Table(
     Column("committee", String(200), nullable=False),
     Column("count", Integer, nullable=False),
     PrimaryKeyConstraint(
-        "audit_id", "department_id", "kind", "status", "verification",
+        "audit_id",
+        "department_id",
+        "kind",
+        "status",
+        "verification",
         name="pk_rm_summary_counts",
     ),
 )

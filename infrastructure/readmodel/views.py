@@ -114,9 +114,7 @@ class BatchView(SQLAlchemyTrackingRecorder):
             session.execute(delete(table))
         t = self.tracking_table
         session.execute(
-            update(t)
-            .where(t.c.application_name == application_name)
-            .values(notification_id=None)
+            update(t).where(t.c.application_name == application_name).values(notification_id=None)
         )
 
     def apply_batch(self, session: Session, events: Sequence[Positioned]) -> None:
@@ -142,10 +140,12 @@ class _FindingState:
     @classmethod
     def from_row(cls, row: Any) -> _FindingState:
         data = dict(row._mapping)
-        return cls(
-            **{k: v for k, v in data.items() if k not in ("department_id", "department_name")},
-            department=DepartmentRef(data["department_id"], data["department_name"]),
-        )
+        # Real enums, as the domain's apply methods compare by identity.
+        data["kind"] = FindingKind(data["kind"])
+        data["status"] = Status(data["status"])
+        data["verification"] = Verification(data["verification"]) if data["verification"] else None
+        data["department"] = DepartmentRef(data.pop("department_id"), data.pop("department_name"))
+        return cls(**data)
 
     @classmethod
     def registered(cls, e: Finding.Registered, committee: str) -> _FindingState:
@@ -293,7 +293,9 @@ class FindingsView(BatchView):
         t = tables.audits
         found: dict[UUID, str] = {}
         for chunk in _chunks(list(set(audit_ids))):
-            rows = session.execute(select(t.c.audit_id, t.c.committee).where(t.c.audit_id.in_(chunk)))
+            rows = session.execute(
+                select(t.c.audit_id, t.c.committee).where(t.c.audit_id.in_(chunk))
+            )
             found.update({r.audit_id: r.committee for r in rows})
         return found
 
@@ -312,7 +314,9 @@ class FindingsView(BatchView):
                 .where(t.c.finding_id == bindparam("b_finding_id"))
                 .values({c: bindparam(f"b_{c}") for c in columns})
             )
-            session.connection().execute(stmt, [{f"b_{k}": v for k, v in r.items()} for r in old_rows])
+            session.connection().execute(
+                stmt, [{f"b_{k}": v for k, v in r.items()} for r in old_rows]
+            )
 
     def _write_audit_counts(self, session: Session, deltas: Counter[UUID]) -> None:
         if not deltas:
@@ -348,7 +352,13 @@ class FindingsView(BatchView):
         t = tables.summary_counts
         stmt = dialect_insert(session, t)
         stmt = stmt.on_conflict_do_update(
-            index_elements=["audit_id", "department_id", "kind", "status", "verification"],
+            index_elements=[
+                "audit_id",
+                "department_id",
+                "kind",
+                "status",
+                "verification",
+            ],
             set_={"count": t.c.count + stmt.excluded["count"]},
         )
         session.execute(stmt, rows)

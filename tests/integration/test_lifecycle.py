@@ -64,28 +64,56 @@ def test_summary_follows_the_lifecycle_now_and_as_of_each_business_date(
 ) -> None:
     """register → 추진중 → 완료 → return → 완료 → verify, one business date each."""
     tracker = runtime.tracker
-    days = [date(2017, 11, 20), date(2018, 1, 10), date(2018, 3, 5),
-            date(2018, 3, 20), date(2018, 5, 2), date(2018, 5, 30)]
+    days = [
+        date(2017, 11, 20),
+        date(2018, 1, 10),
+        date(2018, 3, 5),
+        date(2018, 3, 20),
+        date(2018, 5, 2),
+        date(2018, 5, 30),
+    ]
     audit_id, fid = register(runtime, days[0])
     expected = [("under_review", None)]
 
-    tracker.report_progress(OFFICER, fid, status=Status.IN_PROGRESS,
-                            actions="○ 심사 강화", business_date=days[1])
+    tracker.report_progress(
+        OFFICER,
+        fid,
+        status=Status.IN_PROGRESS,
+        actions="○ 심사 강화",
+        business_date=days[1],
+    )
     expected.append(("in_progress", None))
-    tracker.report_progress(OFFICER, fid, status=Status.COMPLETED, status_raw="추진완료",
-                            actions="○ 심사 기준 개정", business_date=days[2])
+    tracker.report_progress(
+        OFFICER,
+        fid,
+        status=Status.COMPLETED,
+        status_raw="추진완료",
+        actions="○ 심사 기준 개정",
+        business_date=days[2],
+    )
     expected.append(("completed", "pending"))
     tracker.return_claim(STAFF, fid, reason="증빙 부족", business_date=days[3])
     expected.append(("in_progress", "returned"))
-    tracker.report_progress(OFFICER, fid, status=Status.COMPLETED,
-                            actions="○ 증빙 첨부", business_date=days[4])
+    tracker.report_progress(
+        OFFICER,
+        fid,
+        status=Status.COMPLETED,
+        actions="○ 증빙 첨부",
+        business_date=days[4],
+    )
     expected.append(("completed", "pending"))
     tracker.verify_claim(STAFF, fid, business_date=days[5])
     expected.append(("completed", "verified"))
 
     # Now: the command's caller reads its own write at once.
     row = cell(runtime, audit_id=audit_id)
-    assert row == {"total": 1, "completed": 1, "in_progress": 0, "under_review": 0, "not_adopted": 0}
+    assert row == {
+        "total": 1,
+        "completed": 1,
+        "in_progress": 0,
+        "under_review": 0,
+        "not_adopted": 0,
+    }
     assert tracker.summary().verification["corrective"]["verified"] == 1
     assert tracker.list_findings()[0].verification is Verification.VERIFIED
 
@@ -100,8 +128,12 @@ def test_summary_follows_the_lifecycle_now_and_as_of_each_business_date(
 
     timeline = tracker.timeline(fid)
     assert [e.event for e in timeline] == [
-        "Registered", "ProgressReported", "ProgressReported",
-        "ClaimReturned", "ProgressReported", "ClaimVerified",
+        "Registered",
+        "ProgressReported",
+        "ProgressReported",
+        "ClaimReturned",
+        "ProgressReported",
+        "ClaimVerified",
     ]
     assert timeline[3].data["reason"] == "증빙 부족"
     assert timeline[1].actor_id == "officer-1" and timeline[1].actor_role == "department_officer"
@@ -123,8 +155,13 @@ def test_reassignment_counts_under_the_department_responsible_on_each_date(
 ) -> None:
     tracker = runtime.tracker
     _, fid = register(runtime, date(2017, 11, 20))
-    tracker.reassign(STAFF, fid, department="노동정책담당관", reason="업무 이관",
-                     business_date=date(2018, 2, 1))
+    tracker.reassign(
+        STAFF,
+        fid,
+        department="노동정책담당관",
+        reason="업무 이관",
+        business_date=date(2018, 2, 1),
+    )
     before = tracker.summary(department="사회적경제담당관", as_of=date(2018, 1, 31))
     after = tracker.summary(department="사회적경제담당관", as_of=date(2018, 2, 1))
     assert before.rows["total"]["total"] == 1
@@ -151,9 +188,14 @@ def test_refused_actions_change_nothing(runtime: Runtime) -> None:
     with pytest.raises(FindingNotFoundError):
         tracker.report_progress(STAFF, UUID(int=1), status=Status.IN_PROGRESS)
     with pytest.raises(FindingAlreadyRegisteredError):
-        tracker.register_finding(STAFF, audit_id=tracker.get_finding(fid).audit_id,
-                                 kind=FindingKind.CORRECTIVE, seq=1, request="중복",
-                                 department="사회적경제담당관")
+        tracker.register_finding(
+            STAFF,
+            audit_id=tracker.get_finding(fid).audit_id,
+            kind=FindingKind.CORRECTIVE,
+            seq=1,
+            request="중복",
+            department="사회적경제담당관",
+        )
 
     assert tracker.get_finding(fid).version == before
     assert len(tracker.timeline(fid)) == 1
@@ -173,8 +215,9 @@ def test_stale_expected_version_is_refused(runtime: Runtime, clock: FixedClock) 
     version = tracker.report_progress(OFFICER, fid, status=Status.IN_PROGRESS, expected_version=1)
     assert version == 2
     with pytest.raises(StaleVersionError) as refused:
-        tracker.report_progress(OFFICER, fid, status=Status.COMPLETED, actions="x",
-                                expected_version=1)
+        tracker.report_progress(
+            OFFICER, fid, status=Status.COMPLETED, actions="x", expected_version=1
+        )
     assert refused.value.current_version == 2
     assert tracker.list_findings()[0].status is Status.IN_PROGRESS
 

@@ -119,7 +119,9 @@ def test_progress_report_records_texts_and_raw_status() -> None:
 
 
 @pytest.mark.parametrize("status", [Status.COMPLETED, Status.NOT_ADOPTED])
-def test_reporting_completed_or_not_adopted_makes_a_pending_claim(status: Status) -> None:
+def test_reporting_completed_or_not_adopted_makes_a_pending_claim(
+    status: Status,
+) -> None:
     finding = claimed(status)
     assert finding.status is status
     assert finding.verification is Verification.PENDING
@@ -138,9 +140,7 @@ def test_not_adopted_needs_a_reason() -> None:
     with pytest.raises(NotAdoptedReasonRequiredError):
         finding.report_progress(status=Status.NOT_ADOPTED, plans="계획만", **stamp())
     assert finding.collect_events() == []
-    finding.report_progress(
-        status=Status.NOT_ADOPTED, delay_reason="법령상 불가", **stamp()
-    )
+    finding.report_progress(status=Status.NOT_ADOPTED, delay_reason="법령상 불가", **stamp())
     assert finding.verification is Verification.PENDING
 
 
@@ -157,7 +157,9 @@ def test_verify_closes_the_finding_and_refuses_further_reports() -> None:
         finding.change_due_date(due_date=DAY, reason="연장", **stamp(STAFF))
     with pytest.raises(FindingClosedError):
         finding.reassign(
-            department=DepartmentRef.from_name("노동정책담당관"), reason="이관", **stamp(STAFF)
+            department=DepartmentRef.from_name("노동정책담당관"),
+            reason="이관",
+            **stamp(STAFF),
         )
     assert finding.collect_events() == []
 

@@ -37,7 +37,12 @@ def test_every_member_has_a_korean_label(enum: type, labels: dict[object, str]) 
 
 def test_identifiers_are_the_persisted_names_of_spec() -> None:
     assert [k.value for k in FindingKind] == ["corrective", "recommendation", "other"]
-    assert [s.value for s in Status] == ["under_review", "in_progress", "completed", "not_adopted"]
+    assert [s.value for s in Status] == [
+        "under_review",
+        "in_progress",
+        "completed",
+        "not_adopted",
+    ]
     assert [v.value for v in Verification] == ["pending", "verified", "returned"]
 
 

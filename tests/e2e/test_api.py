@@ -1,0 +1,77 @@
+"""The HTTP app: health and the 처리결과 총괄 (same JSON as the CLI), on both databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from application.access import Principal
+from application.importing import ImportOptions, import_report
+from infrastructure.bootstrap import open_runtime
+from infrastructure.parsers import parse_document
+from infrastructure.settings import Settings
+from tests.conftest import SEED
+
+
+@pytest.fixture
+def client(database_url: str) -> Iterator[TestClient]:
+    settings = Settings(database_url=database_url, projection_interval=0.05)
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_health_answers_with_projection_positions(client: TestClient) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+def test_summary_of_an_imported_audit_now_and_as_of(client: TestClient, database_url: str) -> None:
+    # Another process imports; the app serves it (views are shared in the database).
+    runtime = open_runtime(Settings(database_url=database_url))
+    outcome = import_report(
+        runtime.tracker,
+        Principal.system(),
+        parse_document(SEED.read_bytes()),
+        ImportOptions(council="서울특별시의회"),
+    )
+    runtime.close()
+
+    now = client.get("/api/v1/summary", params={"audit": str(outcome.audit_id)})
+    assert now.status_code == 200
+    assert now.json()["rows"]["total"] == {
+        "total": 56,
+        "completed": 54,
+        "in_progress": 2,
+        "under_review": 0,
+        "not_adopted": 0,
+    }
+    as_of = client.get(
+        "/api/v1/summary",
+        params={"audit": str(outcome.audit_id), "as_of": "2018-11-15"},
+    ).json()
+    assert as_of["rows"]["recommendation"] == {
+        "total": 8,
+        "completed": 7,
+        "in_progress": 1,
+        "under_review": 0,
+        "not_adopted": 0,
+    }
+    assert as_of["as_of"] == "2018-11-15"
+    before = client.get("/api/v1/summary", params={"as_of": "2018-11-14"}).json()
+    assert before["rows"]["total"]["total"] == 0
+
+
+def test_bad_parameters_answer_422_in_korean_and_english(client: TestClient) -> None:
+    response = client.get("/api/v1/summary", params={"as_of": "2018-13-01"})
+    assert response.status_code == 422
+    body = response.json()
+    assert set(body) == {"code", "message_ko", "message_en", "detail"}
+    assert body["code"] == "INVALID_REQUEST"
+
+
+def test_openapi_documents_the_summary(client: TestClient) -> None:
+    assert "/api/v1/summary" in client.get("/openapi.json").json()["paths"]

@@ -1,0 +1,209 @@
+"""Importing the seed report (section V of the 2018 business report), on both databases."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+
+from application.access import Principal
+from application.dto import FindingFilter
+from application.importing import ImportOptions, import_report
+from domain.finding import Finding
+from domain.vocabulary import STATUS_LABELS, FindingKind, Verification, normalise_kind
+from infrastructure.bootstrap import Runtime
+from infrastructure.parsers import parse_document
+from tests.conftest import REFERENCE, SEED
+
+SYSTEM = Principal.system()
+SEED_COUNTS = {
+    "total": (56, 54, 2),
+    "corrective": (25, 24, 1),
+    "recommendation": (8, 7, 1),
+    "other": (23, 23, 0),
+}
+
+
+def seed_import(runtime: Runtime, **options: Any) -> Any:
+    dry_run = options.pop("dry_run", False)
+    return import_report(
+        runtime.tracker,
+        SYSTEM,
+        parse_document(SEED.read_bytes()),
+        ImportOptions(council="서울특별시의회", **options),
+        dry_run=dry_run,
+    )
+
+
+def assert_seed_counts(rows: dict[str, dict[str, int]]) -> None:
+    for row, (total, completed, in_progress) in SEED_COUNTS.items():
+        assert rows[row] == {
+            "total": total,
+            "completed": completed,
+            "in_progress": in_progress,
+            "under_review": 0,
+            "not_adopted": 0,
+        }, row
+
+
+def collapse(text: str | None) -> str | None:
+    return " ".join(text.split()) if text is not None else None
+
+
+def test_seed_yields_the_reference_findings_and_summary(runtime: Runtime) -> None:
+    outcome = seed_import(runtime)
+    assert not outcome.problems
+    assert (outcome.created, outcome.unchanged, outcome.committed) == (56, 0, True)
+
+    tracker = runtime.tracker
+    (audit,) = tracker.list_audits()
+    assert (
+        audit.council,
+        audit.year,
+        audit.committee,
+        audit.audited_body,
+        audit.findings,
+    ) == (
+        "서울특별시의회",
+        2017,
+        "기획경제위원회",
+        "일자리노동정책관",
+        56,
+    )
+    reference = json.loads(REFERENCE.read_text(encoding="utf-8"))
+    assert len(reference) == 56
+    for item in reference:
+        kind = normalise_kind(item["category"])
+        assert kind is not None
+        found = tracker.get_finding(Finding.create_id(audit.audit_id, kind, item["seq"]))
+        where = f"{item['category']} {item['seq']}"
+        assert found.department == item["department"], where
+        assert found.request == item["request"], where
+        assert found.status_raw == item["status_raw"], where
+        assert STATUS_LABELS[found.status] == item["status"], where
+        assert collapse(found.actions) == collapse(item["actions"]), where
+        assert collapse(found.plans) == collapse(item["plans"]), where
+        assert found.verification is Verification.PENDING or found.status.value == "in_progress"
+        timeline = tracker.timeline(found.finding_id)
+        assert [e.business_date for e in timeline] == [date(2018, 11, 15)] * 2
+        assert timeline[0].actor_kind == "import"
+
+    summary = tracker.summary(audit_id=audit.audit_id)
+    assert_seed_counts(summary.rows)
+    assert summary.verification["total"] == {
+        "pending": 54,
+        "verified": 0,
+        "returned": 0,
+    }
+    assert_seed_counts(tracker.summary(as_of=date(2018, 11, 15)).rows)
+    assert tracker.summary(as_of=date(2018, 11, 14)).rows["total"]["total"] == 0
+    assert_seed_counts(tracker.summary(committee="기획경제위원회").rows)
+    social = tracker.summary(department="사회적경제담당관").rows["total"]
+    assert (social["total"], social["in_progress"]) == (16, 2)
+
+
+def test_reimporting_the_same_document_creates_nothing(runtime: Runtime) -> None:
+    seed_import(runtime)
+    before = runtime.tracker.recorder.max_notification_id()
+    again = seed_import(runtime)
+    assert (again.created, again.changed, again.unchanged, again.events) == (
+        0,
+        0,
+        56,
+        0,
+    )
+    assert runtime.tracker.recorder.max_notification_id() == before
+
+
+def test_dry_run_writes_nothing(runtime: Runtime) -> None:
+    outcome = seed_import(runtime, dry_run=True)
+    assert (outcome.created, outcome.committed, outcome.events) == (56, False, 113)
+    assert runtime.tracker.recorder.max_notification_id() is None
+    assert runtime.tracker.list_audits() == []
+
+
+def test_verified_option_accepts_the_documents_claims(runtime: Runtime) -> None:
+    seed_import(runtime, verified=True)
+    summary = runtime.tracker.summary()
+    assert_seed_counts(summary.rows)
+    assert summary.verification["total"] == {
+        "pending": 0,
+        "verified": 54,
+        "returned": 0,
+    }
+    open_ones = runtime.tracker.list_findings(FindingFilter(verification=None))
+    assert sum(1 for f in open_ones if f.verification is None) == 2
+
+
+def test_options_override_the_documents_metadata(runtime: Runtime) -> None:
+    outcome = seed_import(
+        runtime, committee="환경수자원위원회", year=2018, report_date=date(2019, 1, 10)
+    )
+    (audit,) = runtime.tracker.list_audits()
+    assert (audit.committee, audit.year, audit.registered_on) == (
+        "환경수자원위원회",
+        2018,
+        date(2019, 1, 10),
+    )
+    assert audit.audit_id == outcome.audit_id
+
+
+def test_a_later_report_appends_progress_only_for_changed_findings(
+    runtime: Runtime,
+) -> None:
+    seed_import(runtime)
+    later = (
+        SEED.read_text(encoding="utf-8")
+        .replace("2018. 11. 15", "2019. 3. 4")
+        .replace("추진상황 : 추진중", "추진상황 : 추진완료", 1)
+    )
+    outcome = import_report(
+        runtime.tracker,
+        SYSTEM,
+        parse_document(later.encode()),
+        ImportOptions(council="서울특별시의회", report_date=date(2019, 3, 4)),
+    )
+    assert (outcome.created, outcome.changed, outcome.unchanged) == (0, 1, 55)
+    rows = runtime.tracker.summary().rows
+    assert rows["corrective"]["completed"] == 25
+    assert runtime.tracker.summary(as_of=date(2019, 3, 3)).rows["corrective"]["completed"] == 24
+
+
+@pytest.mark.parametrize(
+    ("mutate", "code"),
+    [
+        (
+            lambda t: t.replace("V. 2017년 행정사무감사 처리결과", "V. 2017년 기타 자료"),
+            "UNKNOWN_FORMAT",
+        ),
+        (
+            lambda t: t.replace("추진상황 : 추진완료", "추진상황 : 완료됨", 1),
+            "UNKNOWN_STATUS",
+        ),
+        (
+            lambda t: t.replace("(노동정책담당관)</p>\t", "</p>\t", 1),
+            "MISSING_DEPARTMENT",
+        ),
+    ],
+)
+def test_bad_documents_are_refused_whole_with_a_line(
+    runtime: Runtime, mutate: Any, code: str
+) -> None:
+    broken = mutate(SEED.read_text(encoding="utf-8"))
+    outcome = import_report(
+        runtime.tracker, SYSTEM, parse_document(broken.encode()), ImportOptions()
+    )
+    assert outcome.refused and not outcome.committed
+    problem = next(p for p in outcome.problems if p.code == code)
+    if code != "UNKNOWN_FORMAT":
+        assert isinstance(problem.line, int) and problem.line > 1500
+    assert problem.message_ko and problem.message_en
+    assert runtime.tracker.recorder.max_notification_id() is None
+
+
+def test_kinds_of_seed_rows_cover_every_kind(runtime: Runtime) -> None:
+    seed_import(runtime)
+    kinds = {f.kind for f in runtime.tracker.list_findings()}
+    assert kinds == set(FindingKind)
