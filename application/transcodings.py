@@ -1,19 +1,18 @@
 """JSON transcodings for the types our events carry.
 
-Names are persisted in stored events (``_type_``): never rename one. Our enums
-are ``StrEnum``s, which JSON writes as their plain values (readable in the
-store); the domain coerces them back where it reads them.
+Names are persisted in stored events (``_type_``): never rename one.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from enum import Enum
 from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain.values import Actor, DepartmentRef
-from domain.vocabulary import ActorKind, Role
+from domain.vocabulary import ActorKind, FindingKind, Role, Status, Verification
 
 
 class DateAsISO(Transcoding):
@@ -25,6 +24,31 @@ class DateAsISO(Transcoding):
 
     def decode(self, data: str) -> date:
         return date.fromisoformat(data)
+
+
+class _EnumAsValue(Transcoding):
+    type: type[Enum]
+
+    def encode(self, obj: Enum) -> str:
+        return str(obj.value)
+
+    def decode(self, data: str) -> Enum:
+        return self.type(data)
+
+
+class FindingKindAsValue(_EnumAsValue):
+    type = FindingKind
+    name = "finding_kind"
+
+
+class StatusAsValue(_EnumAsValue):
+    type = Status
+    name = "status"
+
+
+class VerificationAsValue(_EnumAsValue):
+    type = Verification
+    name = "verification"
 
 
 class ActorAsDict(Transcoding):
@@ -63,6 +87,9 @@ class DepartmentRefAsDict(Transcoding):
 def register_transcodings(transcoder: JSONTranscoder) -> None:
     for transcoding in (
         DateAsISO(),
+        FindingKindAsValue(),
+        StatusAsValue(),
+        VerificationAsValue(),
         ActorAsDict(),
         DepartmentRefAsDict(),
     ):

@@ -48,8 +48,13 @@ def bench_backend(name: str, url: str, document: bytes) -> list[dict[str, Any]]:
 
     def record(metric: str, value: float, unit: str, target: str = "") -> None:
         results.append(
-            {"backend": name, "metric": metric, "value": round(value, 2), "unit": unit,
-             "target": target}
+            {
+                "backend": name,
+                "metric": metric,
+                "value": round(value, 2),
+                "unit": unit,
+                "target": target,
+            }
         )
 
     runtime = open_runtime(Settings(database_url=url))
@@ -58,20 +63,26 @@ def bench_backend(name: str, url: str, document: bytes) -> list[dict[str, Any]]:
         start = time.perf_counter()
         parsed = parse_document(document)
         parse_s = time.perf_counter() - start
-        outcome = import_report(tracker, Principal.system(), parsed, ImportOptions(council="벤치의회"))
+        options = ImportOptions(council="벤치의회")
+        outcome = import_report(tracker, Principal.system(), parsed, options)
         total_s = time.perf_counter() - start
         assert outcome.committed and outcome.created == ROWS, outcome.problems[:3]
         assert not runtime.projector.is_behind()
         summary = tracker.summary()
         assert summary.rows["total"]["total"] == ROWS
-        record(f"import {ROWS:,} rows, views included (events/s)", outcome.events / total_s,
-               "events/s", ">= 5,000 (SQLite)")
+        record(
+            f"import {ROWS:,} rows, views included (events/s)",
+            outcome.events / total_s,
+            "events/s",
+            ">= 5,000 (SQLite)",
+        )
         record("  of which parsing", parse_s, "s")
         record("  whole import", total_s, "s")
 
         start = time.perf_counter()
-        again = import_report(tracker, Principal.system(), parse_document(document),
-                              ImportOptions(council="벤치의회"))
+        again = import_report(
+            tracker, Principal.system(), parse_document(document), ImportOptions(council="벤치의회")
+        )
         record("re-import of the same document (creates nothing)", time.perf_counter() - start, "s")
         assert again.created == 0 and again.events == 0
 
@@ -86,8 +97,9 @@ def bench_backend(name: str, url: str, document: bytes) -> list[dict[str, Any]]:
 
         start = time.perf_counter()
         replayed = runtime.projector.rebuild()
-        record("rebuild every view (events/s)", replayed / (time.perf_counter() - start),
-               "events/s")
+        record(
+            "rebuild every view (events/s)", replayed / (time.perf_counter() - start), "events/s"
+        )
     finally:
         runtime.close()
     return results
@@ -103,13 +115,13 @@ def main() -> None:
         try:
             from tests.conftest import PostgresServer
         except ImportError:  # pragma: no cover - dev install always has it
-            PostgresServer = None  # type: ignore[assignment,misc]  # noqa: N806
+            PostgresServer = None  # type: ignore[assignment,misc]
         if PostgresServer is not None:
             server = PostgresServer()
             try:
                 server.start()
                 results += bench_backend("postgresql", server.create_database(), document)
-            except Exception as e:  # noqa: BLE001 - a figure is missing, say why
+            except Exception as e:  # a figure is missing: say why, keep the others
                 console.print(f"PostgreSQL skipped: {e}", style="yellow")
             finally:
                 server.stop()
@@ -132,7 +144,7 @@ def main() -> None:
         + "\n",
         encoding="utf-8",
     )
-    console.print(f"written {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
+    console.print(f"written {RESULTS}")
 
 
 if __name__ == "__main__":

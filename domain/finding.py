@@ -65,8 +65,7 @@ class Finding(Aggregate):
         delay_reason: str | None
 
         def apply(self, finding: Finding) -> None:
-            # Stored events hold enum values as plain JSON strings: coerce back.
-            finding.status = Status(self.status)
+            finding.status = self.status
             finding.status_raw = self.status_raw
             finding.actions = self.actions
             finding.plans = self.plans
@@ -130,7 +129,7 @@ class Finding(Aggregate):
         business_date: date,
     ) -> None:
         self.audit_id = audit_id
-        self.kind = FindingKind(kind)  # a plain string when read back from storage
+        self.kind = kind
         self.seq = seq
         self.request = request
         self.department = department

@@ -2,21 +2,24 @@
 
 Identifiers are persisted in every event, so the enum *values* never change.
 Each enum has exactly one Korean label table here; messages and views use it.
+The enums are plain ``Enum``s, not ``StrEnum``s: JSON would write a str subclass
+as a bare string and read it back as ``str``; as plain enums they go through
+their transcodings and come back as themselves.
 """
 
 from __future__ import annotations
 
 import re
-from enum import StrEnum
+from enum import Enum
 
 
-class FindingKind(StrEnum):
+class FindingKind(Enum):
     CORRECTIVE = "corrective"
     RECOMMENDATION = "recommendation"
     OTHER = "other"
 
 
-class Status(StrEnum):
+class Status(Enum):
     UNDER_REVIEW = "under_review"
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
@@ -28,20 +31,20 @@ class Status(StrEnum):
         return self in (Status.COMPLETED, Status.NOT_ADOPTED)
 
 
-class Verification(StrEnum):
+class Verification(Enum):
     PENDING = "pending"
     VERIFIED = "verified"
     RETURNED = "returned"
 
 
-class Role(StrEnum):
+class Role(Enum):
     DEPARTMENT_OFFICER = "department_officer"
     COUNCIL_STAFF = "council_staff"
     VIEWER = "viewer"
     ADMIN = "admin"
 
 
-class ActorKind(StrEnum):
+class ActorKind(Enum):
     USER = "user"
     IMPORT = "import"
     SCHEDULER = "scheduler"

@@ -76,3 +76,42 @@ def test_event_fields_are_stable() -> None:
         cls = getattr(Finding, name.split(".")[1])
         assert {"actor", "business_date"} <= set(cls.__dataclass_fields__), name
         assert set(cls.__dataclass_fields__) - base == fields, name
+
+
+def test_stored_events_decode_to_the_types_they_were_saved_with() -> None:
+    """Through the real mapper and transcoder (in-memory store)."""
+    from datetime import UTC, date, datetime
+    from uuid import uuid4
+
+    from application.tracker import AuditTracker
+    from domain.values import Actor, DepartmentRef
+    from domain.vocabulary import FindingKind, Role, Status, Verification
+
+    tracker = AuditTracker(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    actor = Actor.user("u1", Role.COUNCIL_STAFF)
+    stamp = {
+        "actor": actor,
+        "business_date": date(2018, 11, 15),
+        "now": datetime(2018, 11, 15, tzinfo=UTC),
+    }
+    finding = Finding.register(
+        audit_id=uuid4(),
+        kind=FindingKind.OTHER,
+        seq=2,
+        request="자료",
+        department=DepartmentRef.from_name("노동정책담당관"),
+        **stamp,
+    )
+    finding.report_progress(status=Status.COMPLETED, actions="제출", **stamp)
+    tracker.save(finding)
+
+    (registered, reported) = [
+        tracker.mapper.to_domain_event(n) for n in tracker.recorder.select_notifications(1, 10)
+    ]
+    assert registered.kind is FindingKind.OTHER
+    assert registered.actor == actor and registered.actor.role is Role.COUNCIL_STAFF
+    assert registered.department == DepartmentRef.from_name("노동정책담당관")
+    assert reported.status is Status.COMPLETED
+    assert reported.business_date == date(2018, 11, 15)
+    copy = tracker.repository.get(finding.id)
+    assert copy.verification is Verification.PENDING and copy.kind is FindingKind.OTHER
