@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 from uuid import UUID
 
 import typer
@@ -79,9 +79,6 @@ def _parse_uuid(value: str | None) -> UUID | None:
         raise typer.BadParameter(f"{value!r} is not an audit id (감사 ID 형식 오류)") from None
 
 
-DateOption = Callable[[str | None], date | None]
-
-
 class _State:
     db: str | None = None
 
@@ -113,7 +110,7 @@ def _emit(document: Any) -> None:
     sys.stdout.write(json.dumps(document, ensure_ascii=False, default=str) + "\n")
 
 
-def _refuse(as_json: bool, e: DomainError) -> None:
+def _refuse(as_json: bool, e: DomainError) -> NoReturn:
     payload = {
         "code": e.code,
         "message_ko": e.message_ko,
@@ -213,7 +210,6 @@ def import_command(
             )
         except DomainError as e:
             _refuse(as_json, e)
-            return
     if as_json:
         _emit(outcome.as_dict())
     else:

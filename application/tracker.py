@@ -91,8 +91,15 @@ class AuditTracker(Application[UUID]):
             self._projections.catch_up()
 
     @contextmanager
-    def _changing(self, finding_id: UUID, expected_version: int | None) -> Iterator[Finding]:
+    def _changing(
+        self,
+        finding_id: UUID,
+        expected_version: int | None,
+        authorise: Callable[[Finding], None],
+    ) -> Iterator[Finding]:
+        """Load, authorise, check the caller's version, let the body act, save."""
         finding = self._get_finding(finding_id)
+        authorise(finding)  # before the version check: a 403 is not a retry
         if expected_version is not None and expected_version != finding.version:
             raise StaleVersionError(finding.version, expected_version)
         yield finding
@@ -186,8 +193,11 @@ class AuditTracker(Application[UUID]):
         business_date: date | None = None,
     ) -> int:
         """Record a progress report; returns the finding's new version."""
-        with self._changing(finding_id, expected_version) as finding:
+
+        def authorise(finding: Finding) -> None:
             require_may_report(principal, finding.department.id)
+
+        with self._changing(finding_id, expected_version, authorise) as finding:
             finding.report_progress(
                 status=status,
                 status_raw=status_raw,
@@ -294,8 +304,9 @@ class AuditTracker(Application[UUID]):
         change: Callable[[Finding, dict[str, Any]], None],
         business_date: date | None,
     ) -> int:
-        require_council_staff(principal)
-        with self._changing(finding_id, expected_version) as finding:
+        with self._changing(
+            finding_id, expected_version, lambda _: require_council_staff(principal)
+        ) as finding:
             change(finding, self._stamp(principal, business_date))
         return finding.version
 

@@ -85,13 +85,21 @@ class Projector:
                 return total
 
     def run_forever(self, stop: threading.Event, interval: float) -> None:
+        failures = 0
         while not stop.is_set():
             try:
                 if self.is_behind():
-                    self.run_pending()
+                    self.run_pending(pause=0.005)
+                failures = 0
             except OperationalError:
-                log.warning("projection pass failed; retrying", exc_info=True)
-            stop.wait(interval)
+                failures += 1
+                log.warning("projection pass failed (database busy); retrying", exc_info=True)
+            except Exception:
+                # A background loop must outlive one bad pass; the error is logged
+                # and the same events are tried again, with a growing pause.
+                failures += 1
+                log.exception("projection pass failed; retrying")
+            stop.wait(interval * min(2**failures, 60))
 
     def rebuild(self, progress: ProgressCallback | None = None) -> int:
         """Empty every view and replay all events, in one transaction."""

@@ -233,3 +233,12 @@ def test_business_date_defaults_to_the_seoul_calendar_date(
     entry = runtime.tracker.timeline(fid)[-1]
     assert entry.business_date == date(2018, 3, 5)
     assert entry.recorded_at == clock.instant
+
+
+def test_permission_is_checked_before_the_version(runtime: Runtime) -> None:
+    """An officer of another department gets 'not allowed', not 'reload and retry'."""
+    _, fid = register(runtime, date(2017, 11, 20))
+    with pytest.raises(PermissionDeniedError):
+        runtime.tracker.report_progress(
+            OTHER_OFFICER, fid, status=Status.IN_PROGRESS, expected_version=99
+        )
