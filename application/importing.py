@@ -153,7 +153,9 @@ def import_report(
         if progress:
             progress(done, len(parsed.rows))
         try:
-            finding, state = _plan_row(tracker, audit_id, row, actor, report_date, now, options)
+            finding, state = _plan_row(
+                tracker, audit_id, audited_body, row, actor, report_date, now, options
+            )
         except DomainError as e:
             outcome.problems.append(_problem(row.line, e))
             continue
@@ -175,6 +177,7 @@ def import_report(
 def _plan_row(
     tracker: AuditTracker,
     audit_id: UUID,
+    audited_body: str,
     row: ReportRow,
     actor: Actor,
     report_date: date,
@@ -189,9 +192,9 @@ def _plan_row(
             kind=row.kind,
             seq=row.seq,
             request=row.request,
-            department=DepartmentRef.from_name(row.department),
+            department=DepartmentRef.from_name(row.department or audited_body),
             raised_by=row.raised_by,
-            due_date=None,
+            due_date=row.due_date,
             **stamp,
         )
         state = "created"

@@ -66,7 +66,8 @@ class ReportRow:
     line: int
     kind: FindingKind
     seq: int
-    department: str
+    # None: the document names no department per row, so the audited body is responsible.
+    department: str | None
     request: str
     status_raw: str
     status: Status
@@ -77,6 +78,7 @@ class ReportRow:
     plans_heading: str | None = None
     status_note: str | None = None
     raised_by: str | None = None
+    due_date: date | None = None
 
 
 @dataclass(frozen=True)
