@@ -85,6 +85,19 @@ class FindingRow:
 
 
 @dataclass(frozen=True)
+class ReportSnapshot:
+    """A finding's last reported state, as the read model holds it (for import planning)."""
+
+    version: int
+    status: Status
+    status_raw: str
+    actions: str | None
+    plans: str | None
+    delay_reason: str | None
+    verification: Verification | None
+
+
+@dataclass(frozen=True)
 class FindingFilter:
     audit_id: UUID | None = None
     committee: str | None = None

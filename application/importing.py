@@ -16,6 +16,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from application.access import Principal, require_council_staff
+from application.dto import ReportSnapshot
 from application.report import ParsedReport, Problem, ReportRow, Severity, error
 from application.tracker import AuditTracker
 from domain.audit import Audit
@@ -128,8 +129,12 @@ def import_report(
     audit_id = Audit.create_id(council, committee, audited_body, year)
     outcome.audit_id = audit_id
     pending: list[Aggregate] = []
+    # Plan against the read model (current: commands project in their own
+    # transaction); the save's optimistic concurrency still guards every finding.
+    snapshots: dict[UUID, ReportSnapshot] = {}
     try:
         tracker.get_audit(audit_id)
+        snapshots = tracker.read_model.report_snapshots(audit_id)
     except DomainError:
         try:
             audit = Audit.register(
@@ -149,17 +154,21 @@ def import_report(
         audit_id = outcome.audit_id = audit.id
         pending.append(audit)
 
+    stamp = {"actor": actor, "business_date": report_date, "now": now}
     for done, row in enumerate(parsed.rows, start=1):
         if progress:
             progress(done, len(parsed.rows))
+        snapshot = (
+            snapshots.get(Finding.create_id(audit_id, row.kind, row.seq)) if snapshots else None
+        )
         try:
             finding, state = _plan_row(
-                tracker, audit_id, audited_body, row, actor, report_date, now, options
+                tracker, audit_id, audited_body, row, snapshot, stamp, options
             )
         except DomainError as e:
             outcome.problems.append(_problem(row.line, e))
             continue
-        if state == "unchanged":
+        if finding is None:
             outcome.unchanged += 1
             continue
         outcome.created += state == "created"
@@ -179,13 +188,16 @@ def _plan_row(
     audit_id: UUID,
     audited_body: str,
     row: ReportRow,
-    actor: Actor,
-    report_date: date,
-    now: Any,
+    snapshot: ReportSnapshot | None,
+    stamp: dict[str, Any],
     options: ImportOptions,
-) -> tuple[Finding, str]:
-    stamp = {"actor": actor, "business_date": report_date, "now": now}
-    existing = tracker.find_finding(Finding.create_id(audit_id, row.kind, row.seq))
+) -> tuple[Finding | None, str]:
+    """What one row means: a new finding, a new report on one, or nothing."""
+    if snapshot is not None and _same_report(snapshot, row):
+        return None, "unchanged"
+    existing = None
+    if snapshot is not None:  # changed: only now load the aggregate itself
+        existing = tracker.find_finding(Finding.create_id(audit_id, row.kind, row.seq))
     if existing is None:
         finding = Finding.register(
             audit_id=audit_id,
@@ -198,8 +210,6 @@ def _plan_row(
             **stamp,
         )
         state = "created"
-    elif _same_report(existing, row):
-        return existing, "unchanged"
     else:
         finding, state = existing, "changed"
     finding.report_progress(
@@ -216,16 +226,16 @@ def _plan_row(
     return finding, state
 
 
-def _same_report(finding: Finding, row: ReportRow) -> bool:
+def _same_report(snapshot: ReportSnapshot, row: ReportRow) -> bool:
     def norm(value: str | None) -> str:
         return " ".join((value or "").split())
 
     return (
-        finding.status is row.status
-        and norm(finding.status_raw) == norm(row.status_raw)
-        and norm(finding.actions) == norm(row.actions)
-        and norm(finding.plans) == norm(row.plans)
-        and norm(finding.delay_reason) == norm(row.delay_reason)
+        snapshot.status is row.status
+        and norm(snapshot.status_raw) == norm(row.status_raw)
+        and norm(snapshot.actions) == norm(row.actions)
+        and norm(snapshot.plans) == norm(row.plans)
+        and norm(snapshot.delay_reason) == norm(row.delay_reason)
     )
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
+from eventsourcing.persistence import Recording
+
 from application.dto import (
     AuditRow,
     FindingFilter,
     FindingRow,
+    ReportSnapshot,
     SummaryTable,
     TimelineEntry,
 )
@@ -30,8 +34,11 @@ class Projections(Protocol):
     def write_transaction(self) -> AbstractContextManager[object]:
         """One transaction shared by the event save and the view updates."""
 
-    def catch_up(self) -> int:
-        """Project every recorded event not yet in the views; returns how many."""
+    def catch_up(self, recorded: Sequence[Recording[UUID]] = ()) -> int:
+        """Project every recorded event not yet in the views; returns how many.
+
+        ``recorded``: what the current transaction just saved (projected from memory).
+        """
 
 
 class ReadModel(Protocol):
@@ -49,3 +56,5 @@ class ReadModel(Protocol):
     def list_findings(self, flt: FindingFilter) -> list[FindingRow]: ...
 
     def timeline(self, finding_id: UUID) -> list[TimelineEntry]: ...
+
+    def report_snapshots(self, audit_id: UUID) -> dict[UUID, ReportSnapshot]: ...

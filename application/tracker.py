@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, ClassVar
@@ -10,7 +10,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
 from application.access import Principal, require_council_staff, require_may_report
 from application.dto import (
@@ -53,7 +53,7 @@ class _NoProjections:
     def write_transaction(self) -> AbstractContextManager[object]:
         return nullcontext()
 
-    def catch_up(self) -> int:
+    def catch_up(self, recorded: Sequence[Recording[UUID]] = ()) -> int:
         return 0
 
 
@@ -87,8 +87,8 @@ class AuditTracker(Application[UUID]):
         A rollback removes both, and the caller reads its own write at once.
         """
         with self._projections.write_transaction():
-            self.save(*aggregates)
-            self._projections.catch_up()
+            recorded = self.save(*aggregates)
+            self._projections.catch_up(recorded)
 
     @contextmanager
     def _changing(

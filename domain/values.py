@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.vocabulary import ActorKind, Role
@@ -17,7 +18,9 @@ _WHITESPACE = re.compile(r"\s+")
 
 def natural_id(*parts: object) -> UUID:
     """A deterministic id from a natural key (eventsourcing's ``uuid5`` idiom)."""
-    key = "\x1f".join(_WHITESPACE.sub(" ", str(p)).strip() for p in parts)
+    key = "\x1f".join(
+        _WHITESPACE.sub(" ", p).strip() if isinstance(p, str) else str(p) for p in parts
+    )
     return uuid5(FOLLOWUP_NAMESPACE, key)
 
 
@@ -59,5 +62,11 @@ class DepartmentRef:
 
     @classmethod
     def from_name(cls, name: str) -> DepartmentRef:
-        clean = _WHITESPACE.sub(" ", name).strip()
-        return cls(id=f"dept-{natural_id('department', clean.replace(' ', ''))}", name=clean)
+        return _department_from_name(name)
+
+
+@lru_cache(maxsize=4096)
+def _department_from_name(name: str) -> DepartmentRef:
+    # A pure function of the name; imports ask for the same few names many times.
+    clean = _WHITESPACE.sub(" ", name).strip()
+    return DepartmentRef(id=f"dept-{natural_id('department', clean.replace(' ', ''))}", name=clean)

@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, OperationalError
+from eventsourcing.persistence import IntegrityError, OperationalError, Recording
 from sqlalchemy.orm import Session
 
 from infrastructure.readmodel.views import BatchView, Positioned
@@ -44,11 +44,25 @@ class Projector:
     def write_transaction(self) -> AbstractContextManager[object]:
         return self.datastore.transaction(commit=True)
 
-    def catch_up(self) -> int:
-        """Project all recorded events, in the current transaction if there is one."""
+    def catch_up(self, recorded: Sequence[Recording[UUID]] = ()) -> int:
+        """Project all recorded events, in the current transaction if there is one.
+
+        ``recorded`` are the events this transaction has just saved: they are
+        projected from memory, not read back and decoded. Nobody can insert
+        events between them while this transaction holds the write lock.
+        """
         with self.datastore.transaction(commit=True) as session:
             positions = self._lock(session)
-            return self._project(session, positions, limit_batches=None)
+            if not recorded:
+                return self._project(session, positions, limit_batches=None)
+            first = min(r.notification.id for r in recorded)
+            done = self._project(session, positions, limit_batches=None, before=first)
+            own: list[Positioned] = sorted(
+                ((r.domain_event, r.notification.id) for r in recorded), key=lambda p: p[1]
+            )
+            for start in range(0, len(own), self.batch_size):
+                self._apply(session, positions, own[start : start + self.batch_size])
+            return done + len(own)
 
     # -- background and maintenance -----------------------------------------
 
@@ -131,30 +145,40 @@ class Projector:
         *,
         limit_batches: int | None,
         report: Callable[[int], None] | None = None,
+        before: int | None = None,
     ) -> int:
         after = min((p or 0) for p in positions.values())
         done = batches = 0
         while limit_batches is None or batches < limit_batches:
             notifications = self.app.recorder.select_notifications(
-                start=after, limit=self.batch_size, inclusive_of_start=False
+                start=after,
+                limit=self.batch_size,
+                stop=None if before is None else before - 1,
+                inclusive_of_start=False,
             )
             if not notifications:
                 break
             batch: list[Positioned] = [
                 (self.app.mapper.to_domain_event(n), n.id) for n in notifications
             ]
-            last = notifications[-1].id
-            for view in self.views:
-                position = positions[view] or 0
-                mine = [item for item in batch if item[1] > position]
-                if mine:
-                    view.apply_batch(session, mine)
-                if last > position:
-                    view.advance(session, self.app.name, last)
-                    positions[view] = last
-            after = last
+            self._apply(session, positions, batch)
+            after = batch[-1][1]
             done += len(batch)
             batches += 1
             if report:
                 report(done)
         return done
+
+    def _apply(
+        self, session: Session, positions: dict[BatchView, int | None], batch: list[Positioned]
+    ) -> None:
+        """One batch into every view that has not seen it; one tracking write per view."""
+        last = batch[-1][1]
+        for view in self.views:
+            position = positions[view] or 0
+            unseen = [item for item in batch if item[1] > position]
+            if unseen:
+                view.apply_batch(session, unseen)
+            if last > position:
+                view.advance(session, self.app.name, last)
+                positions[view] = last

@@ -13,6 +13,7 @@ from application.dto import (
     AuditRow,
     FindingFilter,
     FindingRow,
+    ReportSnapshot,
     SummaryTable,
     TimelineEntry,
 )
@@ -161,6 +162,31 @@ class SqlReadModel:
             )
             for r in self._rows(stmt)
         ]
+
+    def report_snapshots(self, audit_id: UUID) -> dict[UUID, ReportSnapshot]:
+        t = tables.findings
+        stmt = select(
+            t.c.finding_id,
+            t.c.version,
+            t.c.status,
+            t.c.status_raw,
+            t.c.actions,
+            t.c.plans,
+            t.c.delay_reason,
+            t.c.verification,
+        ).where(t.c.audit_id == audit_id)
+        return {
+            r.finding_id: ReportSnapshot(
+                version=r.version,
+                status=Status(r.status),
+                status_raw=r.status_raw,
+                actions=r.actions,
+                plans=r.plans,
+                delay_reason=r.delay_reason,
+                verification=Verification(r.verification) if r.verification else None,
+            )
+            for r in self._rows(stmt)
+        }
 
     def timeline(self, finding_id: UUID) -> list[TimelineEntry]:
         t = tables.timeline

@@ -137,6 +137,9 @@ class _FindingState:
     verification: Verification | None
     version: int
 
+    # The summary cell the finding counts in, as of its last applied event.
+    key: tuple[UUID, str, str, str, str, str]
+
     @classmethod
     def from_row(cls, row: Any) -> _FindingState:
         data = dict(row._mapping)
@@ -145,11 +148,14 @@ class _FindingState:
         data["status"] = Status(data["status"])
         data["verification"] = Verification(data["verification"]) if data["verification"] else None
         data["department"] = DepartmentRef(data.pop("department_id"), data.pop("department_name"))
-        return cls(**data)
+        state = cls(**data)
+        state.key = state.summary_key()
+        return state
 
     @classmethod
     def registered(cls, e: Finding.Registered, committee: str) -> _FindingState:
         return cls(
+            key=None,
             finding_id=e.originator_id,
             audit_id=e.audit_id,
             committee=committee,
@@ -169,13 +175,12 @@ class _FindingState:
         )
 
     def summary_key(self) -> tuple[UUID, str, str, str, str, str]:
-        verification = Verification(self.verification).value if self.verification else ""
         return (
             self.audit_id,
             self.department.id,
-            FindingKind(self.kind).value,
-            Status(self.status).value,
-            verification,
+            self.kind.value,
+            self.status.value,
+            self.verification.value if self.verification else "",
             self.committee,
         )
 
@@ -184,15 +189,15 @@ class _FindingState:
             "finding_id": self.finding_id,
             "audit_id": self.audit_id,
             "committee": self.committee,
-            "kind": FindingKind(self.kind).value,
+            "kind": self.kind.value,
             "seq": self.__dict__["seq"],
             "request": self.__dict__["request"],
             "department_id": self.department.id,
             "department_name": self.department.name,
             "raised_by": self.__dict__["raised_by"],
-            "status": Status(self.status).value,
+            "status": self.status.value,
             "status_raw": self.__dict__["status_raw"],
-            "verification": Verification(self.verification).value if self.verification else None,
+            "verification": self.verification.value if self.verification else None,
             "due_date": self.__dict__["due_date"],
             "actions": self.__dict__["actions"],
             "plans": self.__dict__["plans"],
@@ -203,8 +208,8 @@ class _FindingState:
             "updated_at": self.__dict__["updated_at"],
         }
 
-    def history_row(self) -> dict[str, Any]:
-        audit_id, department_id, kind, status, verification, committee = self.summary_key()
+    def history_row(self, key: tuple[UUID, str, str, str, str, str]) -> dict[str, Any]:
+        audit_id, department_id, kind, status, verification, committee = key
         return {
             "finding_id": self.finding_id,
             "version": self.version,
@@ -262,15 +267,16 @@ class FindingsView(BatchView):
                 audit_findings[e.audit_id] += 1
             elif isinstance(e, Finding.Event):
                 state = states[e.originator_id]
-                summary[state.summary_key()] -= 1
+                summary[state.key] -= 1
                 e.apply(cast(Finding, state))
             else:
                 continue  # events this view does not show
             state.version = e.originator_version
             state.__dict__["last_business_date"] = cast(Finding.Event, e).business_date
             state.__dict__["updated_at"] = e.timestamp
-            summary[state.summary_key()] += 1
-            history.append(state.history_row())
+            state.key = state.summary_key()
+            summary[state.key] += 1
+            history.append(state.history_row(state.key))
             changed.add(state.finding_id)
 
         if new_audits:
