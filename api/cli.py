@@ -216,6 +216,7 @@ def import_command(
         verb = (
             "확인만 함 (dry run)" if dry_run else ("기록함" if outcome.committed else "기록 없음")
         )
+        stderr.print(f"형식 {outcome.format}, 인코딩 {outcome.encoding or '-'} (format, encoding)")
         stderr.print(
             f"감사 {outcome.audit_id}: 신규 {outcome.created}, 변경 {outcome.changed}, "
             f"변동 없음 {outcome.unchanged}, 이벤트 {outcome.events} — {verb}"

@@ -207,3 +207,15 @@ def test_kinds_of_seed_rows_cover_every_kind(runtime: Runtime) -> None:
     seed_import(runtime)
     kinds = {f.kind for f in runtime.tracker.list_findings()}
     assert kinds == set(FindingKind)
+
+
+def test_a_cp949_copy_of_the_seed_imports_identically(runtime: Runtime) -> None:
+    text = SEED.read_text(encoding="utf-8").replace("•", "·")  # no "•" in CP949
+    parsed = parse_document(text.encode("cp949"))
+    assert parsed.encoding == "cp949" and not parsed.problems
+    outcome = import_report(runtime.tracker, SYSTEM, parsed, ImportOptions(council="서울특별시의회"))
+    assert (outcome.created, outcome.encoding) == (56, "cp949")
+    assert_seed_counts(runtime.tracker.summary().rows)
+    # Same findings, same texts: importing the UTF-8 original afterwards changes nothing.
+    again = seed_import(runtime)
+    assert (again.created, again.changed, again.unchanged) == (0, 0, 56)
