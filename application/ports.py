@@ -28,6 +28,18 @@ class Clock(Protocol):
         """Today's calendar date in Asia/Seoul: the default business date."""
 
 
+class BusinessCalendar(Protocol):
+    """Korean business days: weekends and public holidays (substitutes included) excluded."""
+
+    def is_business_day(self, day: date) -> bool: ...
+
+    def add_business_days(self, day: date, count: int) -> date:
+        """The business day ``count`` business days after (or, negative, before) ``day``."""
+
+    def business_days_after(self, start: date, end: date) -> int:
+        """Business days in (start, end]: how many have passed since ``start``."""
+
+
 class Projections(Protocol):
     """Keeps the read models in step with the events (STYLE: save, then catch up)."""
 
