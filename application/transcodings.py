@@ -11,6 +11,7 @@ from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from domain.dates import KoreanDate, Milestone, Precision
 from domain.values import Actor, DepartmentRef
 from domain.vocabulary import ActorKind, FindingKind, Role, Status, Verification
 
@@ -49,6 +50,39 @@ class StatusAsValue(_EnumAsValue):
 class VerificationAsValue(_EnumAsValue):
     type = Verification
     name = "verification"
+
+
+class PrecisionAsValue(_EnumAsValue):
+    type = Precision
+    name = "date_precision"
+
+
+class KoreanDateAsDict(Transcoding):
+    type = KoreanDate
+    name = "korean_date"
+
+    def encode(self, obj: KoreanDate) -> dict[str, Any]:
+        return {
+            "raw": obj.raw,
+            "precision": obj.precision,
+            "start": obj.start,
+            "end": obj.end,
+            "cadence": obj.cadence,
+        }
+
+    def decode(self, data: dict[str, Any]) -> KoreanDate:
+        return KoreanDate(**data)
+
+
+class MilestoneAsDict(Transcoding):
+    type = Milestone
+    name = "milestone"
+
+    def encode(self, obj: Milestone) -> dict[str, Any]:
+        return {"text": obj.text, "when": obj.when}
+
+    def decode(self, data: dict[str, Any]) -> Milestone:
+        return Milestone(**data)
 
 
 class ActorAsDict(Transcoding):
@@ -90,6 +124,9 @@ def register_transcodings(transcoder: JSONTranscoder) -> None:
         FindingKindAsValue(),
         StatusAsValue(),
         VerificationAsValue(),
+        PrecisionAsValue(),
+        KoreanDateAsDict(),
+        MilestoneAsDict(),
         ActorAsDict(),
         DepartmentRefAsDict(),
     ):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.dates import Milestone, extract_milestones
 from domain.errors import (
     FindingClosedError,
     FindingNotClosedError,
@@ -58,11 +60,19 @@ class Finding(Aggregate):
         business_date: date
 
     class ProgressReported(Event):
+        # v2 added the dated items of 향후계획 (milestones), for stale-plan reminders.
+        class_version = 2
+
         status: Status
         status_raw: str
         actions: str | None
         plans: str | None
         delay_reason: str | None
+        milestones: list[Milestone]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["milestones"] = []
 
         def apply(self, finding: Finding) -> None:
             finding.status = self.status
@@ -76,6 +86,7 @@ class Finding(Aggregate):
                 # Reporting another status withdraws the pending claim.
                 finding.verification = None
             finding.last_reported_on = self.business_date
+            finding.milestones = tuple(self.milestones)
 
     class ClaimVerified(Event):
         note: str | None
@@ -143,6 +154,7 @@ class Finding(Aggregate):
         self.delay_reason: str | None = None
         self.verification: Verification | None = None
         self.last_reported_on: date | None = None
+        self.milestones: tuple[Milestone, ...] = ()
 
     @staticmethod
     def create_id(audit_id: UUID, kind: FindingKind, seq: int) -> UUID:
@@ -228,6 +240,9 @@ class Finding(Aggregate):
             actions=actions,
             plans=plans,
             delay_reason=delay_reason,
+            # Read once, at the report's own date, and kept: a later, better
+            # parser never changes what was planned then.
+            milestones=list(extract_milestones(plans, reference=business_date)),
             actor=actor,
             business_date=business_date,
             timestamp=now,

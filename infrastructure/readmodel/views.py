@@ -26,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from domain.audit import Audit
+from domain.dates import KoreanDate, Milestone
 from domain.finding import Finding
 from domain.values import Actor, DepartmentRef
 from domain.vocabulary import STATUS_LABELS, FindingKind, Status, Verification
@@ -409,6 +410,19 @@ def jsonable(value: Any) -> Any:
         return {"kind": value.kind.value, "id": value.id, "role": jsonable(value.role)}
     if isinstance(value, DepartmentRef):
         return {"id": value.id, "name": value.name}
+    if isinstance(value, Milestone):
+        return {"text": value.text, "when": jsonable(value.when)}
+    if isinstance(value, KoreanDate):
+        return {
+            "raw": value.raw,
+            "precision": value.precision.value,
+            "start": jsonable(value.start),
+            "end": jsonable(value.end),
+            "deadline": jsonable(value.deadline),
+            "cadence": value.cadence,
+        }
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
     return value
 
 

@@ -213,9 +213,28 @@ def test_a_cp949_copy_of_the_seed_imports_identically(runtime: Runtime) -> None:
     text = SEED.read_text(encoding="utf-8").replace("•", "·")  # no "•" in CP949
     parsed = parse_document(text.encode("cp949"))
     assert parsed.encoding == "cp949" and not parsed.problems
-    outcome = import_report(runtime.tracker, SYSTEM, parsed, ImportOptions(council="서울특별시의회"))
+    outcome = import_report(
+        runtime.tracker, SYSTEM, parsed, ImportOptions(council="서울특별시의회")
+    )
     assert (outcome.created, outcome.encoding) == (56, "cp949")
     assert_seed_counts(runtime.tracker.summary().rows)
     # Same findings, same texts: importing the UTF-8 original afterwards changes nothing.
     again = seed_import(runtime)
     assert (again.created, again.changed, again.unchanged) == (0, 0, 56)
+
+
+def test_dated_plan_items_become_milestones_of_the_report(runtime: Runtime) -> None:
+    outcome = seed_import(runtime)
+    finding_id = Finding.create_id(outcome.audit_id, FindingKind.RECOMMENDATION, 8)
+    finding = runtime.tracker.find_finding(finding_id)
+    assert finding is not None
+    assert [(m.when.raw, m.when.deadline) for m in finding.milestones] == [
+        ("'18.11~12월", date(2018, 12, 31)),
+        ("'19.3월", date(2019, 3, 31)),
+    ]
+    assert "사회적경제 2.0 기본계획" in finding.milestones[1].text
+    reported = runtime.tracker.timeline(finding_id)[-1]
+    assert [m["when"]["deadline"] for m in reported.data["milestones"]] == [
+        "2018-12-31",
+        "2019-03-31",
+    ]

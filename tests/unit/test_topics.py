@@ -38,6 +38,7 @@ EVENT_FIELDS = {
         "actions",
         "plans",
         "delay_reason",
+        "milestones",
     },
     "Finding.ClaimVerified": {"note"},
     "Finding.ClaimReturned": {"reason"},
@@ -115,3 +116,43 @@ def test_stored_events_decode_to_the_types_they_were_saved_with() -> None:
     assert reported.business_date == date(2018, 11, 15)
     copy = tracker.repository.get(finding.id)
     assert copy.verification is Verification.PENDING and copy.kind is FindingKind.OTHER
+
+
+def test_a_version_1_progress_report_is_upcast_with_no_milestones() -> None:
+    """Events stored before milestones existed still load."""
+    from datetime import UTC, date, datetime
+    from uuid import uuid4
+
+    from eventsourcing.persistence import StoredEvent
+
+    from application.tracker import AuditTracker
+    from domain.values import Actor, DepartmentRef
+    from domain.vocabulary import FindingKind, Status
+
+    tracker = AuditTracker(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    stamp = {
+        "actor": Actor.system(),
+        "business_date": date(2018, 11, 15),
+        "now": datetime(2018, 11, 15, tzinfo=UTC),
+    }
+    finding = Finding.register(
+        audit_id=uuid4(),
+        kind=FindingKind.OTHER,
+        seq=1,
+        request="자료",
+        department=DepartmentRef.from_name("노동정책담당관"),
+        **stamp,
+    )
+    finding.report_progress(status=Status.IN_PROGRESS, plans="○ 연구용역 : '19.3월", **stamp)
+    registered, reported = finding.collect_events()
+    v1 = tracker.mapper.to_stored_event(reported)
+    state = tracker.mapper.transcoder.decode(v1.state)
+    del state["milestones"]
+    state.pop("class_version", None)  # version 1 events carried no class_version
+    old = StoredEvent(
+        v1.originator_id, v1.originator_version, v1.topic, tracker.mapper.transcoder.encode(state)
+    )
+    tracker.recorder.insert_events([tracker.mapper.to_stored_event(registered), old])
+
+    loaded = tracker.repository.get(finding.id)
+    assert loaded.milestones == () and loaded.plans == "○ 연구용역 : '19.3월"
