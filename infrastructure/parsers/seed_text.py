@@ -168,15 +168,18 @@ class _TextBuilder:
 
 def _render(fragment: str) -> str:
     """Cell markup as text: tags stripped, entities decoded, white space collapsed."""
+    if "<" not in fragment:  # plain text, as most 기타 cells: no markup to walk
+        return _collapse(html.unescape(fragment) if "&" in fragment else fragment)
+    unescape = html.unescape if "&" in fragment else str
     builder = _TextBuilder()
     position = 0
     for match in _TAG.finditer(fragment):
-        builder.text(html.unescape(fragment[position : match.start()]))
+        builder.text(unescape(fragment[position : match.start()]))
         name = match.group("name")
         if name:
             builder.tag(name.lower(), closing=bool(match.group("close")))
         position = match.end()
-    builder.text(html.unescape(fragment[position:]))
+    builder.text(unescape(fragment[position:]))
     return builder.result()
 
 

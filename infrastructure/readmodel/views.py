@@ -400,6 +400,8 @@ _BASE_FIELDS = {
 
 def jsonable(value: Any) -> Any:
     """Event field values as plain JSON for the timeline."""
+    if value is None or type(value) in (str, int, bool):  # most fields: fast path
+        return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):
