@@ -13,7 +13,7 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain.dates import KoreanDate, Milestone, Precision
 from domain.values import Actor, DepartmentRef
-from domain.vocabulary import ActorKind, FindingKind, Role, Status, Verification
+from domain.vocabulary import ActorKind, FindingKind, ReminderRule, Role, Status, Verification
 
 
 class DateAsISO(Transcoding):
@@ -50,6 +50,11 @@ class StatusAsValue(_EnumAsValue):
 class VerificationAsValue(_EnumAsValue):
     type = Verification
     name = "verification"
+
+
+class ReminderRuleAsValue(_EnumAsValue):
+    type = ReminderRule
+    name = "reminder_rule"
 
 
 class PrecisionAsValue(_EnumAsValue):
@@ -125,6 +130,7 @@ def register_transcodings(transcoder: JSONTranscoder) -> None:
         StatusAsValue(),
         VerificationAsValue(),
         PrecisionAsValue(),
+        ReminderRuleAsValue(),
         KoreanDateAsDict(),
         MilestoneAsDict(),
         ActorAsDict(),

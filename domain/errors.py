@@ -65,3 +65,21 @@ class UnknownStatusError(DomainError):
     code = "UNKNOWN_STATUS"
     message_ko = "알 수 없는 추진상황입니다."
     message_en = "Unknown status spelling."
+
+
+class ExtensionAlreadyRequestedError(DomainError):
+    code = "EXTENSION_ALREADY_REQUESTED"
+    message_ko = "이미 처리 중인 기한연장 요청이 있습니다."
+    message_en = "A due-date extension request is already pending."
+
+
+class NoPendingExtensionError(DomainError):
+    code = "NO_PENDING_EXTENSION"
+    message_ko = "처리할 기한연장 요청이 없습니다."
+    message_en = "There is no pending due-date extension request."
+
+
+class InvalidExtensionError(DomainError):
+    code = "INVALID_EXTENSION"
+    message_ko = "연장할 기한은 현재 처리기한보다 뒤여야 합니다."
+    message_en = "The requested due date must be later than the current one."

@@ -10,15 +10,23 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.dates import Milestone, extract_milestones
 from domain.errors import (
+    ExtensionAlreadyRequestedError,
     FindingClosedError,
     FindingNotClosedError,
+    InvalidExtensionError,
     InvalidFindingError,
     NoPendingClaimError,
+    NoPendingExtensionError,
     NotAdoptedReasonRequiredError,
     ReasonRequiredError,
 )
 from domain.values import Actor, DepartmentRef, natural_id
-from domain.vocabulary import STATUS_LABELS, FindingKind, Status, Verification
+from domain.vocabulary import STATUS_LABELS, FindingKind, ReminderRule, Status, Verification
+
+
+def reminder_key(rule: ReminderRule, reference_date: date, level: int) -> str:
+    """The identity of a reminder on its finding (SPEC §4)."""
+    return f"{rule.value}:{reference_date.isoformat()}:{level}"
 
 
 def _text(value: str | None) -> str | None:
@@ -82,6 +90,7 @@ class Finding(Aggregate):
             finding.delay_reason = self.delay_reason
             if finding.status.is_claim:
                 finding.verification = Verification.PENDING
+                finding.claimed_on = self.business_date
             elif finding.verification is Verification.PENDING:
                 # Reporting another status withdraws the pending claim.
                 finding.verification = None
@@ -126,6 +135,39 @@ class Finding(Aggregate):
         def apply(self, finding: Finding) -> None:
             finding.department = self.department
 
+    class ReminderRaised(Event):
+        """A reminder, raised once per key (rule, reference date, level)."""
+
+        rule: ReminderRule
+        reference_date: date  # the due date, the claim's date or the milestone's deadline
+        level: int
+        detail: str | None
+
+        def apply(self, finding: Finding) -> None:
+            finding.reminders.add(reminder_key(self.rule, self.reference_date, self.level))
+
+    class ExtensionRequested(Event):
+        requested_due_date: date
+        reason: str
+
+        def apply(self, finding: Finding) -> None:
+            finding.extension_request = (self.requested_due_date, self.reason)
+
+    class ExtensionGranted(Event):
+        due_date: date
+        previous_due_date: date | None
+        reason: str
+
+        def apply(self, finding: Finding) -> None:
+            finding.due_date = self.due_date
+            finding.extension_request = None
+
+    class ExtensionRefused(Event):
+        reason: str
+
+        def apply(self, finding: Finding) -> None:
+            finding.extension_request = None
+
     @event(Registered)
     def __init__(
         self,
@@ -155,6 +197,9 @@ class Finding(Aggregate):
         self.verification: Verification | None = None
         self.last_reported_on: date | None = None
         self.milestones: tuple[Milestone, ...] = ()
+        self.claimed_on: date | None = None
+        self.reminders: set[str] = set()
+        self.extension_request: tuple[date, str] | None = None
 
     @staticmethod
     def create_id(audit_id: UUID, kind: FindingKind, seq: int) -> UUID:
@@ -357,6 +402,107 @@ class Finding(Aggregate):
             self.Reassigned,
             department=department,
             previous_department=self.department,
+            reason=reason,
+            actor=actor,
+            business_date=business_date,
+            timestamp=now,
+        )
+
+    def raise_reminder(
+        self,
+        *,
+        rule: ReminderRule,
+        reference_date: date,
+        level: int,
+        actor: Actor,
+        business_date: date,
+        now: datetime,
+        detail: str | None = None,
+    ) -> bool:
+        """Record a reminder unless this one (rule, date, level) was raised before.
+
+        Returns whether an event was recorded: raising again is a no-op, so any
+        number of runs, restarts or processes yields one event.
+        """
+        if reminder_key(rule, reference_date, level) in self.reminders:
+            return False
+        self.trigger_event(
+            self.ReminderRaised,
+            rule=rule,
+            reference_date=reference_date,
+            level=level,
+            detail=_text(detail),
+            actor=actor,
+            business_date=business_date,
+            timestamp=now,
+        )
+        return True
+
+    def request_extension(
+        self,
+        *,
+        due_date: date,
+        reason: str,
+        actor: Actor,
+        business_date: date,
+        now: datetime,
+    ) -> None:
+        """A department asks for a later due date (기한연장 요청).
+
+        Raises:
+            FindingClosedError, ReasonRequiredError, ExtensionAlreadyRequestedError,
+            InvalidExtensionError: not later than the current due date.
+        """
+        self._check_open()
+        reason = _reason(reason)
+        if self.extension_request is not None:
+            raise ExtensionAlreadyRequestedError()
+        if self.due_date is not None and due_date <= self.due_date:
+            raise InvalidExtensionError(f"{due_date} <= {self.due_date}")
+        self.trigger_event(
+            self.ExtensionRequested,
+            requested_due_date=due_date,
+            reason=reason,
+            actor=actor,
+            business_date=business_date,
+            timestamp=now,
+        )
+
+    def grant_extension(
+        self, *, reason: str, actor: Actor, business_date: date, now: datetime
+    ) -> None:
+        """Council staff grant the pending request: the due date becomes the requested one.
+
+        Raises:
+            NoPendingExtensionError, ReasonRequiredError, FindingClosedError.
+        """
+        self._check_open()
+        reason = _reason(reason)
+        if self.extension_request is None:
+            raise NoPendingExtensionError()
+        self.trigger_event(
+            self.ExtensionGranted,
+            due_date=self.extension_request[0],
+            previous_due_date=self.due_date,
+            reason=reason,
+            actor=actor,
+            business_date=business_date,
+            timestamp=now,
+        )
+
+    def refuse_extension(
+        self, *, reason: str, actor: Actor, business_date: date, now: datetime
+    ) -> None:
+        """Council staff refuse the pending request; the due date stays.
+
+        Raises:
+            NoPendingExtensionError, ReasonRequiredError.
+        """
+        reason = _reason(reason)
+        if self.extension_request is None:
+            raise NoPendingExtensionError()
+        self.trigger_event(
+            self.ExtensionRefused,
             reason=reason,
             actor=actor,
             business_date=business_date,

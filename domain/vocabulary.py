@@ -51,6 +51,13 @@ class ActorKind(Enum):
     SYSTEM = "system"
 
 
+class ReminderRule(Enum):
+    OVERDUE = "overdue"
+    DUE_SOON = "due_soon"
+    CLAIM_WAITING = "claim_waiting"
+    STALE_PLAN = "stale_plan"
+
+
 KIND_LABELS: dict[FindingKind, str] = {
     FindingKind.CORRECTIVE: "시정·처리요구사항",
     FindingKind.RECOMMENDATION: "건의사항",
@@ -82,6 +89,13 @@ ACTOR_KIND_LABELS: dict[ActorKind, str] = {
     ActorKind.IMPORT: "가져오기",
     ActorKind.SCHEDULER: "스케줄러",
     ActorKind.SYSTEM: "시스템",
+}
+
+REMINDER_RULE_LABELS: dict[ReminderRule, str] = {
+    ReminderRule.OVERDUE: "처리기한 경과",
+    ReminderRule.DUE_SOON: "처리기한 임박",
+    ReminderRule.CLAIM_WAITING: "이행확인 지연",
+    ReminderRule.STALE_PLAN: "향후계획 일정 경과",
 }
 
 # The one normalisation table of SPEC §2. Keys are compared after white space

@@ -127,6 +127,7 @@ class _FindingState:
     mutate it, so the view never restates the rules of a finding."""
 
     def __init__(self, **row: Any) -> None:
+        self.reminders: set[str] = set()  # written by ReminderRaised.apply; not shown here
         self.__dict__.update(row)
 
     finding_id: UUID

@@ -8,16 +8,19 @@ from uuid import uuid4
 import pytest
 
 from domain.errors import (
+    ExtensionAlreadyRequestedError,
     FindingClosedError,
     FindingNotClosedError,
+    InvalidExtensionError,
     InvalidFindingError,
     NoPendingClaimError,
+    NoPendingExtensionError,
     NotAdoptedReasonRequiredError,
     ReasonRequiredError,
 )
 from domain.finding import Finding
 from domain.values import Actor, DepartmentRef
-from domain.vocabulary import FindingKind, Role, Status, Verification
+from domain.vocabulary import ActorKind, FindingKind, Role, Status, Verification
 
 NOW = datetime(2018, 11, 15, 1, 0, tzinfo=UTC)
 DAY = date(2018, 11, 15)
@@ -245,3 +248,61 @@ def test_reassignment_keeps_previous_department_and_needs_reason() -> None:
 def test_department_ids_are_stable_across_spacing() -> None:
     assert DepartmentRef.from_name("사회적경제 담당관").id == DEPT.id
     assert DepartmentRef.from_name(" 사회적경제담당관 ").name == "사회적경제담당관"
+
+
+def test_a_reminder_is_raised_once_per_rule_date_and_level() -> None:
+    from domain.vocabulary import ReminderRule
+
+    finding = new_finding()
+    scheduler = Actor(kind=ActorKind.SCHEDULER, id="scheduler")
+    args = {
+        "rule": ReminderRule.OVERDUE,
+        "reference_date": date(2019, 1, 31),
+        "actor": scheduler,
+        "business_date": DAY,
+        "now": NOW,
+    }
+    assert finding.raise_reminder(level=0, **args) is True
+    assert finding.raise_reminder(level=0, **args) is False
+    assert finding.raise_reminder(level=10, **args) is True
+    events = finding.collect_events()
+    assert [(type(e).__name__, e.level) for e in events] == [
+        ("ReminderRaised", 0),
+        ("ReminderRaised", 10),
+    ]
+    assert events[0].actor.kind is ActorKind.SCHEDULER
+
+
+def test_extension_request_then_grant_changes_the_due_date() -> None:
+    finding = new_finding()
+    finding.change_due_date(due_date=date(2019, 1, 31), reason="기한 지정", **stamp(STAFF))
+    finding.request_extension(due_date=date(2019, 4, 30), reason="용역 지연", **stamp())
+    with pytest.raises(ExtensionAlreadyRequestedError):
+        finding.request_extension(due_date=date(2019, 5, 31), reason="다시", **stamp())
+    finding.grant_extension(reason="사유 타당", **stamp(STAFF))
+    assert finding.due_date == date(2019, 4, 30)
+    assert finding.extension_request is None
+    names = [type(e).__name__ for e in finding.collect_events()]
+    assert names[-2:] == ["ExtensionRequested", "ExtensionGranted"]
+    with pytest.raises(NoPendingExtensionError):
+        finding.grant_extension(reason="중복", **stamp(STAFF))
+
+
+def test_extension_refusal_keeps_the_due_date_and_bad_requests_are_refused() -> None:
+    finding = new_finding()
+    finding.change_due_date(due_date=date(2019, 1, 31), reason="기한 지정", **stamp(STAFF))
+    with pytest.raises(InvalidExtensionError):
+        finding.request_extension(due_date=date(2019, 1, 31), reason="같은 날", **stamp())
+    with pytest.raises(ReasonRequiredError):
+        finding.request_extension(due_date=date(2019, 3, 1), reason=" ", **stamp())
+    with pytest.raises(NoPendingExtensionError):
+        finding.refuse_extension(reason="없음", **stamp(STAFF))
+    finding.request_extension(due_date=date(2019, 3, 1), reason="추가 협의", **stamp())
+    finding.refuse_extension(reason="기한 내 처리 가능", **stamp(STAFF))
+    assert finding.due_date == date(2019, 1, 31) and finding.extension_request is None
+
+
+def test_the_claim_date_is_the_business_date_of_the_claim() -> None:
+    finding = new_finding()
+    finding.report_progress(status=Status.COMPLETED, actions="완료", **stamp(day=date(2018, 12, 3)))
+    assert finding.claimed_on == date(2018, 12, 3)

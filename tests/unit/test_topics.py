@@ -20,6 +20,10 @@ GOLDEN = {
     "domain.finding:Finding.Reopened",
     "domain.finding:Finding.DueDateChanged",
     "domain.finding:Finding.Reassigned",
+    "domain.finding:Finding.ReminderRaised",
+    "domain.finding:Finding.ExtensionRequested",
+    "domain.finding:Finding.ExtensionGranted",
+    "domain.finding:Finding.ExtensionRefused",
 }
 
 EVENT_FIELDS = {
@@ -45,6 +49,10 @@ EVENT_FIELDS = {
     "Finding.Reopened": {"reason"},
     "Finding.DueDateChanged": {"due_date", "previous_due_date", "reason"},
     "Finding.Reassigned": {"department", "previous_department", "reason"},
+    "Finding.ReminderRaised": {"rule", "reference_date", "level", "detail"},
+    "Finding.ExtensionRequested": {"requested_due_date", "reason"},
+    "Finding.ExtensionGranted": {"due_date", "previous_due_date", "reason"},
+    "Finding.ExtensionRefused": {"reason"},
 }
 
 
@@ -60,6 +68,10 @@ def test_persisted_topics_are_stable() -> None:
         Finding.Reopened,
         Finding.DueDateChanged,
         Finding.Reassigned,
+        Finding.ReminderRaised,
+        Finding.ExtensionRequested,
+        Finding.ExtensionGranted,
+        Finding.ExtensionRefused,
     ]
     assert {get_topic(c) for c in classes} == GOLDEN
 

@@ -7,11 +7,13 @@ import pytest
 from domain.vocabulary import (
     ACTOR_KIND_LABELS,
     KIND_LABELS,
+    REMINDER_RULE_LABELS,
     ROLE_LABELS,
     STATUS_LABELS,
     VERIFICATION_LABELS,
     ActorKind,
     FindingKind,
+    ReminderRule,
     Role,
     Status,
     Verification,
@@ -28,6 +30,7 @@ from domain.vocabulary import (
         (Verification, VERIFICATION_LABELS),
         (Role, ROLE_LABELS),
         (ActorKind, ACTOR_KIND_LABELS),
+        (ReminderRule, REMINDER_RULE_LABELS),
     ],
 )
 def test_every_member_has_a_korean_label(enum: type, labels: dict[object, str]) -> None:
