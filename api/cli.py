@@ -36,6 +36,7 @@ from domain.errors import DomainError
 from domain.vocabulary import KIND_LABELS, STATUS_LABELS, FindingKind, Status
 from infrastructure.bootstrap import Runtime, open_runtime
 from infrastructure.parsers import parse_document
+from infrastructure.parsers.template import write_template
 from infrastructure.settings import DEFAULT_DATABASE_URL, Settings
 
 # The library names every tracking record class alike; harmless, but noisy.
@@ -235,6 +236,23 @@ def _print_problems(problems: list[Problem]) -> None:
             + escape(f"{p.message_ko} / {p.message_en}"),
             highlight=False,
         )
+
+
+@app.command("template")
+def template_command(
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write it: .xlsx or .csv (by the suffix).")
+    ],
+) -> None:
+    """Write the empty import template (XLSX or CSV); see docs/import-template.md."""
+    if out.suffix.lower() not in (".xlsx", ".csv"):
+        raise typer.BadParameter("the file name must end in .xlsx or .csv", param_hint="--out")
+    try:
+        write_template(out)
+    except OSError as e:
+        stderr.print(f"[red]파일을 쓸 수 없습니다[/red] (cannot write {out}: {e.strerror})")
+        raise typer.Exit(1) from None
+    stderr.print(f"빈 양식을 만들었습니다 (template written): {out}")
 
 
 @app.command("audits")

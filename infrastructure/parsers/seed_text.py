@@ -13,7 +13,6 @@ document with any error yields no rows at all, because an import is all or nothi
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import html
 import re
@@ -39,6 +38,7 @@ from domain.vocabulary import (
     normalise_kind,
     normalise_status,
 )
+from infrastructure.parsers.common import decode_text, missing_request, prefix, unknown_status
 
 FORMAT = "seed_text"
 
@@ -94,11 +94,6 @@ def _collapse(text: str) -> str:
 
 def _squash(text: str) -> str:
     return _WHITESPACE.sub("", text)
-
-
-def _prefix(source_name: str) -> str:
-    """Names the file in document-level messages, when the caller gave its name."""
-    return f"{source_name}: " if source_name else ""
 
 
 class _TextBuilder:
@@ -184,38 +179,6 @@ def _render(fragment: str) -> str:
 
 
 # --- decoding ---------------------------------------------------------------------
-
-
-def _decode(data: bytes, source_name: str) -> tuple[str, str] | Problem:
-    """The text and the encoding it was read with, or the problem that stops us."""
-    name = _prefix(source_name)
-    if b"\x00" in data:
-        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
-        return error(
-            line,
-            "BINARY_DOCUMENT",
-            f"{name}텍스트 파일이 아닙니다(NUL 바이트가 있습니다).",
-            f"{name}not a text file (it contains a NUL byte).",
-        )
-    # A BOM declares UTF-8; without one, Korean offices still save CP949. EUC-KR
-    # needs no attempt of its own: it is a subset of CP949, which reads it as is.
-    bom = data.startswith(codecs.BOM_UTF8)
-    for encoding in ("utf-8-sig",) if bom else ("utf-8", "cp949"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    try:
-        data.decode("utf-8-sig")
-        bad_at = 0
-    except UnicodeDecodeError as exc:
-        bad_at = exc.start
-    return error(
-        data.count(b"\n", 0, bad_at) + 1,
-        "NOT_UTF8_OR_CP949",
-        f"{name}UTF-8 또는 CP949(EUC-KR)로 읽을 수 없는 파일입니다.",
-        f"{name}the file is neither UTF-8 nor CP949 (EUC-KR) text.",
-    )
 
 
 # --- locating the section -----------------------------------------------------------
@@ -575,12 +538,12 @@ def _parse_row(
     if department is None:
         problems.append(_missing_department(lineno))
     if not request:
-        problems.append(_missing_request(lineno))
+        problems.append(missing_request(lineno))
     status = None
     if not result.status_raw:
         problems.append(_missing_status(lineno))
     elif (status := normalise_status(result.status_raw)) is None:
-        problems.append(_unknown_status(lineno, result.status_raw))
+        problems.append(unknown_status(lineno, result.status_raw))
     if any(p.severity is Severity.ERROR for p in problems):
         return None, problems
     assert department is not None and status is not None and result.status_raw
@@ -623,25 +586,12 @@ def _missing_department(lineno: int) -> Problem:
     )
 
 
-def _missing_request(lineno: int) -> Problem:
-    return error(lineno, "MISSING_REQUEST", "요구사항 내용이 없습니다.", "The request is empty.")
-
-
 def _missing_status(lineno: int) -> Problem:
     return error(
         lineno,
         "MISSING_STATUS",
         "조치결과에 '추진상황 : …'이 없습니다.",
         "The result cell has no '추진상황 : …' status line.",
-    )
-
-
-def _unknown_status(lineno: int, raw: str) -> Problem:
-    return error(
-        lineno,
-        "UNKNOWN_STATUS",
-        f"알 수 없는 추진상황 '{raw}'입니다.",
-        f"Unknown status '{raw}'.",
     )
 
 
@@ -793,14 +743,14 @@ def _compare_counts(
 
 
 def _document_problem(code: str, ko: str, en: str, source_name: str) -> Problem:
-    name = _prefix(source_name)
+    name = prefix(source_name)
     return error(1, code, name + ko, name + en)
 
 
 def parse_seed_report(data: bytes, *, source_name: str = "") -> ParsedReport:
     """Parse the 처리결과 section of a seed-layout report; never raises on bad input."""
     digest = hashlib.sha256(data).hexdigest()
-    decoded = _decode(data, source_name)
+    decoded = decode_text(data, source_name)
     if isinstance(decoded, Problem):
         return ParsedReport(FORMAT, digest, "unknown", ReportMetadata(), (), (decoded,))
     text, encoding = decoded

@@ -199,3 +199,37 @@ def test_bad_input_is_refused_with_exit_1_and_nothing_written(
 def test_usage_errors_exit_2(tmp_path: Path, args: list[str]) -> None:
     result = run(*args, cwd=tmp_path)
     assert result.returncode == 2, (result.stdout, result.stderr)
+
+
+def test_template_and_html_imports_through_the_command_line(tmp_path: Path) -> None:
+    from tests.integration.test_import_formats import HTML, fill_template
+
+    db = f"sqlite:///{tmp_path}/formats.db"
+    empty = tmp_path / "empty.xlsx"
+    assert run("template", "--out", str(empty)).returncode == 0
+    refused = run("import", str(empty), "--json", "--db", db)
+    assert refused.returncode == 1 and "NO_ROWS" in refused.stdout
+
+    filled = tmp_path / "filled.xlsx"
+    fill_template(filled)
+    imported = as_json(run("import", str(filled), "--json", "--db", db))
+    assert (imported["created"], imported["format"]) == (4, "template_xlsx")
+
+    html = as_json(run("import", str(HTML / "cp949_report.html"), "--json", "--db", db))
+    assert (html["created"], html["format"], html["encoding"]) == (5, "html_tables", "cp949")
+    dry = as_json(
+        run(
+            "import",
+            str(HTML / "city_committee_summary_mismatch.html"),
+            "--dry-run",
+            "--json",
+            "--db",
+            db,
+        )
+    )
+    assert dry["created"] == 10 and [p["code"] for p in dry["problems"]] == ["COUNT_MISMATCH"]
+    assert dry["problems"][0]["severity"] == "warning"
+
+    summary = as_json(run("summary", "--json", "--db", db))
+    assert summary["rows"]["total"]["total"] == 9
+    assert len(as_json(run("audits", "--json", "--db", db))) == 2
