@@ -71,12 +71,16 @@ def _schema_lock(url: str) -> Iterator[None]:
         engine.dispose()
 
 
-def migrate(connection: Connection) -> None:
-    """Bring our read-model tables to the newest Alembic revision."""
+def _alembic_config(connection: Connection) -> Config:
     config = Config(str(MIGRATIONS / "alembic.ini"))
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    return config
+
+
+def migrate(connection: Connection) -> None:
+    """Bring our read-model tables to the newest Alembic revision."""
+    command.upgrade(_alembic_config(connection), "head")
 
 
 def open_runtime(

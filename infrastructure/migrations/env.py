@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import create_engine
 
 from infrastructure.migrations.env_filter import include_object
-from infrastructure.readmodel.tables import metadata
+from infrastructure.readmodel.tables import UtcDateTime, metadata
 
 config = context.config
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Migrations stay self-contained: our UTC decorator is a plain aware DateTime."""
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def run_migrations_online() -> None:
@@ -18,6 +27,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=metadata,
             include_object=include_object,
+            render_item=render_item,
             render_as_batch=True,
         )
         with context.begin_transaction():
@@ -29,6 +39,7 @@ def run_migrations_online() -> None:
             connection=conn,
             target_metadata=metadata,
             include_object=include_object,
+            render_item=render_item,
             render_as_batch=True,
         )
         with context.begin_transaction():

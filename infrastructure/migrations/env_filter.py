@@ -7,5 +7,7 @@ from typing import Any
 
 def include_object(obj: Any, name: str | None, type_: str, *_: Any) -> bool:
     if type_ == "table":
-        return bool(name and name.startswith("rm_") and not name.endswith("_tracking"))
+        return bool(
+            name and name.startswith(("rm_", "followup_")) and not name.endswith("_tracking")
+        )
     return True

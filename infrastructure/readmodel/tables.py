@@ -84,6 +84,10 @@ findings = Table(
     Column("last_business_date", Date, nullable=False),
     Column("version", Integer, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # For reminders: the claim's business date, the last report's, a pending extension.
+    Column("claimed_on", Date),
+    Column("last_reported_on", Date),
+    Column("extension_due_date", Date),
     UniqueConstraint("audit_id", "kind", "seq", name="uq_rm_findings_audit_kind_seq"),
     Index("ix_rm_findings_department", "department_id"),
     Index("ix_rm_findings_status", "status"),
@@ -142,4 +146,66 @@ timeline = Table(
     Column("actor_role", String(30)),
     Column("data", JSON, nullable=False),
     PrimaryKeyConstraint("finding_id", "version", name="pk_rm_timeline"),
+)
+
+# Dated items of the last report's 향후계획 (stale-plan reminders).
+milestones = Table(
+    "rm_milestones",
+    metadata,
+    Column("finding_id", Uuid, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("raw", String(200), nullable=False),
+    Column("precision", String(20), nullable=False),
+    Column("deadline", Date),
+    PrimaryKeyConstraint("finding_id", "position", name="pk_rm_milestones"),
+)
+
+# What reached a department (or council staff, recipient "staff"): reminders and
+# notices, one row per event and recipient. Digests pick from here.
+inbox = Table(
+    "rm_inbox",
+    metadata,
+    Column("finding_id", Uuid, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("recipient", String(64), nullable=False),
+    Column("department_id", String(64), nullable=False),
+    Column("department_name", String(200), nullable=False),
+    Column("topic", String(30), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("reference_date", Date),
+    Column("detail", Text),
+    Column("raised_on", Date, nullable=False),
+    PrimaryKeyConstraint("finding_id", "version", "recipient", name="pk_rm_inbox"),
+    Index("ix_rm_inbox_recipient", "recipient", "raised_on"),
+)
+
+# -- not views: delivery bookkeeping, never rebuilt from events -------------------
+
+outbox = Table(
+    "followup_outbox",
+    metadata,
+    Column("message_id", String(200), primary_key=True),
+    Column("recipient_key", String(64), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("recipients", JSON, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("last_error", Text),
+    UniqueConstraint("recipient_key", "day", name="uq_followup_outbox_recipient_day"),
+)
+
+digest_items = Table(
+    "followup_digest_items",
+    metadata,
+    Column("finding_id", Uuid, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("recipient", String(64), nullable=False),
+    Column("message_id", String(200), nullable=False),
+    PrimaryKeyConstraint("finding_id", "version", "recipient", name="pk_followup_digest_items"),
 )

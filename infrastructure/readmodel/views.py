@@ -29,7 +29,7 @@ from domain.audit import Audit
 from domain.dates import KoreanDate, Milestone
 from domain.finding import Finding
 from domain.values import Actor, DepartmentRef
-from domain.vocabulary import STATUS_LABELS, FindingKind, Status, Verification
+from domain.vocabulary import STATUS_LABELS, FindingKind, ReminderRule, Status, Verification
 from infrastructure.readmodel import tables
 
 DomainEvent = DomainEventProtocol[UUID]
@@ -150,6 +150,8 @@ class _FindingState:
         data["status"] = Status(data["status"])
         data["verification"] = Verification(data["verification"]) if data["verification"] else None
         data["department"] = DepartmentRef(data.pop("department_id"), data.pop("department_name"))
+        extension = data.pop("extension_due_date")
+        data["extension_request"] = (extension, "") if extension else None
         state = cls(**data)
         state.key = state.summary_key()
         return state
@@ -174,6 +176,9 @@ class _FindingState:
             plans=None,
             delay_reason=None,
             registered_on=e.business_date,
+            claimed_on=None,
+            last_reported_on=None,
+            extension_request=None,
         )
 
     def summary_key(self) -> tuple[UUID, str, str, str, str, str]:
@@ -208,6 +213,9 @@ class _FindingState:
             "last_business_date": self.__dict__["last_business_date"],
             "version": self.version,
             "updated_at": self.__dict__["updated_at"],
+            "claimed_on": self.__dict__["claimed_on"],
+            "last_reported_on": self.__dict__["last_reported_on"],
+            "extension_due_date": (self.__dict__["extension_request"] or (None,))[0],
         }
 
     def history_row(self, key: tuple[UUID, str, str, str, str, str]) -> dict[str, Any]:
@@ -239,6 +247,8 @@ class FindingsView(BatchView):
         tables.findings,
         tables.summary_counts,
         tables.status_history,
+        tables.milestones,
+        tables.inbox,
     )
 
     def apply_batch(self, session: Session, events: Sequence[Positioned]) -> None:
@@ -257,6 +267,8 @@ class FindingsView(BatchView):
         summary: Counter[tuple[UUID, str, str, str, str, str]] = Counter()
         history: list[dict[str, Any]] = []
         changed: set[UUID] = set()
+        inbox: list[dict[str, Any]] = []
+        milestones: dict[UUID, list[dict[str, Any]]] = {}  # replaced per reported finding
 
         for e, _ in events:
             if isinstance(e, Audit.Registered):
@@ -270,7 +282,10 @@ class FindingsView(BatchView):
             elif isinstance(e, Finding.Event):
                 state = states[e.originator_id]
                 summary[state.key] -= 1
+                inbox.extend(_inbox_rows(e, state))  # addressed as of before the event
                 e.apply(cast(Finding, state))
+                if isinstance(e, Finding.ProgressReported):
+                    milestones[state.finding_id] = _milestone_rows(e)
             else:
                 continue  # events this view does not show
             state.version = e.originator_version
@@ -288,6 +303,15 @@ class FindingsView(BatchView):
         self._write_summary(session, summary)
         if history:
             session.execute(insert(tables.status_history), history)
+        if milestones:
+            m = tables.milestones
+            for chunk in _chunks(list(milestones)):
+                session.execute(delete(m).where(m.c.finding_id.in_(chunk)))
+            rows = [row for per_finding in milestones.values() for row in per_finding]
+            if rows:
+                session.execute(insert(m), rows)
+        if inbox:
+            session.execute(insert(tables.inbox), inbox)
 
     def _load_findings(self, session: Session, ids: Sequence[UUID]) -> dict[UUID, _FindingState]:
         states: dict[UUID, _FindingState] = {}
@@ -372,6 +396,86 @@ class FindingsView(BatchView):
         session.execute(stmt, rows)
         # Zero cells are deleted so an incremental view equals a rebuilt one.
         session.execute(delete(t).where(t.c.count == 0))
+
+
+STAFF = "staff"  # the inbox recipient for council staff
+
+
+def _inbox_rows(e: Finding.Event, state: _FindingState) -> list[dict[str, Any]]:
+    """Reminders and notices this event sends, and to whom (SPEC §4, issue: notices)."""
+    department = state.department
+    topic: str
+    recipient, level, reference, detail = department.id, 0, None, getattr(e, "reason", None)
+    if isinstance(e, Finding.ReminderRaised):
+        rule = ReminderRule(e.rule)
+        # A claim waits on the council, never on the department.
+        recipient = STAFF if rule is ReminderRule.CLAIM_WAITING else department.id
+        topic, level, reference, detail = rule.value, e.level, e.reference_date, e.detail
+    elif isinstance(e, Finding.ClaimReturned):
+        topic = "claim_returned"
+    elif isinstance(e, Finding.Reassigned):
+        base = {
+            "finding_id": e.originator_id,
+            "version": e.originator_version,
+            "level": 0,
+            "reference_date": None,
+            "detail": e.reason,
+            "raised_on": e.business_date,
+        }
+        return [
+            {
+                **base,
+                "recipient": e.previous_department.id,
+                "topic": "reassigned_out",
+                "department_id": e.previous_department.id,
+                "department_name": e.previous_department.name,
+            },
+            {
+                **base,
+                "recipient": e.department.id,
+                "topic": "reassigned_in",
+                "department_id": e.department.id,
+                "department_name": e.department.name,
+            },
+        ]
+    elif isinstance(e, Finding.DueDateChanged):
+        topic, reference = "due_date_changed", e.due_date
+    elif isinstance(e, Finding.ExtensionGranted):
+        topic, reference = "extension_granted", e.due_date
+    elif isinstance(e, Finding.ExtensionRefused):
+        topic = "extension_refused"
+    elif isinstance(e, Finding.ExtensionRequested):
+        recipient, topic, reference = STAFF, "extension_requested", e.requested_due_date
+    else:
+        return []
+    return [
+        {
+            "finding_id": e.originator_id,
+            "version": e.originator_version,
+            "recipient": recipient,
+            "department_id": department.id,
+            "department_name": department.name,
+            "topic": topic,
+            "level": level,
+            "reference_date": reference,
+            "detail": detail,
+            "raised_on": e.business_date,
+        }
+    ]
+
+
+def _milestone_rows(e: Finding.ProgressReported) -> list[dict[str, Any]]:
+    return [
+        {
+            "finding_id": e.originator_id,
+            "position": i,
+            "text": m.text,
+            "raw": m.when.raw[:200],
+            "precision": m.when.precision.value,
+            "deadline": m.when.deadline,
+        }
+        for i, m in enumerate(e.milestones)
+    ]
 
 
 def _audit_row(e: Audit.Registered) -> dict[str, Any]:

@@ -22,8 +22,43 @@ def test_migrations_match_the_declared_tables(database_url: str) -> None:
                 opts={"include_object": include_object, "compare_type": True},
             )
             assert compare_metadata(context, metadata) == []
-            assert {t for t in inspect(connection).get_table_names() if t.startswith("rm_")} == set(
+            ours = ("rm_", "followup_")
+            assert {t for t in inspect(connection).get_table_names() if t.startswith(ours)} == set(
                 metadata.tables
             )
     finally:
         engine.dispose()
+
+
+def test_upgrading_a_populated_database_rebuilds_the_views_on_start(database_url: str) -> None:
+    from alembic import command
+
+    from application.access import Principal
+    from application.importing import ImportOptions, import_report
+    from infrastructure.bootstrap import _alembic_config, open_runtime
+    from infrastructure.parsers import parse_document
+    from infrastructure.settings import Settings
+    from tests.conftest import SEED
+
+    runtime = open_runtime(Settings(database_url=database_url))
+    import_report(
+        runtime.tracker,
+        Principal.system(),
+        parse_document(SEED.read_bytes()),
+        ImportOptions(council="서울특별시의회"),
+    )
+    before = runtime.tracker.summary().rows
+    engine = runtime.tracker.factory.datastore.engine  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), "0001")
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "head")
+    assert runtime.projector.is_behind()  # the views were emptied by 0002
+    runtime.close()
+
+    reopened = open_runtime(Settings(database_url=database_url))
+    try:
+        assert not reopened.projector.is_behind()
+        assert reopened.tracker.summary().rows == before
+    finally:
+        reopened.close()
