@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -29,14 +29,17 @@ from rich.progress import (
 from rich.table import Table
 
 from application.access import Principal
+from application.digests import topic_label
 from application.dto import FindingFilter, SummaryTable
 from application.importing import ImportOptions, import_report
 from application.report import Problem, error
 from domain.errors import DomainError
+from domain.values import DepartmentRef
 from domain.vocabulary import KIND_LABELS, STATUS_LABELS, FindingKind, Status
 from infrastructure.bootstrap import Runtime, open_runtime
 from infrastructure.parsers import parse_document
 from infrastructure.parsers.template import write_template
+from infrastructure.readmodel.queries import SqlReadModel
 from infrastructure.settings import DEFAULT_DATABASE_URL, Settings
 
 # The library names every tracking record class alike; harmless, but noisy.
@@ -158,6 +161,10 @@ def import_command(
         bool,
         typer.Option("--verified", help="The document's claims were already accepted."),
     ] = False,
+    deadline: Annotated[
+        str | None,
+        typer.Option("--deadline", help="The audit's reporting deadline YYYY-MM-DD (처리기한)."),
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Report what would change; write nothing.")
     ] = False,
@@ -173,6 +180,7 @@ def import_command(
         report_date=_parse_date(report_date),
         audit_date=_parse_date(audit_date),
         verified=verified,
+        deadline=_parse_date(deadline),
     )
     try:
         data = file.read_bytes()
@@ -394,6 +402,160 @@ def findings_command(
             f.request[:40],
         )
     Console().print(table)
+
+
+@app.command("remind")
+def remind_command(
+    today: Annotated[
+        str | None, typer.Option("--today", help="Run as of this Seoul date YYYY-MM-DD.")
+    ] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Run the daily reminder job once: raise due reminders, compose and send digests."""
+    day = _parse_date(today)
+    with _runtime(db) as runtime:
+        run = runtime.reminder_job().run(day)
+    if as_json:
+        _emit(run.as_dict())
+    else:
+        stderr.print(
+            f"알림 {run.raised}건 새로 발생, {run.already_raised}건은 이미 발생 "
+            f"(raised {run.raised}, already {run.already_raised}); "
+            f"요약메일 {run.digests_queued}건 작성, {run.digests_sent}건 발송"
+        )
+
+
+@app.command("inbox")
+def inbox_command(
+    department: Annotated[
+        str | None, typer.Option(help="Department name; 'staff' for council staff.")
+    ] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Reminders and notices that reached a department (or council staff)."""
+    recipient = None
+    if department:
+        recipient = "staff" if department == "staff" else DepartmentRef.from_name(department).id
+    with _runtime(db) as runtime:
+        entries = SqlReadModel(runtime.tracker.factory.datastore).inbox(recipient)  # type: ignore[attr-defined]
+    rows = [
+        {
+            "finding_id": str(e.finding_id),
+            "department": e.department,
+            "rule": e.topic,
+            "level": e.level,
+            "raised_on": e.raised_on.isoformat(),
+            "recipient": "staff" if e.recipient == "staff" else e.department,
+            "label": topic_label(e.topic),
+            "reference_date": e.reference_date.isoformat() if e.reference_date else None,
+            "detail": e.detail,
+            "kind": e.kind_label,
+            "seq": e.seq,
+        }
+        for e in entries
+    ]
+    if as_json:
+        _emit(rows)
+        return
+    table = Table("일자", "받는 곳", "알림", "단계", "구분", "연번", "기준일", "내용")
+    for r in rows:
+        table.add_row(
+            str(r["raised_on"]),
+            str(r["recipient"]),
+            str(r["label"]),
+            str(r["level"]),
+            str(r["kind"]),
+            str(r["seq"]),
+            str(r["reference_date"] or "-"),
+            str(r["detail"] or "")[:40],
+        )
+    Console().print(table)
+
+
+extension_app = typer.Typer(
+    help="기한연장 요청·승인·거절 (due-date extensions).", no_args_is_help=True
+)
+app.add_typer(extension_app, name="extension")
+
+FindingArg = Annotated[str, typer.Argument(help="Finding id.")]
+ReasonOption = Annotated[str, typer.Option("--reason", help="Reason (사유).")]
+
+
+def _finding_id(value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a finding id") from None
+
+
+def _extension(
+    db: str | None, as_json: bool, finding: str, act: Callable[[Runtime, UUID], object]
+) -> None:
+    finding_id = _finding_id(finding)
+    with _runtime(db) as runtime:
+        try:
+            act(runtime, finding_id)
+        except DomainError as e:
+            _refuse(as_json, e)
+        details = runtime.tracker.get_finding(finding_id)
+    result = {
+        "finding_id": str(finding_id),
+        "version": details.version,
+        "due_date": details.due_date.isoformat() if details.due_date else None,
+    }
+    if as_json:
+        _emit(result)
+    else:
+        stderr.print(f"처리기한 {result['due_date'] or '-'} (version {details.version})")
+
+
+@extension_app.command("request")
+def extension_request(
+    finding: FindingArg,
+    until: Annotated[str, typer.Option("--until", help="Requested due date YYYY-MM-DD.")],
+    reason: ReasonOption,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """A department asks for a later due date (as the system actor, before accounts)."""
+    day = _parse_date(until)
+    assert day is not None
+    _extension(
+        db,
+        as_json,
+        finding,
+        lambda rt, fid: rt.tracker.request_extension(
+            Principal.system(), fid, due_date=day, reason=reason
+        ),
+    )
+
+
+@extension_app.command("grant")
+def extension_grant(
+    finding: FindingArg, reason: ReasonOption, as_json: JsonOption = False, db: DbOption = None
+) -> None:
+    """Council staff grant the pending request: the due date changes."""
+    _extension(
+        db,
+        as_json,
+        finding,
+        lambda rt, fid: rt.tracker.grant_extension(Principal.system(), fid, reason=reason),
+    )
+
+
+@extension_app.command("refuse")
+def extension_refuse(
+    finding: FindingArg, reason: ReasonOption, as_json: JsonOption = False, db: DbOption = None
+) -> None:
+    """Council staff refuse the pending request; the due date stays."""
+    _extension(
+        db,
+        as_json,
+        finding,
+        lambda rt, fid: rt.tracker.refuse_extension(Principal.system(), fid, reason=reason),
+    )
 
 
 @app.command("rebuild")

@@ -37,6 +37,8 @@ class ImportOptions:
     audit_date: date | None = None
     # The document's 완료/미반영 were already accepted by the committee.
     verified: bool = False
+    # The audit's default reporting deadline; findings' due dates default to it.
+    deadline: date | None = None
 
 
 @dataclass
@@ -132,9 +134,11 @@ def import_report(
     # Plan against the read model (current: commands project in their own
     # transaction); the save's optimistic concurrency still guards every finding.
     snapshots: dict[UUID, ReportSnapshot] = {}
+    deadline = options.deadline
     try:
-        tracker.get_audit(audit_id)
+        existing_audit = tracker.get_audit(audit_id)
         snapshots = tracker.read_model.report_snapshots(audit_id)
+        deadline = deadline or existing_audit.default_deadline
     except DomainError:
         try:
             audit = Audit.register(
@@ -143,6 +147,7 @@ def import_report(
                 audited_body=audited_body,
                 year=year,
                 audit_date=options.audit_date or meta.audit_date,
+                default_deadline=options.deadline,
                 session=meta.session,
                 actor=actor,
                 business_date=report_date,
@@ -163,7 +168,7 @@ def import_report(
         )
         try:
             finding, state = _plan_row(
-                tracker, audit_id, audited_body, row, snapshot, stamp, options
+                tracker, audit_id, audited_body, row, snapshot, stamp, options, deadline
             )
         except DomainError as e:
             outcome.problems.append(_problem(row.line, e))
@@ -191,6 +196,7 @@ def _plan_row(
     snapshot: ReportSnapshot | None,
     stamp: dict[str, Any],
     options: ImportOptions,
+    deadline: date | None,
 ) -> tuple[Finding | None, str]:
     """What one row means: a new finding, a new report on one, or nothing."""
     if snapshot is not None and _same_report(snapshot, row):
@@ -206,7 +212,7 @@ def _plan_row(
             request=row.request,
             department=DepartmentRef.from_name(row.department or audited_body),
             raised_by=row.raised_by,
-            due_date=row.due_date,
+            due_date=row.due_date or deadline,
             **stamp,
         )
         state = "created"

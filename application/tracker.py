@@ -296,6 +296,61 @@ class AuditTracker(Application[UUID]):
             business_date,
         )
 
+    def request_extension(
+        self,
+        principal: Principal,
+        finding_id: UUID,
+        *,
+        due_date: date,
+        reason: str,
+        expected_version: int | None = None,
+        business_date: date | None = None,
+    ) -> int:
+        """The department asks for a later due date (staff may ask on its behalf)."""
+
+        def authorise(finding: Finding) -> None:
+            require_may_report(principal, finding.department.id)
+
+        with self._changing(finding_id, expected_version, authorise) as finding:
+            finding.request_extension(
+                due_date=due_date, reason=reason, **self._stamp(principal, business_date)
+            )
+        return finding.version
+
+    def grant_extension(
+        self,
+        principal: Principal,
+        finding_id: UUID,
+        *,
+        reason: str,
+        expected_version: int | None = None,
+        business_date: date | None = None,
+    ) -> int:
+        return self._staff_change(
+            principal,
+            finding_id,
+            expected_version,
+            lambda f, stamp: f.grant_extension(reason=reason, **stamp),
+            business_date,
+        )
+
+    def refuse_extension(
+        self,
+        principal: Principal,
+        finding_id: UUID,
+        *,
+        reason: str,
+        expected_version: int | None = None,
+        business_date: date | None = None,
+    ) -> int:
+        return self._staff_change(
+            principal,
+            finding_id,
+            expected_version,
+            lambda f, stamp: f.refuse_extension(reason=reason, **stamp),
+            business_date,
+        )
+
     def _staff_change(
         self,
         principal: Principal,
@@ -332,6 +387,10 @@ class AuditTracker(Application[UUID]):
         except AggregateNotFoundError:
             raise AuditNotFoundError(str(audit_id)) from None
         return audit
+
+    def load_finding(self, finding_id: UUID) -> Finding:
+        """The aggregate itself, for application services that act on many at once."""
+        return self._get_finding(finding_id)
 
     def find_finding(self, finding_id: UUID) -> Finding | None:
         """The aggregate itself, for the importer's comparisons; None if absent."""

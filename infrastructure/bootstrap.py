@@ -13,8 +13,14 @@ from alembic.config import Config
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, make_url
 
+from application.notifications import MailSender
 from application.ports import Clock
+from application.reminders import Recipients, ReminderJob, ReminderPolicy
 from application.tracker import AuditTracker
+from domain.values import DepartmentRef
+from infrastructure.calendar import KoreanBusinessCalendar
+from infrastructure.mail import SmtpMailSender, SmtpSettings
+from infrastructure.outbox import SqlOutbox
 from infrastructure.readmodel.projector import Projector
 from infrastructure.readmodel.queries import SqlReadModel
 from infrastructure.readmodel.views import BatchView, FindingsView, TimelineView
@@ -33,6 +39,44 @@ class Runtime:
     tracker: AuditTracker
     projector: Projector
     views: list[BatchView]
+
+    def reminder_job(self, sender: MailSender | None = None) -> ReminderJob:
+        """The daily job, wired to this runtime's database, calendar and mail settings."""
+        s = self.settings
+        if sender is None and s.smtp_host:
+            sender = SmtpMailSender(
+                SmtpSettings(
+                    host=s.smtp_host,
+                    port=s.smtp_port,
+                    starttls=s.smtp_starttls,
+                    ssl=s.smtp_ssl,
+                    username=s.smtp_username,
+                    password=s.smtp_password,
+                    from_address=s.smtp_from,
+                )
+            )
+        recipients = Recipients(
+            departments={
+                DepartmentRef.from_name(name).id: tuple(
+                    a.strip() for a in addresses.split(",") if a.strip()
+                )
+                for name, addresses in s.department_emails.items()
+            }
+            if sender
+            else {},
+            staff=tuple(s.staff_emails) if sender else (),
+        )
+        datastore = self.tracker.factory.datastore  # type: ignore[attr-defined]
+        return ReminderJob(
+            self.tracker,
+            SqlReadModel(datastore),
+            SqlOutbox(datastore),
+            KoreanBusinessCalendar(),
+            sender=sender,
+            recipients=recipients,
+            policy=ReminderPolicy(due_soon_days=s.due_soon_days, claim_wait_days=s.claim_wait_days),
+            app_url=s.app_url,
+        )
 
     def close(self) -> None:
         self.tracker.close()

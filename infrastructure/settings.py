@@ -40,10 +40,38 @@ class Settings(BaseSettings):
     projection_interval: float = 1.0
     projection_batch_size: int = 1000
 
+    # Reminders (SPEC §4).
+    due_soon_days: int = 5
+    claim_wait_days: int = 10
+    scheduler_enabled: bool = True
+    reminder_time: str = "07:00"  # Asia/Seoul, daily
+    outbox_interval: float = 60.0  # seconds between delivery retries
+    app_url: str | None = None  # linked from the digests
+
+    # Mail. Without an SMTP host, digests are not composed: the inbox still fills.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "audit-followup@localhost"
+    # {"사회적경제담당관": "social@city.go.kr, deputy@city.go.kr", ...}
+    department_emails: dict[str, str] = {}
+    staff_emails: list[str] = []
+
     @field_validator("database_url")
     @classmethod
     def _check_url(cls, value: str) -> str:
         return normalise_database_url(value)
+
+    @field_validator("reminder_time")
+    @classmethod
+    def _check_time(cls, value: str) -> str:
+        hour, _, minute = value.partition(":")
+        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+            raise ValueError("reminder_time is HH:MM")
+        return value
 
     @property
     def is_sqlite(self) -> bool:

@@ -17,8 +17,9 @@ from application.dto import (
     SummaryTable,
     TimelineEntry,
 )
+from application.reminders import InboxEntry, ReminderCandidate
 from domain.values import DepartmentRef
-from domain.vocabulary import FindingKind, Status, Verification
+from domain.vocabulary import KIND_LABELS, FindingKind, Status, Verification
 from infrastructure.readmodel import tables
 
 _KIND_ORDER = case({k.value: i for i, k in enumerate(FindingKind)}, value=tables.findings.c.kind)
@@ -188,6 +189,37 @@ class SqlReadModel:
             for r in self._rows(stmt)
         }
 
+    def reminder_candidates(self) -> list[ReminderCandidate]:
+        """Findings not closed, with what the reminder rules read."""
+        f, m = tables.findings, tables.milestones
+        open_findings = select(f).where(
+            (f.c.verification.is_(None)) | (f.c.verification != Verification.VERIFIED.value)
+        )
+        plans: dict[UUID, list[tuple[date, str]]] = {}
+        for r in self._rows(
+            select(m.c.finding_id, m.c.deadline, m.c.text)
+            .where(m.c.deadline.is_not(None))
+            .order_by(m.c.finding_id, m.c.position)
+        ):
+            plans.setdefault(r.finding_id, []).append((r.deadline, r.text))
+        return [
+            ReminderCandidate(
+                finding_id=r.finding_id,
+                department_id=r.department_id,
+                due_date=r.due_date,
+                status=Status(r.status),
+                verification=Verification(r.verification) if r.verification else None,
+                claimed_on=r.claimed_on,
+                last_reported_on=r.last_reported_on,
+                milestones=tuple(plans.get(r.finding_id, ())),
+            )
+            for r in self._rows(open_findings.order_by(f.c.finding_id))
+        ]
+
+    def inbox(self, recipient: str | None = None) -> list[InboxEntry]:
+        """What reached a recipient (a department id or "staff"), oldest first."""
+        return [inbox_entry(r) for r in self._rows(inbox_query(recipient))]
+
     def timeline(self, finding_id: UUID) -> list[TimelineEntry]:
         t = tables.timeline
         stmt = select(t).where(t.c.finding_id == finding_id).order_by(t.c.version)
@@ -204,3 +236,29 @@ class SqlReadModel:
             )
             for r in self._rows(stmt)
         ]
+
+
+def inbox_query(recipient: str | None) -> Select[Any]:
+    i, f = tables.inbox, tables.findings
+    stmt = select(i, f.c.kind, f.c.seq, f.c.request).join(f, f.c.finding_id == i.c.finding_id)
+    if recipient is not None:
+        stmt = stmt.where(i.c.recipient == recipient)
+    return stmt.order_by(i.c.raised_on, i.c.finding_id, i.c.version, i.c.recipient)
+
+
+def inbox_entry(r: Any) -> InboxEntry:
+    return InboxEntry(
+        finding_id=r.finding_id,
+        version=r.version,
+        recipient=r.recipient,
+        department_id=r.department_id,
+        department=r.department_name,
+        topic=r.topic,
+        level=r.level,
+        reference_date=r.reference_date,
+        detail=r.detail,
+        raised_on=r.raised_on,
+        kind_label=KIND_LABELS[FindingKind(r.kind)],
+        seq=r.seq,
+        request=r.request,
+    )

@@ -1,0 +1,353 @@
+"""Reminders that chase by themselves (SPEC §4).
+
+``reminders_due`` is pure: given the open findings, a date and the Korean
+business calendar, which reminders are due. ``ReminderJob`` records them as
+events (each once, whatever the number of runs or processes), turns the inbox
+into one digest per recipient and day in the outbox, and delivers the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Protocol
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from application.digests import department_digest, staff_digest, topic_label
+from application.dto import FindingRow
+from application.notifications import (
+    DeliveryError,
+    DigestItem,
+    MailSender,
+    OutgoingMail,
+)
+from application.ports import BusinessCalendar
+from application.tracker import AuditTracker
+from domain.finding import Finding
+from domain.values import Actor
+from domain.vocabulary import KIND_LABELS, ActorKind, ReminderRule, Status, Verification
+
+log = logging.getLogger(__name__)
+
+SCHEDULER = Actor(kind=ActorKind.SCHEDULER, id="scheduler")
+STAFF = "staff"  # the inbox recipient for council staff
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    due_soon_days: int = 5  # business days before the due date
+    claim_wait_days: int = 10  # business days a claim may wait for verification
+    escalation_levels: tuple[int, ...] = (0, 10, 20)  # business days overdue
+
+
+@dataclass(frozen=True)
+class ReminderCandidate:
+    """An open finding as the reminder rules need it (from the read model)."""
+
+    finding_id: UUID
+    department_id: str
+    due_date: date | None
+    status: Status
+    verification: Verification | None
+    claimed_on: date | None
+    last_reported_on: date | None
+    milestones: tuple[tuple[date, str], ...] = ()  # (deadline, plan item)
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    finding_id: UUID
+    rule: ReminderRule
+    reference_date: date
+    level: int = 0
+    detail: str | None = None
+
+
+def reminders_due(
+    candidates: Sequence[ReminderCandidate],
+    today: date,
+    calendar: BusinessCalendar,
+    policy: ReminderPolicy = ReminderPolicy(),
+) -> list[DueReminder]:
+    """Which reminders are due on ``today`` (a Seoul calendar date)."""
+    due: list[DueReminder] = []
+    for c in candidates:
+        if c.verification is Verification.VERIFIED:
+            continue  # closed
+        if c.verification is Verification.PENDING:
+            # A claim stops the department's clock, never the council's.
+            if c.claimed_on and (
+                calendar.business_days_after(c.claimed_on, today) > policy.claim_wait_days
+            ):
+                due.append(DueReminder(c.finding_id, ReminderRule.CLAIM_WAITING, c.claimed_on))
+            continue
+        if c.due_date is not None:
+            due.extend(_due_date_reminders(c, today, calendar, policy))
+        due.extend(_stale_plans(c, today))
+    return due
+
+
+def _due_date_reminders(
+    c: ReminderCandidate, today: date, calendar: BusinessCalendar, policy: ReminderPolicy
+) -> list[DueReminder]:
+    assert c.due_date is not None
+    if today > c.due_date:
+        overdue_days = calendar.business_days_after(c.due_date, today)
+        # Only the highest level reached: a run after downtime does not replay the ladder.
+        level = max(lv for lv in policy.escalation_levels if overdue_days >= lv)
+        return [DueReminder(c.finding_id, ReminderRule.OVERDUE, c.due_date, level)]
+    if calendar.business_days_after(today, c.due_date) <= policy.due_soon_days:
+        return [DueReminder(c.finding_id, ReminderRule.DUE_SOON, c.due_date)]
+    return []
+
+
+def _stale_plans(c: ReminderCandidate, today: date) -> list[DueReminder]:
+    found: dict[date, DueReminder] = {}
+    for deadline, text in c.milestones:
+        passed = deadline < today
+        no_newer_report = c.last_reported_on is None or c.last_reported_on <= deadline
+        if passed and no_newer_report and deadline not in found:
+            found[deadline] = DueReminder(
+                c.finding_id, ReminderRule.STALE_PLAN, deadline, detail=text
+            )
+    return list(found.values())
+
+
+# -- ports the job needs --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    finding_id: UUID
+    version: int
+    recipient: str
+    department_id: str
+    department: str
+    topic: str
+    level: int
+    reference_date: date | None
+    detail: str | None
+    raised_on: date
+    kind_label: str
+    seq: int
+    request: str
+
+    def as_digest_item(self) -> DigestItem:
+        return DigestItem(
+            finding_id=self.finding_id,
+            kind_label=self.kind_label,
+            seq=self.seq,
+            request=self.request,
+            topic=self.topic,
+            topic_label=topic_label(self.topic),
+            level=self.level,
+            reference_date=self.reference_date,
+            detail=self.detail,
+        )
+
+
+class ReminderReadModel(Protocol):
+    def reminder_candidates(self) -> list[ReminderCandidate]: ...
+
+    def inbox(self, recipient: str | None = None) -> list[InboxEntry]: ...
+
+
+class Outbox(Protocol):
+    def has_digest(self, recipient_key: str, day: date) -> bool: ...
+
+    def undigested(self, recipient: str) -> list[InboxEntry]:
+        """Inbox entries of ``recipient`` no digest has carried yet."""
+
+    def enqueue(
+        self,
+        mail: OutgoingMail,
+        *,
+        recipient_key: str,
+        day: date,
+        items: Sequence[InboxEntry],
+        now: datetime,
+    ) -> bool:
+        """Store a digest and what it carries, atomically; False if (recipient, day) has one."""
+
+    def claim_due(self, now: datetime, lease: timedelta) -> list[OutgoingMail]:
+        """Unsent mails whose time has come, leased to this caller for ``lease``."""
+
+    def mark_sent(self, message_id: str, now: datetime) -> None: ...
+
+    def mark_failed(self, message_id: str, now: datetime, error: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """E-mail addresses: per department id, and council staff's."""
+
+    departments: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    staff: tuple[str, ...] = ()
+
+
+@dataclass
+class ReminderRun:
+    raised: int = 0
+    already_raised: int = 0
+    digests_queued: int = 0
+    digests_sent: int = 0
+    delivery_failures: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "raised": self.raised,
+            "already_raised": self.already_raised,
+            "digests_sent": self.digests_sent,
+            "digests_queued": self.digests_queued,
+            "delivery_failures": self.delivery_failures,
+        }
+
+
+class ReminderJob:
+    """The daily job: raise → compose → deliver. Every step may run again safely."""
+
+    def __init__(
+        self,
+        tracker: AuditTracker,
+        read_model: ReminderReadModel,
+        outbox: Outbox,
+        calendar: BusinessCalendar,
+        *,
+        sender: MailSender | None = None,
+        recipients: Recipients = Recipients(),
+        policy: ReminderPolicy = ReminderPolicy(),
+        app_url: str | None = None,
+    ) -> None:
+        self.tracker = tracker
+        self.read_model = read_model
+        self.outbox = outbox
+        self.calendar = calendar
+        self.sender = sender
+        self.recipients = recipients
+        self.policy = policy
+        self.app_url = app_url
+
+    def run(self, today: date | None = None) -> ReminderRun:
+        today = today or self.tracker.clock.today()
+        run = ReminderRun()
+        run.raised, run.already_raised = self.raise_due(today)
+        run.digests_queued = self.compose_digests(today)
+        run.digests_sent, run.delivery_failures = self.deliver()
+        return run
+
+    def raise_due(self, today: date, attempts: int = 5) -> tuple[int, int]:
+        """Record every due reminder once; returns (raised now, raised before)."""
+        due = reminders_due(
+            self.read_model.reminder_candidates(), today, self.calendar, self.policy
+        )
+        for attempt in range(attempts):
+            findings: dict[UUID, Finding] = {}
+            raised = 0
+            for reminder in due:
+                finding = findings.get(reminder.finding_id)
+                if finding is None:
+                    finding = findings[reminder.finding_id] = self.tracker.load_finding(
+                        reminder.finding_id
+                    )
+                raised += finding.raise_reminder(
+                    rule=reminder.rule,
+                    reference_date=reminder.reference_date,
+                    level=reminder.level,
+                    detail=reminder.detail,
+                    actor=SCHEDULER,
+                    business_date=today,
+                    now=self.tracker.clock.now(),
+                )
+            changed = [f for f in findings.values() if f.pending_events]
+            try:
+                if changed:
+                    self.tracker.save_and_project(*changed)
+                return raised, len(due) - raised
+            except IntegrityError:
+                # Another process saved some of these findings first: reload and
+                # try again; what it raised is now "already raised".
+                log.info("reminders raced another process (attempt %d); retrying", attempt + 1)
+        raise RuntimeError("reminders could not be saved after repeated conflicts")
+
+    def compose_digests(self, today: date) -> int:
+        """One digest per recipient and day, carrying what no digest carried yet."""
+        queued = 0
+        now = self.tracker.clock.now()
+        for department_id, addresses in sorted(self.recipients.departments.items()):
+            if self.outbox.has_digest(department_id, today):
+                continue  # today's went out: later entries wait for tomorrow's
+            entries = self.outbox.undigested(department_id)
+            if not entries or not addresses:
+                continue
+            mail = department_digest(
+                recipient_key=department_id,
+                department_name=entries[-1].department,
+                day=today,
+                items=[e.as_digest_item() for e in entries],
+                recipients=addresses,
+                app_url=self.app_url,
+            )
+            queued += self.outbox.enqueue(
+                mail, recipient_key=department_id, day=today, items=entries, now=now
+            )
+        if self.recipients.staff and not self.outbox.has_digest(STAFF, today):
+            queued += self._compose_staff_digest(today, now)
+        return queued
+
+    def _compose_staff_digest(self, today: date, now: datetime) -> int:
+        candidates = self.read_model.reminder_candidates()
+        due = reminders_due(candidates, today, self.calendar, self.policy)
+        rows = {f.finding_id: f for f in self.tracker.list_findings()}
+
+        def items(rule: ReminderRule) -> list[DigestItem]:
+            return [_digest_item(rows[r.finding_id], r) for r in due if r.rule is rule]
+
+        overdue, waiting = items(ReminderRule.OVERDUE), items(ReminderRule.CLAIM_WAITING)
+        entries = self.outbox.undigested(STAFF)
+        if not (overdue or waiting or entries):
+            return 0
+        mail = staff_digest(
+            day=today,
+            overdue=overdue,
+            waiting_claims=waiting,
+            recipients=self.recipients.staff,
+            app_url=self.app_url,
+        )
+        return int(
+            self.outbox.enqueue(mail, recipient_key=STAFF, day=today, items=entries, now=now)
+        )
+
+    def deliver(self, lease: timedelta = timedelta(minutes=5)) -> tuple[int, int]:
+        """Send what the outbox holds; a failure stays there for a later retry."""
+        if self.sender is None:
+            return 0, 0
+        sent = failed = 0
+        for mail in self.outbox.claim_due(self.tracker.clock.now(), lease):
+            try:
+                self.sender.send(mail)
+            except DeliveryError as e:
+                failed += 1
+                self.outbox.mark_failed(mail.message_id, self.tracker.clock.now(), str(e))
+                continue
+            # A crash right here resends the mail later, with the same Message-ID.
+            self.outbox.mark_sent(mail.message_id, self.tracker.clock.now())
+            sent += 1
+        return sent, failed
+
+
+def _digest_item(row: FindingRow, reminder: DueReminder) -> DigestItem:
+    return DigestItem(
+        finding_id=row.finding_id,
+        kind_label=KIND_LABELS[row.kind],
+        seq=row.seq,
+        request=row.request,
+        topic=reminder.rule.value,
+        topic_label=topic_label(reminder.rule.value),
+        level=reminder.level,
+        reference_date=reminder.reference_date,
+        detail=reminder.detail,
+    )
