@@ -32,9 +32,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             daemon=True,
         )
         loop.start()
+        # Reminders chase by themselves; of all processes on one database, one
+        # scheduler is active and the others stand by (a database lock).
+        scheduler = runtime.scheduler() if settings.scheduler_enabled else None
+        if scheduler is not None:
+            scheduler.start()
+        app.state.scheduler = scheduler
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
             stop.set()
             loop.join(timeout=10)
             runtime.close()
@@ -51,6 +59,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/health", tags=["health"])
     def health() -> dict[str, Any]:
         positions = app.state.runtime.projector.positions()
-        return {"status": "ok", "projections": positions}
+        scheduler = app.state.scheduler
+        return {
+            "status": "ok",
+            "projections": positions,
+            "scheduler": None
+            if scheduler is None
+            else ("active" if scheduler.is_active else "standby"),
+        }
 
     return app

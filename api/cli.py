@@ -7,7 +7,9 @@ With --json exactly one JSON document goes to stdout; progress and logs to stder
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -573,6 +575,18 @@ def rebuild_command(as_json: JsonOption = False, db: DbOption = None) -> None:
         stderr.print(
             f"이벤트 {count}건으로 읽기 모델을 다시 만들었습니다 (rebuilt from {count} events)."
         )
+
+
+@app.command("scheduler")
+def scheduler_command(db: DbOption = None) -> None:
+    """Run the reminder scheduler alone (no web server); stops on SIGINT or SIGTERM."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    with _runtime(db) as runtime:
+        scheduler = runtime.scheduler()
+        stderr.print("스케줄러 시작 (scheduler started; one active per database)")
+        scheduler.run_forever(stop)
 
 
 @app.command("serve")

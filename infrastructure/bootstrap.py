@@ -24,6 +24,7 @@ from infrastructure.outbox import SqlOutbox
 from infrastructure.readmodel.projector import Projector
 from infrastructure.readmodel.queries import SqlReadModel
 from infrastructure.readmodel.views import BatchView, FindingsView, TimelineView
+from infrastructure.scheduler import FollowupScheduler, ScheduledJob, lock_for
 from infrastructure.settings import Settings, ensure_sqlite_directory
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -76,6 +77,24 @@ class Runtime:
             recipients=recipients,
             policy=ReminderPolicy(due_soon_days=s.due_soon_days, claim_wait_days=s.claim_wait_days),
             app_url=s.app_url,
+        )
+
+    def scheduler(self, sender: MailSender | None = None) -> FollowupScheduler:
+        """The daily reminders (and at start) and outbox retries; one active per database."""
+        job = self.reminder_job(sender)
+        hour, minute = self.settings.reminder_time.split(":")
+        return FollowupScheduler(
+            [
+                ScheduledJob(
+                    id="daily-reminders", func=job.run, cron=f"{int(minute)} {int(hour)} * * *"
+                ),
+                ScheduledJob(
+                    id="outbox-delivery",
+                    func=job.deliver,
+                    every_seconds=self.settings.outbox_interval,
+                ),
+            ],
+            lock_for(self.settings.database_url),
         )
 
     def close(self) -> None:

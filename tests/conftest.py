@@ -21,6 +21,7 @@ import sqlalchemy
 from application.tracker import SEOUL
 from infrastructure.bootstrap import Runtime, open_runtime
 from infrastructure.settings import Settings
+from tests.support.smtp import SmtpReceiver
 
 warnings.filterwarnings("ignore", message=".*NotificationTrackingRecord.*")
 
@@ -175,3 +176,14 @@ def runtime(database_url: str, clock: FixedClock) -> Iterator[Runtime]:
         yield rt
     finally:
         rt.close()
+
+
+@pytest.fixture
+def smtp_receiver() -> Iterator[SmtpReceiver]:
+    """A real SMTP server (aiosmtpd) on a loopback port; it records what arrives."""
+    receiver = SmtpReceiver()
+    receiver.start()
+    try:
+        yield receiver
+    finally:
+        receiver.stop()

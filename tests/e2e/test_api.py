@@ -18,7 +18,9 @@ from tests.conftest import SEED
 
 @pytest.fixture
 def client(database_url: str) -> Iterator[TestClient]:
-    settings = Settings(database_url=database_url, projection_interval=0.05)
+    settings = Settings(
+        database_url=database_url, projection_interval=0.05, scheduler_enabled=False
+    )
     with TestClient(create_app(settings)) as client:
         yield client
 
@@ -75,3 +77,34 @@ def test_bad_parameters_answer_422_in_korean_and_english(client: TestClient) -> 
 
 def test_openapi_documents_the_summary(client: TestClient) -> None:
     assert "/api/v1/summary" in client.get("/openapi.json").json()["paths"]
+
+
+def test_serve_runs_one_active_scheduler_per_database(database_url: str) -> None:
+    import time
+
+    from application.importing import ImportOptions as Options
+
+    runtime = open_runtime(Settings(database_url=database_url))
+    import_report(
+        runtime.tracker,
+        Principal.system(),
+        parse_document(SEED.read_bytes()),
+        Options(council="서울특별시의회"),
+    )
+    runtime.close()
+    settings = Settings(database_url=database_url, projection_interval=0.05)
+    with TestClient(create_app(settings)) as first, TestClient(create_app(settings)) as second:
+        assert first.get("/health").json()["scheduler"] == "active"
+        assert second.get("/health").json()["scheduler"] == "standby"
+        # The daily job ran once at start: the 54 claims reported in 2018 wait.
+        deadline = time.monotonic() + 20
+        check = open_runtime(Settings(database_url=database_url))
+        try:
+            while time.monotonic() < deadline:
+                staff = check.reminder_job().read_model.inbox("staff")
+                if len(staff) == 54:
+                    break
+                time.sleep(0.2)
+            assert len(staff) == 54
+        finally:
+            check.close()

@@ -81,6 +81,27 @@ def main(argv: list[str]) -> None:
                 except StaleVersionError:
                     continue  # the other process saved this finding first: retry
         print(done)
+    elif mode == "deliver-then-die":
+        # Sends the first digest, then dies before recording it as sent.
+        import os
+        from datetime import datetime
+
+        from application.notifications import OutgoingMail
+        from infrastructure.mail import SmtpMailSender, SmtpSettings
+        from tests.conftest import FixedClock
+
+        port, instant = int(argv[2]), datetime.fromisoformat(argv[3])
+        runtime = open_runtime(
+            Settings(database_url=url), clock=FixedClock(instant), catch_up=False
+        )
+        real = SmtpMailSender(SmtpSettings(host="127.0.0.1", port=port))
+
+        class DieAfterSending:
+            def send(self, mail: OutgoingMail) -> None:
+                real.send(mail)
+                os._exit(9)  # killed between send and record
+
+        runtime.reminder_job(sender=DieAfterSending()).deliver()
     else:
         raise SystemExit(f"unknown mode {mode}")
 
