@@ -218,7 +218,8 @@ def _ordered(items: Sequence[DigestItem]) -> tuple[DigestItem, ...]:
 
 
 def _item_name(item: DigestItem) -> str:
-    return f"{item.kind_label} 연번 {item.seq}"
+    name = f"{item.kind_label} 연번 {item.seq}"
+    return f"{name} ({item.department})" if item.department else name
 
 
 def _day(value: date | None) -> str:

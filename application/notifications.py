@@ -43,6 +43,7 @@ class DigestItem:
     level: int
     reference_date: date | None  # the due date, claim date or milestone deadline
     detail: str | None  # milestone text, return reason, ...
+    department: str | None = None  # shown where the reader is not the department itself
 
 
 def digest_message_id(recipient_key: str, day: date) -> str:

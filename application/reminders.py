@@ -350,4 +350,5 @@ def _digest_item(row: FindingRow, reminder: DueReminder) -> DigestItem:
         level=reminder.level,
         reference_date=reminder.reference_date,
         detail=reminder.detail,
+        department=row.department,
     )

@@ -337,3 +337,35 @@ def test_a_reminder_event_is_recorded_with_the_scheduler_as_actor(
     assert {e.business_date for e in events} == {date(2019, 1, 16)}
     timeline = mail_runtime.tracker.timeline(events[0].originator_id)
     assert timeline[-1].event == "ReminderRaised" and timeline[-1].actor_kind == "scheduler"
+
+
+def test_a_returned_claim_and_a_due_date_change_reach_the_department_at_once(
+    mail_runtime: Runtime, smtp_receiver: SmtpReceiver, clock: FixedClock
+) -> None:
+    tracker = mail_runtime.tracker
+    read_model = SqlReadModel(tracker.factory.datastore)  # type: ignore[attr-defined]
+    labour_id = DepartmentRef.from_name(LABOUR).id
+    claim = next(
+        f
+        for f in tracker.list_findings()
+        if f.department == LABOUR and f.kind.value == "corrective"
+    )
+    day = date(2018, 12, 3)
+    clock.set_date(day)
+    tracker.return_claim(Principal.system(), claim.finding_id, reason="증빙 미제출")
+    tracker.change_due_date(
+        Principal.system(), claim.finding_id, due_date=date(2019, 2, 28), reason="보완 기간 부여"
+    )
+    inbox = read_model.inbox(labour_id)
+    assert [(e.topic, e.detail, e.reference_date) for e in inbox] == [
+        ("claim_returned", "증빙 미제출", None),
+        ("due_date_changed", "보완 기간 부여", date(2019, 2, 28)),
+    ]
+    run = mail_runtime.reminder_job().run(day)
+    labour_mail = next(m for m in smtp_receiver.received if m["To"] == "labour@city.test")
+    text = labour_mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "증빙 미제출" in text and "2019-02-28" in text
+    staff_mail = next(m for m in smtp_receiver.received if m["To"] == "committee@council.test")
+    staff_text = staff_mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert f"({SOCIAL})" in staff_text  # staff see whose findings wait
+    assert run.digests_sent == 2
