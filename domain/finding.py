@@ -168,6 +168,24 @@ class Finding(Aggregate):
         def apply(self, finding: Finding) -> None:
             finding.extension_request = None
 
+    class CommentAdded(Event):
+        text: str
+
+        def apply(self, finding: Finding) -> None:
+            finding.comments += 1
+
+    class EvidenceAttached(Event):
+        """증빙자료: the file itself is stored content-addressed, by its SHA-256."""
+
+        file_name: str
+        content_type: str
+        size: int
+        sha256: str
+        note: str | None
+
+        def apply(self, finding: Finding) -> None:
+            finding.evidence.append(self.sha256)
+
     @event(Registered)
     def __init__(
         self,
@@ -200,6 +218,8 @@ class Finding(Aggregate):
         self.claimed_on: date | None = None
         self.reminders: set[str] = set()
         self.extension_request: tuple[date, str] | None = None
+        self.comments = 0
+        self.evidence: list[str] = []
 
     @staticmethod
     def create_id(audit_id: UUID, kind: FindingKind, seq: int) -> UUID:
@@ -504,6 +524,52 @@ class Finding(Aggregate):
         self.trigger_event(
             self.ExtensionRefused,
             reason=reason,
+            actor=actor,
+            business_date=business_date,
+            timestamp=now,
+        )
+
+    def add_comment(self, *, text: str, actor: Actor, business_date: date, now: datetime) -> None:
+        """Staff and departments talk on the finding; closed findings too (read only otherwise).
+
+        Raises:
+            InvalidFindingError: an empty comment.
+        """
+        body = _text(text)
+        if body is None:
+            raise InvalidFindingError("empty comment")
+        self.trigger_event(
+            self.CommentAdded, text=body, actor=actor, business_date=business_date, timestamp=now
+        )
+
+    def attach_evidence(
+        self,
+        *,
+        file_name: str,
+        content_type: str,
+        size: int,
+        sha256: str,
+        actor: Actor,
+        business_date: date,
+        now: datetime,
+        note: str | None = None,
+    ) -> None:
+        """Attach a stored file (증빙자료) to the finding's reports and claims.
+
+        Raises:
+            FindingClosedError, InvalidFindingError: no name, a bad hash or size.
+        """
+        self._check_open()
+        name = _text(file_name)
+        if name is None or size < 0 or len(sha256) != 64:
+            raise InvalidFindingError("evidence needs a name, a size and a SHA-256")
+        self.trigger_event(
+            self.EvidenceAttached,
+            file_name=name,
+            content_type=content_type,
+            size=size,
+            sha256=sha256,
+            note=_text(note),
             actor=actor,
             business_date=business_date,
             timestamp=now,

@@ -127,7 +127,10 @@ class _FindingState:
     mutate it, so the view never restates the rules of a finding."""
 
     def __init__(self, **row: Any) -> None:
-        self.reminders: set[str] = set()  # written by ReminderRaised.apply; not shown here
+        # Written by the domain's apply methods but not shown by this view.
+        self.reminders: set[str] = set()
+        self.comments = 0
+        self.evidence: list[str] = []
         self.__dict__.update(row)
 
     finding_id: UUID

@@ -306,3 +306,19 @@ def test_the_claim_date_is_the_business_date_of_the_claim() -> None:
     finding = new_finding()
     finding.report_progress(status=Status.COMPLETED, actions="완료", **stamp(day=date(2018, 12, 3)))
     assert finding.claimed_on == date(2018, 12, 3)
+
+
+def test_comments_and_evidence_are_events() -> None:
+    finding = new_finding()
+    finding.add_comment(text=" 증빙 보완 바랍니다 ", **stamp(STAFF))
+    with pytest.raises(InvalidFindingError):
+        finding.add_comment(text="  ", **stamp(STAFF))
+    finding.attach_evidence(file_name="결과보고.pdf", content_type="application/pdf", size=1024,
+                            sha256="a" * 64, **stamp())
+    with pytest.raises(InvalidFindingError):
+        finding.attach_evidence(file_name="x", content_type="text/plain", size=1, sha256="zz",
+                                **stamp())
+    comment, evidence = finding.collect_events()
+    assert isinstance(comment, Finding.CommentAdded) and comment.text == "증빙 보완 바랍니다"
+    assert isinstance(evidence, Finding.EvidenceAttached) and evidence.size == 1024
+    assert finding.evidence == ["a" * 64]

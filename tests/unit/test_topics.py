@@ -24,6 +24,8 @@ GOLDEN = {
     "domain.finding:Finding.ExtensionRequested",
     "domain.finding:Finding.ExtensionGranted",
     "domain.finding:Finding.ExtensionRefused",
+    "domain.finding:Finding.CommentAdded",
+    "domain.finding:Finding.EvidenceAttached",
 }
 
 EVENT_FIELDS = {
@@ -53,6 +55,8 @@ EVENT_FIELDS = {
     "Finding.ExtensionRequested": {"requested_due_date", "reason"},
     "Finding.ExtensionGranted": {"due_date", "previous_due_date", "reason"},
     "Finding.ExtensionRefused": {"reason"},
+    "Finding.CommentAdded": {"text"},
+    "Finding.EvidenceAttached": {"file_name", "content_type", "size", "sha256", "note"},
 }
 
 
@@ -72,6 +76,8 @@ def test_persisted_topics_are_stable() -> None:
         Finding.ExtensionRequested,
         Finding.ExtensionGranted,
         Finding.ExtensionRefused,
+        Finding.CommentAdded,
+        Finding.EvidenceAttached,
     ]
     assert {get_topic(c) for c in classes} == GOLDEN
 
