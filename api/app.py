@@ -5,23 +5,35 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 
+from api.auth import PrincipalDep, auth_router, install_auth_error_handlers
 from api.errors import install_error_handlers
-from api.routes import summary
+from api.idempotency import IdempotencyMiddleware
+from api.metrics import Metrics
+from api.routes import audits, findings, inbox, summary
+from infrastructure.accounts import SqlAccountStore
 from infrastructure.bootstrap import open_runtime
+from infrastructure.evidence import EvidenceStore
+from infrastructure.idempotency import IdempotencyStore
 from infrastructure.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = open_runtime(settings)
+        datastore = runtime.tracker.factory.datastore  # type: ignore[attr-defined]
         app.state.runtime = runtime
+        app.state.accounts = SqlAccountStore(datastore, clock=runtime.tracker.clock)
+        app.state.evidence = EvidenceStore(Path(settings.evidence_dir))
+        app.state.idempotency = IdempotencyStore(datastore)
         # Events written by other processes (CLI imports, other workers) reach
         # this process's views through a background catch-up loop.
         stop = threading.Event()
@@ -54,10 +66,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    app.include_router(summary.router, prefix="/api/v1")
+    install_auth_error_handlers(app)
+    metrics.install(app)
+    app.add_middleware(IdempotencyMiddleware)
+    for router in (auth_router, audits.router, findings.router, summary.router, inbox.router):
+        app.include_router(router, prefix="/api/v1")
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, Any]:
+        """The only anonymous endpoint."""
         positions = app.state.runtime.projector.positions()
         scheduler = app.state.scheduler
         return {
@@ -67,5 +84,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if scheduler is None
             else ("active" if scheduler.is_active else "standby"),
         }
+
+    @app.get("/metrics", tags=["health"], response_class=Response)
+    def prometheus_metrics(_: PrincipalDep) -> Response:
+        runtime = app.state.runtime
+        top = runtime.tracker.recorder.max_notification_id() or 0
+        return metrics.render(runtime.projector.positions(), top)
 
     return app

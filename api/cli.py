@@ -603,6 +603,11 @@ def serve_command(
     uvicorn.run(create_app(_settings(db)), host=host, port=port, log_level="info")
 
 
+from api.cli_accounts import register as register_account_commands  # noqa: E402
+
+register_account_commands(app)
+
+
 def main() -> None:
     app()
 

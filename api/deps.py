@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from application.tracker import AuditTracker
+from infrastructure.evidence import EvidenceStore
 
 
 def get_tracker(request: Request) -> AuditTracker:
@@ -15,3 +16,11 @@ def get_tracker(request: Request) -> AuditTracker:
 
 
 TrackerDep = Annotated[AuditTracker, Depends(get_tracker)]
+
+
+def get_evidence(request: Request) -> EvidenceStore:
+    store: EvidenceStore = request.app.state.evidence
+    return store
+
+
+EvidenceDep = Annotated[EvidenceStore, Depends(get_evidence)]

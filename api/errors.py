@@ -8,19 +8,47 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api.versioning import InvalidIfMatchError, PreconditionRequiredError
 from application.errors import (
     AuditNotFoundError,
     FindingNotFoundError,
     PermissionDeniedError,
     StaleVersionError,
 )
-from domain.errors import DomainError
+from domain.dates import KoreanDateError
+from domain.errors import (
+    DomainError,
+    InvalidAuditError,
+    InvalidExtensionError,
+    InvalidFindingError,
+    ReasonRequiredError,
+)
+
+
+class EvidenceRejectedError(DomainError):
+    code = "EVIDENCE_REJECTED"
+    message_ko = "증빙자료를 받을 수 없습니다 (형식 또는 크기)."
+    message_en = "The evidence file was refused (type or size)."
+
+    def __init__(self, detail: str, *, status_code: int) -> None:
+        super().__init__(detail)
+        self.status_code = status_code
+
 
 _STATUS: list[tuple[type[DomainError], int]] = [
     (FindingNotFoundError, 404),
     (AuditNotFoundError, 404),
     (PermissionDeniedError, 403),
-    (StaleVersionError, 409),
+    (PreconditionRequiredError, 428),
+    (InvalidIfMatchError, 400),
+    # Bad input: the request itself is wrong, whatever the finding's state.
+    (ReasonRequiredError, 422),
+    (InvalidFindingError, 422),
+    (InvalidAuditError, 422),
+    (InvalidExtensionError, 422),
+    (KoreanDateError, 422),
+    # Everything else is a conflict with the finding's current state (stale
+    # version, closed finding, no pending claim, already registered …): 409.
 ]
 
 
@@ -31,8 +59,23 @@ def _body(code: str, ko: str, en: str, detail: object = None) -> dict[str, objec
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
-        status = next((s for cls, s in _STATUS if isinstance(exc, cls)), 409)
-        return JSONResponse(_body(exc.code, exc.message_ko, exc.message_en, exc.detail), status)
+        status = getattr(exc, "status_code", None) or next(
+            (s for cls, s in _STATUS if isinstance(exc, cls)), 409
+        )
+        detail: object = exc.detail
+        headers: dict[str, str] = {}
+        if isinstance(exc, StaleVersionError):
+            detail = {
+                "current_version": exc.current_version,
+                "expected_version": exc.expected_version,
+            }
+            headers["ETag"] = f'"{exc.current_version}"'
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            headers["Retry-After"] = str(int(retry_after))
+        return JSONResponse(
+            _body(exc.code, exc.message_ko, exc.message_en, detail), status, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -43,3 +43,12 @@ def require_may_report(principal: Principal, department_id: str) -> None:
     if principal.actor.role is Role.DEPARTMENT_OFFICER and department_id in principal.departments:
         return
     raise PermissionDeniedError("not responsible for this finding")
+
+
+def require_department(principal: Principal, department_id: str) -> None:
+    """Only the department asks for more time: council staff decide on it."""
+    if principal.is_trusted_process:
+        return
+    if principal.actor.role is Role.DEPARTMENT_OFFICER and department_id in principal.departments:
+        return
+    raise PermissionDeniedError("only the responsible department")

@@ -105,6 +105,11 @@ class FindingFilter:
     kind: FindingKind | None = None
     status: Status | None = None
     verification: Verification | None = None
+    raised_by: str | None = None
+    # Due date passed before this date, not closed, no pending claim (SPEC §4 "overdue").
+    overdue_on: date | None = None
+    text: str | None = None  # Korean full-text search: request, actions, plans, delay reason
+    finding_ids: tuple[UUID, ...] | None = None
     limit: int | None = None
     offset: int = 0
 

@@ -12,7 +12,12 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
-from application.access import Principal, require_council_staff, require_may_report
+from application.access import (
+    Principal,
+    require_council_staff,
+    require_department,
+    require_may_report,
+)
 from application.dto import (
     AuditRow,
     FindingDetails,
@@ -306,10 +311,10 @@ class AuditTracker(Application[UUID]):
         expected_version: int | None = None,
         business_date: date | None = None,
     ) -> int:
-        """The department asks for a later due date (staff may ask on its behalf)."""
+        """The department asks for a later due date; council staff then decide."""
 
         def authorise(finding: Finding) -> None:
-            require_may_report(principal, finding.department.id)
+            require_department(principal, finding.department.id)
 
         with self._changing(finding_id, expected_version, authorise) as finding:
             finding.request_extension(
@@ -445,6 +450,56 @@ class AuditTracker(Application[UUID]):
 
     def list_findings(self, flt: FindingFilter | None = None) -> list[FindingRow]:
         return self.read_model.list_findings(flt or FindingFilter())
+
+    def count_findings(self, flt: FindingFilter | None = None) -> int:
+        return self.read_model.count_findings(flt or FindingFilter())
+
+    def add_comment(
+        self,
+        principal: Principal,
+        finding_id: UUID,
+        *,
+        text: str,
+        expected_version: int | None = None,
+        business_date: date | None = None,
+    ) -> int:
+        """Staff, and the officers of the responsible department, comment on a finding."""
+
+        def authorise(finding: Finding) -> None:
+            require_may_report(principal, finding.department.id)
+
+        with self._changing(finding_id, expected_version, authorise) as finding:
+            finding.add_comment(text=text, **self._stamp(principal, business_date))
+        return finding.version
+
+    def attach_evidence(
+        self,
+        principal: Principal,
+        finding_id: UUID,
+        *,
+        file_name: str,
+        content_type: str,
+        size: int,
+        sha256: str,
+        note: str | None = None,
+        expected_version: int | None = None,
+        business_date: date | None = None,
+    ) -> int:
+        """Attach a stored file (증빙자료); the department or staff on its behalf."""
+
+        def authorise(finding: Finding) -> None:
+            require_may_report(principal, finding.department.id)
+
+        with self._changing(finding_id, expected_version, authorise) as finding:
+            finding.attach_evidence(
+                file_name=file_name,
+                content_type=content_type,
+                size=size,
+                sha256=sha256,
+                note=note,
+                **self._stamp(principal, business_date),
+            )
+        return finding.version
 
     def timeline(self, finding_id: UUID) -> list[TimelineEntry]:
         self._get_finding(finding_id)

@@ -23,6 +23,7 @@ from infrastructure.mail import SmtpMailSender, SmtpSettings
 from infrastructure.outbox import SqlOutbox
 from infrastructure.readmodel.projector import Projector
 from infrastructure.readmodel.queries import SqlReadModel
+from infrastructure.readmodel.search import SearchView
 from infrastructure.readmodel.views import BatchView, FindingsView, TimelineView
 from infrastructure.scheduler import FollowupScheduler, ScheduledJob, lock_for
 from infrastructure.settings import Settings, ensure_sqlite_directory
@@ -159,7 +160,11 @@ def open_runtime(
         datastore = tracker.factory.datastore  # type: ignore[attr-defined]
         with datastore.engine.begin() as connection:
             migrate(connection)
-        views: list[BatchView] = [FindingsView(datastore), TimelineView(datastore)]
+        views: list[BatchView] = [
+            FindingsView(datastore),
+            TimelineView(datastore),
+            SearchView(datastore),
+        ]
         for view in views:
             view.create_table()  # the tracking table; ours exist already (checkfirst)
     projector = Projector(tracker, views, batch_size=settings.projection_batch_size)

@@ -18,7 +18,7 @@ from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore, transactions
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
 from sqlalchemy import event, insert
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
@@ -39,11 +39,15 @@ class FollowupDatastore(SQLAlchemyDatastore):
 
     def _take_over_sqlite_transactions(self) -> None:
         in_memory = self.is_sqlite_in_memory_db
+        # `?timeout=` in the URL (seconds) sets how long a writer queues for the lock.
+        assert isinstance(self.engine, Engine)
+        timeout = self.engine.url.query.get("timeout")
+        busy_ms = int(float(str(timeout)) * 1000) if timeout else SQLITE_BUSY_TIMEOUT_MS
 
         @event.listens_for(self.engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
-            dbapi_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            dbapi_connection.execute(f"PRAGMA busy_timeout = {busy_ms}")
             if not in_memory:
                 dbapi_connection.execute("PRAGMA journal_mode = WAL")
                 dbapi_connection.execute("PRAGMA synchronous = NORMAL")

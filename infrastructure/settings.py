@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     reminder_time: str = "07:00"  # Asia/Seoul, daily
     outbox_interval: float = 60.0  # seconds between delivery retries
     app_url: str | None = None  # linked from the digests
+    evidence_dir: str = "var/evidence"  # 증빙자료 files, content-addressed
+    demo_accounts: bool = False  # `make run` only: a staff and a department demo user
 
     # Mail. Without an SMTP host, digests are not composed: the inbox still fills.
     smtp_host: str | None = None

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
+from api.auth import PrincipalDep
 from api.deps import TrackerDep
 
 router = APIRouter(tags=["summary"])
@@ -16,6 +17,7 @@ router = APIRouter(tags=["summary"])
 @router.get("/summary")
 def get_summary(
     tracker: TrackerDep,
+    _: PrincipalDep,
     audit: Annotated[UUID | None, Query(description="Audit id; all audits when absent")] = None,
     committee: str | None = None,
     department: str | None = None,

@@ -7,6 +7,8 @@ from typing import Any, Literal
 from alembic import context
 from sqlalchemy import create_engine
 
+import infrastructure.accounts
+import infrastructure.readmodel.search  # noqa: F401
 from infrastructure.migrations.env_filter import include_object
 from infrastructure.readmodel.tables import UtcDateTime, metadata
 

@@ -21,6 +21,7 @@ from application.reminders import InboxEntry, ReminderCandidate
 from domain.values import DepartmentRef
 from domain.vocabulary import KIND_LABELS, FindingKind, Status, Verification
 from infrastructure.readmodel import tables
+from infrastructure.readmodel.search import search_finding_ids
 
 _KIND_ORDER = case({k.value: i for i, k in enumerate(FindingKind)}, value=tables.findings.c.kind)
 
@@ -126,9 +127,21 @@ class SqlReadModel:
             for r in self._rows(stmt)
         ]
 
+    def count_findings(self, flt: FindingFilter) -> int:
+        inner = self._filtered(select(tables.findings.c.finding_id), flt).subquery()
+        with self.datastore.transaction(commit=False) as session:
+            return int(session.execute(select(func.count()).select_from(inner)).scalar_one())
+
     def list_findings(self, flt: FindingFilter) -> list[FindingRow]:
         t = tables.findings
-        stmt = select(t)
+        stmt = self._filtered(select(t), flt)
+        stmt = stmt.order_by(t.c.audit_id, _KIND_ORDER, t.c.seq).offset(flt.offset)
+        if flt.limit is not None:
+            stmt = stmt.limit(flt.limit)
+        return [_finding_row(r) for r in self._rows(stmt)]
+
+    def _filtered(self, stmt: Select[Any], flt: FindingFilter) -> Select[Any]:
+        t = tables.findings
         if flt.audit_id:
             stmt = stmt.where(t.c.audit_id == flt.audit_id)
         if flt.committee:
@@ -141,28 +154,21 @@ class SqlReadModel:
             stmt = stmt.where(t.c.status == flt.status.value)
         if flt.verification:
             stmt = stmt.where(t.c.verification == flt.verification.value)
-        stmt = stmt.order_by(t.c.audit_id, _KIND_ORDER, t.c.seq).offset(flt.offset)
-        if flt.limit is not None:
-            stmt = stmt.limit(flt.limit)
-        return [
-            FindingRow(
-                finding_id=r.finding_id,
-                audit_id=r.audit_id,
-                kind=FindingKind(r.kind),
-                seq=r.seq,
-                department=r.department_name,
-                department_id=r.department_id,
-                status=Status(r.status),
-                status_raw=r.status_raw,
-                verification=Verification(r.verification) if r.verification else None,
-                due_date=r.due_date,
-                version=r.version,
-                request=r.request,
-                registered_on=r.registered_on,
-                last_business_date=r.last_business_date,
+        if flt.raised_by:
+            stmt = stmt.where(t.c.raised_by == flt.raised_by)
+        if flt.finding_ids is not None:
+            stmt = stmt.where(t.c.finding_id.in_(flt.finding_ids))
+        if flt.overdue_on:
+            stmt = stmt.where(
+                t.c.due_date < flt.overdue_on,
+                t.c.verification.is_(None)
+                | t.c.verification.not_in(
+                    (Verification.VERIFIED.value, Verification.PENDING.value)
+                ),
             )
-            for r in self._rows(stmt)
-        ]
+        if flt.text and flt.text.strip():
+            stmt = stmt.where(t.c.finding_id.in_(search_finding_ids(flt.text)))
+        return stmt
 
     def report_snapshots(self, audit_id: UUID) -> dict[UUID, ReportSnapshot]:
         t = tables.findings
@@ -261,4 +267,23 @@ def inbox_entry(r: Any) -> InboxEntry:
         kind_label=KIND_LABELS[FindingKind(r.kind)],
         seq=r.seq,
         request=r.request,
+    )
+
+
+def _finding_row(r: Any) -> FindingRow:
+    return FindingRow(
+        finding_id=r.finding_id,
+        audit_id=r.audit_id,
+        kind=FindingKind(r.kind),
+        seq=r.seq,
+        department=r.department_name,
+        department_id=r.department_id,
+        status=Status(r.status),
+        status_raw=r.status_raw,
+        verification=Verification(r.verification) if r.verification else None,
+        due_date=r.due_date,
+        version=r.version,
+        request=r.request,
+        registered_on=r.registered_on,
+        last_business_date=r.last_business_date,
     )

@@ -209,3 +209,18 @@ digest_items = Table(
     Column("message_id", String(200), nullable=False),
     PrimaryKeyConstraint("finding_id", "version", "recipient", name="pk_followup_digest_items"),
 )
+
+# Idempotency-Key: the first response to a POST, replayed for a repeated key.
+idempotency = Table(
+    "followup_idempotency",
+    metadata,
+    Column("owner", String(64), nullable=False),  # SHA-256 of the caller's credential
+    Column("key", String(200), nullable=False),
+    Column("method", String(10), nullable=False),
+    Column("path", String(500), nullable=False),
+    Column("status", Integer),  # NULL while the first request is in flight
+    Column("content_type", String(100)),
+    Column("body", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("owner", "key", name="pk_followup_idempotency"),
+)

@@ -313,11 +313,17 @@ def test_comments_and_evidence_are_events() -> None:
     finding.add_comment(text=" 증빙 보완 바랍니다 ", **stamp(STAFF))
     with pytest.raises(InvalidFindingError):
         finding.add_comment(text="  ", **stamp(STAFF))
-    finding.attach_evidence(file_name="결과보고.pdf", content_type="application/pdf", size=1024,
-                            sha256="a" * 64, **stamp())
+    finding.attach_evidence(
+        file_name="결과보고.pdf",
+        content_type="application/pdf",
+        size=1024,
+        sha256="a" * 64,
+        **stamp(),
+    )
     with pytest.raises(InvalidFindingError):
-        finding.attach_evidence(file_name="x", content_type="text/plain", size=1, sha256="zz",
-                                **stamp())
+        finding.attach_evidence(
+            file_name="x", content_type="text/plain", size=1, sha256="zz", **stamp()
+        )
     comment, evidence = finding.collect_events()
     assert isinstance(comment, Finding.CommentAdded) and comment.text == "증빙 보완 바랍니다"
     assert isinstance(evidence, Finding.EvidenceAttached) and evidence.size == 1024

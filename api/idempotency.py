@@ -1,0 +1,142 @@
+"""Idempotency-Key on POSTs: a repeated key returns the first response, writes nothing.
+
+An ASGI middleware, so it sees the exact bytes the first request answered. Keys
+are scoped by the caller's credential (its hash), so two users never collide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from infrastructure.idempotency import IdempotencyStore, StoredResponse
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_MAX_KEY = 200
+# Not worth keeping: the caller was not even identified, or the server failed.
+_NOT_STORED = {401, 403, 429}
+
+
+def _error(code: str, ko: str, en: str) -> bytes:
+    return json.dumps(
+        {"code": code, "message_ko": ko, "message_en": en, "detail": None}, ensure_ascii=False
+    ).encode()
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        key = headers.get("idempotency-key")
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        if not key.strip() or len(key) > _MAX_KEY:
+            await _send(
+                send,
+                400,
+                _error(
+                    "INVALID_IDEMPOTENCY_KEY",
+                    "Idempotency-Key는 1~200자여야 합니다.",
+                    "Idempotency-Key must be 1 to 200 characters.",
+                ),
+            )
+            return
+        credential = headers.get("authorization") or headers.get("cookie") or ""
+        owner = hashlib.sha256(credential.encode()).hexdigest()
+        store: IdempotencyStore = scope["app"].state.idempotency
+        claim, stored = await run_in_threadpool(
+            store.claim, owner, key, "POST", scope["path"], datetime.now(tz=UTC)
+        )
+        if claim == "replay" and stored is not None:
+            await _send(
+                send, stored.status, stored.body.encode(), stored.content_type, replayed=True
+            )
+            return
+        if claim == "busy":
+            await _send(
+                send,
+                409,
+                _error(
+                    "IDEMPOTENCY_IN_PROGRESS",
+                    "같은 Idempotency-Key의 요청을 처리하고 있습니다.",
+                    "A request with this Idempotency-Key is in progress.",
+                ),
+            )
+            return
+        if claim == "mismatch":
+            await _send(
+                send,
+                422,
+                _error(
+                    "IDEMPOTENCY_KEY_REUSED",
+                    "이 Idempotency-Key는 다른 요청에 이미 쓰였습니다.",
+                    "This Idempotency-Key was used for another request.",
+                ),
+            )
+            return
+
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        except BaseException:
+            await run_in_threadpool(store.release, owner, key)
+            raise
+        status = int(start.get("status", 500))
+        if status >= 500 or status in _NOT_STORED:
+            await run_in_threadpool(store.release, owner, key)
+            return
+        content_type = next(
+            (
+                v.decode("latin-1")
+                for k, v in start.get("headers", [])
+                if k.lower() == b"content-type"
+            ),
+            "application/json",
+        )
+        body = b"".join(chunks).decode("utf-8", errors="replace")
+        await run_in_threadpool(
+            store.complete, owner, key, StoredResponse(status, content_type, body)
+        )
+
+
+async def _send(
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: str = "application/json",
+    *,
+    replayed: bool = False,
+) -> None:
+    headers = [
+        (b"content-type", content_type.encode("latin-1")),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if replayed:
+        headers.append((b"idempotent-replayed", b"true"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

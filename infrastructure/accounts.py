@@ -1,0 +1,421 @@
+"""Accounts in SQL: argon2id passwords, hashed API tokens and sessions, login throttling.
+
+Only SHA-256 digests of tokens and session ids are stored, so a copy of the
+database does not let anyone in. These are random 256-bit secrets, so a fast
+hash is enough; passwords are chosen by people and get argon2id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+import unicodedata
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from eventsourcing.persistence import IntegrityError
+from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    Row,
+    String,
+    Table,
+    UniqueConstraint,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from application.accounts import (
+    MIN_PASSWORD_LENGTH,
+    InvalidAccountError,
+    InvalidCredentialsError,
+    LoginThrottledError,
+    PasswordTooShortError,
+    UnknownUserError,
+    User,
+    UserExistsError,
+)
+from application.ports import Clock
+from domain.vocabulary import Role
+from infrastructure.readmodel.tables import UtcDateTime, metadata
+
+TOKEN_PREFIX = "fu_"
+SESSION_LIFETIME = timedelta(hours=12)
+# Writing last_used_at on every request would make each API call a write transaction.
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+MAX_FAILURES = 5
+LOCK_BASE = timedelta(seconds=60)
+LOCK_MAX = timedelta(minutes=15)
+NAME_MAX = 200
+
+users = Table(
+    "followup_users",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(NAME_MAX), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(30), nullable=False),
+    Column("departments", JSON, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("name", name="uq_followup_users_name"),
+)
+
+tokens = Table(
+    "followup_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column(
+        "user_id",
+        String(64),
+        ForeignKey("followup_users.id", name="fk_followup_tokens_user_id"),
+        nullable=False,
+    ),
+    Column("label", String(200)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_used_at", UtcDateTime),
+)
+
+sessions = Table(
+    "followup_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column(
+        "user_id",
+        String(64),
+        ForeignKey("followup_users.id", name="fk_followup_sessions_user_id"),
+        nullable=False,
+    ),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+
+# Keyed by the name tried, known or not: unknown names lock alike, so the lock
+# does not tell which names exist.
+login_failures = Table(
+    "followup_login_failures",
+    metadata,
+    Column("name", String(NAME_MAX), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", UtcDateTime),
+)
+
+ACCOUNT_TABLES = (users, tokens, sessions, login_failures)
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _clean_name(name: str) -> str:
+    # NFC: the same Korean name typed on macOS (NFD) and Windows is one account.
+    return unicodedata.normalize("NFC", name).strip()
+
+
+def _clean_password(password: str) -> str:
+    return unicodedata.normalize("NFC", password)
+
+
+def _user(row: Row[Any]) -> User:
+    return User(
+        id=row.id,
+        name=row.name,
+        role=Role(row.role),
+        departments=tuple(row.departments),
+        active=bool(row.active),
+    )
+
+
+def lock_duration(failures: int) -> timedelta:
+    """60 s at the 5th consecutive failure, doubling with each further one, at most 15 min."""
+    if failures < MAX_FAILURES:
+        return timedelta(0)
+    return min(LOCK_BASE * (1 << min(failures - MAX_FAILURES, 10)), LOCK_MAX)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    name: str
+    password: str
+    role: Role
+    departments: tuple[str, ...]
+
+
+class SqlAccountStore:
+    """The AccountStore on the shared datastore (write transactions begin IMMEDIATE on SQLite)."""
+
+    def __init__(
+        self,
+        datastore: SQLAlchemyDatastore,
+        *,
+        clock: Clock,
+        hasher: PasswordHasher | None = None,
+    ) -> None:
+        self.datastore = datastore
+        self.clock = clock
+        self.hasher = hasher or PasswordHasher()  # argon2id, RFC 9106 low-memory profile
+
+    @cached_property
+    def _dummy_hash(self) -> str:
+        # Unknown names are verified against this, so they cost as much as known ones.
+        return self.hasher.hash(secrets.token_urlsafe(16))
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with self.datastore.transaction(commit=False) as session:
+            yield session
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with self.datastore.transaction(commit=True) as session:
+            yield session
+
+    # -- users ---------------------------------------------------------------
+
+    def _hash_password(self, password: str) -> str:
+        password = _clean_password(password)
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise PasswordTooShortError()
+        return self.hasher.hash(password)
+
+    def add_user(
+        self, name: str, password: str, role: Role, departments: Sequence[str] = ()
+    ) -> User:
+        name = _clean_name(name)
+        if not name or len(name) > NAME_MAX:
+            raise InvalidAccountError(f"a name of 1 to {NAME_MAX} characters is required")
+        depts = tuple(dict.fromkeys(d.strip() for d in departments if d.strip()))
+        if role is Role.DEPARTMENT_OFFICER and not depts:
+            raise InvalidAccountError("a department officer needs at least one department")
+        user = User(id=str(uuid.uuid4()), name=name, role=role, departments=depts, active=True)
+        password_hash = self._hash_password(password)  # outside the transaction: it is slow
+        try:
+            with self._write() as session:
+                if session.execute(select(users.c.id).where(users.c.name == name)).first():
+                    raise UserExistsError(name)
+                session.execute(
+                    insert(users).values(
+                        id=user.id,
+                        name=name,
+                        password_hash=password_hash,
+                        role=role.value,
+                        departments=list(depts),
+                        active=True,
+                        created_at=self.clock.now(),
+                    )
+                )
+        except IntegrityError:  # PostgreSQL: a concurrent add of the same name won
+            raise UserExistsError(name) from None
+        return user
+
+    def _find(self, session: Session, name: str) -> Row[Any]:
+        row = session.execute(select(users).where(users.c.name == _clean_name(name))).first()
+        if row is None:
+            raise UnknownUserError(name)
+        return row
+
+    def list_users(self) -> list[User]:
+        with self._read() as session:
+            return [_user(r) for r in session.execute(select(users).order_by(users.c.name))]
+
+    def set_active(self, name: str, active: bool) -> User:
+        with self._write() as session:
+            row = self._find(session, name)
+            session.execute(update(users).where(users.c.id == row.id).values(active=active))
+            if not active:
+                session.execute(delete(sessions).where(sessions.c.user_id == row.id))
+        return replace(_user(row), active=active)
+
+    def set_password(self, name: str, password: str) -> User:
+        password_hash = self._hash_password(password)
+        with self._write() as session:
+            row = self._find(session, name)
+            session.execute(
+                update(users).where(users.c.id == row.id).values(password_hash=password_hash)
+            )
+            # A new password ends the sessions opened with the old one.
+            session.execute(delete(sessions).where(sessions.c.user_id == row.id))
+        return _user(row)
+
+    # -- sign-in and throttling ----------------------------------------------
+
+    def authenticate(self, name: str, password: str) -> User:
+        name, password = _clean_name(name), _clean_password(password)
+        now = self.clock.now()
+        f = login_failures
+        with self._read() as session:
+            row = session.execute(select(users).where(users.c.name == name)).first()
+            locked_until = session.execute(
+                select(f.c.locked_until).where(f.c.name == name)
+            ).scalar_one_or_none()
+        if locked_until is not None and locked_until > now:
+            # Refused before verifying: a locked name costs no argon2 work.
+            raise LoginThrottledError(math.ceil((locked_until - now).total_seconds()))
+        ok = self._verify(row.password_hash if row else None, password)
+        if ok and row is not None and row.active:
+            with self._write() as session:
+                session.execute(delete(f).where(f.c.name == name))
+                if self.hasher.check_needs_rehash(row.password_hash):
+                    session.execute(
+                        update(users)
+                        .where(users.c.id == row.id)
+                        .values(password_hash=self.hasher.hash(password))
+                    )
+            return _user(row)
+        if len(name) <= NAME_MAX:
+            self._record_failure(name, now)
+        raise InvalidCredentialsError()
+
+    def _verify(self, password_hash: str | None, password: str) -> bool:
+        try:
+            matched = self.hasher.verify(password_hash or self._dummy_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+        return matched and password_hash is not None
+
+    def _record_failure(self, name: str, now: datetime) -> None:
+        f = login_failures
+        with self._write() as session:
+            # An atomic upsert: concurrent failures for one name all count.
+            dialect = session.get_bind().dialect.name
+            module: Any = postgresql if dialect == "postgresql" else sqlite
+            session.execute(
+                module.insert(f)
+                .values(name=name, failures=1, locked_until=None)
+                .on_conflict_do_update(
+                    index_elements=[f.c.name], set_={"failures": f.c.failures + 1}
+                )
+            )
+            failures = session.execute(select(f.c.failures).where(f.c.name == name)).scalar_one()
+            if failures >= MAX_FAILURES:
+                session.execute(
+                    update(f)
+                    .where(f.c.name == name)
+                    .values(locked_until=now + lock_duration(failures))
+                )
+
+    # -- API tokens ----------------------------------------------------------
+
+    def create_token(self, name: str, label: str | None = None) -> str:
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self._write() as session:
+            row = self._find(session, name)
+            session.execute(
+                insert(tokens).values(
+                    token_hash=digest(token),
+                    user_id=row.id,
+                    label=label,
+                    created_at=self.clock.now(),
+                    last_used_at=None,
+                )
+            )
+        return token
+
+    def user_for_token(self, token: str) -> User | None:
+        if not token.startswith(TOKEN_PREFIX):
+            return None
+        token_hash, now = digest(token), self.clock.now()
+        with self._read() as session:
+            row = session.execute(
+                select(users, tokens.c.last_used_at)
+                .join(tokens, tokens.c.user_id == users.c.id)
+                .where(tokens.c.token_hash == token_hash, users.c.active.is_(True))
+            ).first()
+        if row is None:
+            return None
+        stale = now - TOKEN_TOUCH_INTERVAL
+        if row.last_used_at is None or row.last_used_at <= stale:
+            with self._write() as session:
+                session.execute(
+                    update(tokens)
+                    .where(
+                        tokens.c.token_hash == token_hash,
+                        or_(tokens.c.last_used_at.is_(None), tokens.c.last_used_at <= stale),
+                    )
+                    .values(last_used_at=now)
+                )
+        return _user(row)
+
+    # -- browser sessions ----------------------------------------------------
+
+    def create_session(self, user: User) -> tuple[str, str]:
+        cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        now = self.clock.now()
+        with self._write() as session:
+            # Housekeeping: expired sessions are useless; drop them as new ones start.
+            session.execute(delete(sessions).where(sessions.c.expires_at <= now))
+            session.execute(
+                insert(sessions).values(
+                    session_hash=digest(cookie),
+                    user_id=user.id,
+                    csrf_token=csrf,
+                    created_at=now,
+                    expires_at=now + SESSION_LIFETIME,
+                )
+            )
+        return cookie, csrf
+
+    def session(self, cookie: str) -> tuple[User, str] | None:
+        with self._read() as session:
+            row = session.execute(
+                select(users, sessions.c.csrf_token)
+                .join(sessions, sessions.c.user_id == users.c.id)
+                .where(
+                    sessions.c.session_hash == digest(cookie),
+                    sessions.c.expires_at > self.clock.now(),
+                    users.c.active.is_(True),
+                )
+            ).first()
+        return None if row is None else (_user(row), row.csrf_token)
+
+    def end_session(self, cookie: str) -> None:
+        with self._write() as session:
+            session.execute(delete(sessions).where(sessions.c.session_hash == digest(cookie)))
+
+    # -- demo ------------------------------------------------------------------
+
+    def demo_accounts(
+        self,
+        department: str = "일자리정책담당관",
+        *,
+        staff: tuple[str, str] = ("demo-staff", "demo-staff-2018"),
+        officer: tuple[str, str] = ("demo-officer", "demo-officer-2018"),
+    ) -> list[DemoAccount]:
+        """A council-staff and a department-officer account for `make run`; rerunning is safe.
+
+        An existing account keeps its id; it is reactivated and given the demo
+        password back if it lost either, so the returned passwords always work.
+        """
+        wanted = [
+            DemoAccount(staff[0], staff[1], Role.COUNCIL_STAFF, ()),
+            DemoAccount(officer[0], officer[1], Role.DEPARTMENT_OFFICER, (department,)),
+        ]
+        for account in wanted:
+            try:
+                self.add_user(account.name, account.password, account.role, account.departments)
+            except UserExistsError:
+                with self._read() as session:
+                    row = self._find(session, account.name)
+                if not self._verify(row.password_hash, _clean_password(account.password)):
+                    self.set_password(account.name, account.password)
+                if not row.active:
+                    self.set_active(account.name, True)
+        return wanted
