@@ -14,7 +14,8 @@ from api.auth import PrincipalDep, auth_router, install_auth_error_handlers
 from api.errors import install_error_handlers
 from api.idempotency import IdempotencyMiddleware
 from api.metrics import Metrics
-from api.routes import audits, findings, inbox, summary
+from api.routes import audits, departments, findings, inbox, summary
+from api.web import install_web
 from infrastructure.accounts import SqlAccountStore
 from infrastructure.bootstrap import open_runtime
 from infrastructure.evidence import EvidenceStore
@@ -69,8 +70,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_auth_error_handlers(app)
     metrics.install(app)
     app.add_middleware(IdempotencyMiddleware)
-    for router in (auth_router, audits.router, findings.router, summary.router, inbox.router):
+    routers = (
+        auth_router,
+        audits.router,
+        findings.router,
+        summary.router,
+        inbox.router,
+        departments.router,
+    )
+    for router in routers:
         app.include_router(router, prefix="/api/v1")
+    install_web(app)  # the Korean web UI: pages, forms and /static
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, Any]:

@@ -341,6 +341,9 @@ def summary_command(
     committee: Annotated[str | None, typer.Option(help="Committee name.")] = None,
     department: Annotated[str | None, typer.Option(help="Department name (담당부서).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Business date YYYY-MM-DD.")] = None,
+    historical: Annotated[
+        bool, typer.Option("--historical", help="The department as written, not its merges.")
+    ] = False,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -352,6 +355,7 @@ def summary_command(
             committee=committee,
             department=department,
             as_of=as_of_date,
+            historical=historical,
         )
     if as_json:
         _emit(summary.as_dict())
@@ -558,6 +562,66 @@ def extension_refuse(
         finding,
         lambda rt, fid: rt.tracker.refuse_extension(Principal.system(), fid, reason=reason),
     )
+
+
+departments_app = typer.Typer(
+    help="부서 명칭 변경·통합 (department renames and merges).", no_args_is_help=True
+)
+app.add_typer(departments_app, name="departments")
+EffectiveOption = Annotated[
+    str, typer.Option("--effective", help="Effective date YYYY-MM-DD (시행일).")
+]
+
+
+@departments_app.command("rename")
+def departments_rename(
+    name: Annotated[str, typer.Argument(help="The department's current (or any former) name.")],
+    to: Annotated[str, typer.Option("--to", help="The new name.")],
+    effective: EffectiveOption,
+    reason: ReasonOption,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Rename a department; its findings keep their history and follow it."""
+    day = _parse_date(effective)
+    assert day is not None
+    with _runtime(db) as runtime:
+        try:
+            ref = runtime.tracker.rename_department(
+                Principal.system(), name, new_name=to, effective_on=day, reason=reason
+            )
+        except DomainError as e:
+            _refuse(as_json, e)
+    _department_result(as_json, ref.id, ref.name)
+
+
+@departments_app.command("merge")
+def departments_merge(
+    name: Annotated[str, typer.Argument(help="The department that is merged.")],
+    into: Annotated[str, typer.Option("--into", help="The department it is merged into.")],
+    effective: EffectiveOption,
+    reason: ReasonOption,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Merge a department into another; its findings count under the target from then on."""
+    day = _parse_date(effective)
+    assert day is not None
+    with _runtime(db) as runtime:
+        try:
+            ref = runtime.tracker.merge_department(
+                Principal.system(), name, into=into, effective_on=day, reason=reason
+            )
+        except DomainError as e:
+            _refuse(as_json, e)
+    _department_result(as_json, ref.id, ref.name)
+
+
+def _department_result(as_json: bool, department_id: str, name: str) -> None:
+    if as_json:
+        _emit({"department_id": department_id, "name": name})
+    else:
+        stderr.print(f"{name} ({department_id})")
 
 
 @app.command("rebuild")

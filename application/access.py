@@ -52,3 +52,10 @@ def require_department(principal: Principal, department_id: str) -> None:
     if principal.actor.role is Role.DEPARTMENT_OFFICER and department_id in principal.departments:
         return
     raise PermissionDeniedError("only the responsible department")
+
+
+def require_admin(principal: Principal) -> None:
+    """Users, departments, settings: administrators (and trusted processes)."""
+    if principal.is_trusted_process or principal.actor.role is Role.ADMIN:
+        return
+    raise PermissionDeniedError("administrators only")

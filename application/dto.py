@@ -102,6 +102,8 @@ class FindingFilter:
     audit_id: UUID | None = None
     committee: str | None = None
     department: str | None = None
+    # False: the department as it is today, with those merged into it; True: as written.
+    department_historical: bool = False
     kind: FindingKind | None = None
     status: Status | None = None
     verification: Verification | None = None

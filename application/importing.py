@@ -160,6 +160,7 @@ def import_report(
         pending.append(audit)
 
     stamp = {"actor": actor, "business_date": report_date, "now": now}
+    departments: dict[str, DepartmentRef] = {}  # one look-up per name, not per row
     for done, row in enumerate(parsed.rows, start=1):
         if progress:
             progress(done, len(parsed.rows))
@@ -167,8 +168,11 @@ def import_report(
             snapshots.get(Finding.create_id(audit_id, row.kind, row.seq)) if snapshots else None
         )
         try:
+            name = row.department or audited_body
+            if name not in departments:
+                departments[name] = tracker.resolve_department(name)
             finding, state = _plan_row(
-                tracker, audit_id, audited_body, row, snapshot, stamp, options, deadline
+                tracker, audit_id, departments[name], row, snapshot, stamp, options, deadline
             )
         except DomainError as e:
             outcome.problems.append(_problem(row.line, e))
@@ -191,7 +195,7 @@ def import_report(
 def _plan_row(
     tracker: AuditTracker,
     audit_id: UUID,
-    audited_body: str,
+    department: DepartmentRef,
     row: ReportRow,
     snapshot: ReportSnapshot | None,
     stamp: dict[str, Any],
@@ -210,7 +214,7 @@ def _plan_row(
             kind=row.kind,
             seq=row.seq,
             request=row.request,
-            department=DepartmentRef.from_name(row.department or audited_body),
+            department=department,
             raised_by=row.raised_by,
             due_date=row.due_date or deadline,
             **stamp,

@@ -18,6 +18,7 @@ from application.dto import (
     SummaryTable,
     TimelineEntry,
 )
+from domain.values import DepartmentRef
 
 
 class Clock(Protocol):
@@ -61,6 +62,7 @@ class ReadModel(Protocol):
         committee: str | None = None,
         department: str | None = None,
         as_of: date | None = None,
+        historical: bool = False,
     ) -> SummaryTable: ...
 
     def list_audits(self) -> list[AuditRow]: ...
@@ -72,3 +74,6 @@ class ReadModel(Protocol):
     def timeline(self, finding_id: UUID) -> list[TimelineEntry]: ...
 
     def report_snapshots(self, audit_id: UUID) -> dict[UUID, ReportSnapshot]: ...
+
+    def department_named(self, name: str) -> DepartmentRef | None:
+        """The department that has or had this name (renames), as it is named today."""

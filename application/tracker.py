@@ -14,6 +14,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
 from application.access import (
     Principal,
+    require_admin,
     require_council_staff,
     require_department,
     require_may_report,
@@ -35,6 +36,7 @@ from application.errors import (
 from application.ports import Clock, Projections, ReadModel
 from application.transcodings import register_transcodings
 from domain.audit import Audit
+from domain.department import Department, department_uuid
 from domain.finding import Finding
 from domain.values import DepartmentRef
 from domain.vocabulary import FindingKind, Status
@@ -169,7 +171,7 @@ class AuditTracker(Application[UUID]):
             kind=kind,
             seq=seq,
             request=request,
-            department=DepartmentRef.from_name(department),
+            department=self.resolve_department(department),
             raised_by=raised_by,
             due_date=due_date or audit.default_deadline,
             actor=principal.actor,
@@ -292,7 +294,7 @@ class AuditTracker(Application[UUID]):
         expected_version: int | None = None,
         business_date: date | None = None,
     ) -> int:
-        ref = DepartmentRef.from_name(department)
+        ref = self.resolve_department(department)
         return self._staff_change(
             principal,
             finding_id,
@@ -355,6 +357,62 @@ class AuditTracker(Application[UUID]):
             lambda f, stamp: f.refuse_extension(reason=reason, **stamp),
             business_date,
         )
+
+    # -- departments (reference data) ------------------------------------------
+
+    def resolve_department(self, name: str) -> DepartmentRef:
+        """The stable id for a name as written: a renamed department keeps its id."""
+        known = self._read_model.department_named(name) if self._read_model else None
+        if known is None:
+            return DepartmentRef.from_name(name)
+        return DepartmentRef(id=known.id, name=" ".join(name.split()))
+
+    def _department(self, name: str, principal: Principal) -> Department:
+        ref = self.resolve_department(name)
+        try:
+            department: Department = self.repository.get(department_uuid(ref.id))
+        except AggregateNotFoundError:
+            # Departments come into being with the first finding that names them;
+            # the aggregate is created when an administrator first changes one.
+            department = Department.register(
+                name=ref.name,
+                actor=principal.actor,
+                business_date=self.clock.today(),
+                now=self.clock.now(),
+            )
+        return department
+
+    def rename_department(
+        self, principal: Principal, name: str, *, new_name: str, effective_on: date, reason: str
+    ) -> DepartmentRef:
+        require_admin(principal)
+        department = self._department(name, principal)
+        department.rename(
+            name=new_name,
+            effective_on=effective_on,
+            reason=reason,
+            actor=principal.actor,
+            now=self.clock.now(),
+        )
+        self.save_and_project(department)
+        return department.ref
+
+    def merge_department(
+        self, principal: Principal, name: str, *, into: str, effective_on: date, reason: str
+    ) -> DepartmentRef:
+        """Merge a department into another: its findings follow the target from then on."""
+        require_admin(principal)
+        department = self._department(name, principal)
+        target = self._department(into, principal)
+        department.merge_into(
+            target=target.ref,
+            effective_on=effective_on,
+            reason=reason,
+            actor=principal.actor,
+            now=self.clock.now(),
+        )
+        self.save_and_project(department, target if target.pending_events else None)
+        return target.ref
 
     def _staff_change(
         self,
@@ -440,9 +498,15 @@ class AuditTracker(Application[UUID]):
         committee: str | None = None,
         department: str | None = None,
         as_of: date | None = None,
+        historical: bool = False,
     ) -> SummaryTable:
+        """처리결과 총괄; a department filter follows merges unless ``historical``."""
         return self.read_model.summary(
-            audit_id=audit_id, committee=committee, department=department, as_of=as_of
+            audit_id=audit_id,
+            committee=committee,
+            department=department,
+            as_of=as_of,
+            historical=historical,
         )
 
     def list_audits(self) -> list[AuditRow]:

@@ -24,7 +24,12 @@ from infrastructure.outbox import SqlOutbox
 from infrastructure.readmodel.projector import Projector
 from infrastructure.readmodel.queries import SqlReadModel
 from infrastructure.readmodel.search import SearchView
-from infrastructure.readmodel.views import BatchView, FindingsView, TimelineView
+from infrastructure.readmodel.views import (
+    BatchView,
+    DepartmentsView,
+    FindingsView,
+    TimelineView,
+)
 from infrastructure.scheduler import FollowupScheduler, ScheduledJob, lock_for
 from infrastructure.settings import Settings, ensure_sqlite_directory
 
@@ -164,6 +169,7 @@ def open_runtime(
             FindingsView(datastore),
             TimelineView(datastore),
             SearchView(datastore),
+            DepartmentsView(datastore),
         ]
         for view in views:
             view.create_table()  # the tracking table; ours exist already (checkfirst)

@@ -22,8 +22,15 @@ def get_summary(
     committee: str | None = None,
     department: str | None = None,
     as_of: Annotated[date | None, Query(description="Business date YYYY-MM-DD")] = None,
+    historical: Annotated[
+        bool, Query(description="Department as written, without later merges")
+    ] = False,
 ) -> dict[str, Any]:
     """Same JSON as `followup summary --json`."""
     return tracker.summary(
-        audit_id=audit, committee=committee, department=department, as_of=as_of
+        audit_id=audit,
+        committee=committee,
+        department=department,
+        as_of=as_of,
+        historical=historical,
     ).as_dict()

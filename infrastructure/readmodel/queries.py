@@ -41,12 +41,17 @@ class SqlReadModel:
         committee: str | None = None,
         department: str | None = None,
         as_of: date | None = None,
+        historical: bool = False,
     ) -> SummaryTable:
-        department_id = DepartmentRef.from_name(department).id if department else None
+        department_ids = (
+            self.department_ids(department, historical=historical, as_of=as_of)
+            if department
+            else None
+        )
         stmt = (
-            self._summary_as_of(as_of, audit_id, committee, department_id)
+            self._summary_as_of(as_of, audit_id, committee, department_ids)
             if as_of
-            else self._summary_now(audit_id, committee, department_id)
+            else self._summary_now(audit_id, committee, department_ids)
         )
         counts = [
             (
@@ -61,7 +66,7 @@ class SqlReadModel:
 
     @staticmethod
     def _summary_now(
-        audit_id: UUID | None, committee: str | None, department_id: str | None
+        audit_id: UUID | None, committee: str | None, department_ids: tuple[str, ...] | None
     ) -> Select[Any]:
         t = tables.summary_counts
         stmt = select(t.c.kind, t.c.status, t.c.verification, func.sum(t.c.count).label("n"))
@@ -69,8 +74,8 @@ class SqlReadModel:
             stmt = stmt.where(t.c.audit_id == audit_id)
         if committee:
             stmt = stmt.where(t.c.committee == committee)
-        if department_id:
-            stmt = stmt.where(t.c.department_id == department_id)
+        if department_ids is not None:
+            stmt = stmt.where(t.c.department_id.in_(department_ids))
         return stmt.group_by(t.c.kind, t.c.status, t.c.verification)
 
     @staticmethod
@@ -78,7 +83,7 @@ class SqlReadModel:
         as_of: date,
         audit_id: UUID | None,
         committee: str | None,
-        department_id: str | None,
+        department_ids: tuple[str, ...] | None,
     ) -> Select[Any]:
         # Each finding's last event with business date <= D, ties by version
         # (SPEC §5); it counts under the department responsible on D.
@@ -106,8 +111,8 @@ class SqlReadModel:
             latest.c.verification,
             func.count().label("n"),
         ).where(latest.c.rn == 1)
-        if department_id:
-            stmt = stmt.where(latest.c.department_id == department_id)
+        if department_ids is not None:
+            stmt = stmt.where(latest.c.department_id.in_(department_ids))
         return stmt.group_by(latest.c.kind, latest.c.status, latest.c.verification)
 
     def list_audits(self) -> list[AuditRow]:
@@ -147,7 +152,8 @@ class SqlReadModel:
         if flt.committee:
             stmt = stmt.where(t.c.committee == flt.committee)
         if flt.department:
-            stmt = stmt.where(t.c.department_id == DepartmentRef.from_name(flt.department).id)
+            ids = self.department_ids(flt.department, historical=flt.department_historical)
+            stmt = stmt.where(t.c.department_id.in_(ids))
         if flt.kind:
             stmt = stmt.where(t.c.kind == flt.kind.value)
         if flt.status:
@@ -169,6 +175,38 @@ class SqlReadModel:
         if flt.text and flt.text.strip():
             stmt = stmt.where(t.c.finding_id.in_(search_finding_ids(flt.text)))
         return stmt
+
+    def department_named(self, name: str) -> DepartmentRef | None:
+        d, n = tables.departments, tables.department_names
+        rows = self._rows(
+            select(d.c.department_id, d.c.name)
+            .join(n, n.c.department_id == d.c.department_id)
+            .where(n.c.name_key == "".join(name.split()))
+        )
+        return DepartmentRef(id=rows[0].department_id, name=rows[0].name) if rows else None
+
+    def department_ids(
+        self, name: str, *, historical: bool = False, as_of: date | None = None
+    ) -> tuple[str, ...]:
+        """The ids a department filter means: the department, and unless ``historical``
+        the departments merged into it (on or before ``as_of``, when given)."""
+        known = self.department_named(name)
+        root = known.id if known else DepartmentRef.from_name(name).id
+        if historical:
+            return (root,)
+        d = tables.departments
+        merged = [
+            (r.department_id, r.merged_into, r.merged_on)
+            for r in self._rows(select(d).where(d.c.merged_into.is_not(None)))
+        ]
+        ids, frontier = {root}, [root]
+        while frontier:
+            target = frontier.pop()
+            for source, into, on in merged:
+                if into == target and source not in ids and (as_of is None or on <= as_of):
+                    ids.add(source)
+                    frontier.append(source)
+        return tuple(sorted(ids))
 
     def report_snapshots(self, audit_id: UUID) -> dict[UUID, ReportSnapshot]:
         t = tables.findings

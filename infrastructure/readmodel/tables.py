@@ -224,3 +224,20 @@ idempotency = Table(
     Column("created_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("owner", "key", name="pk_followup_idempotency"),
 )
+
+# Departments as reference data: today's name, merges, and every name ever used.
+departments = Table(
+    "rm_departments",
+    metadata,
+    Column("department_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("merged_into", String(64)),
+    Column("merged_on", Date),
+)
+
+department_names = Table(
+    "rm_department_names",
+    metadata,
+    Column("name_key", String(200), primary_key=True),  # the name without white space
+    Column("department_id", String(64), nullable=False),
+)

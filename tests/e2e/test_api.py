@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from application.access import Principal
-from application.importing import ImportOptions, import_report
+from application.importing import import_report
 from infrastructure.bootstrap import open_runtime
 from infrastructure.parsers import parse_document
 from infrastructure.settings import Settings
@@ -31,48 +32,44 @@ def test_health_answers_with_projection_positions(client: TestClient) -> None:
     assert response.json()["status"] == "ok"
 
 
-def test_summary_of_an_imported_audit_now_and_as_of(client: TestClient, database_url: str) -> None:
-    # Another process imports; the app serves it (views are shared in the database).
-    runtime = open_runtime(Settings(database_url=database_url))
-    outcome = import_report(
-        runtime.tracker,
-        Principal.system(),
-        parse_document(SEED.read_bytes()),
-        ImportOptions(council="서울특별시의회"),
-    )
-    runtime.close()
+def test_summary_of_an_imported_audit_now_and_as_of(database_url: str, tmp_path: Path) -> None:
+    from tests.e2e.api_support import seeded_api, settings_for
 
-    now = client.get("/api/v1/summary", params={"audit": str(outcome.audit_id)})
-    assert now.status_code == 200
-    assert now.json()["rows"]["total"] == {
-        "total": 56,
-        "completed": 54,
-        "in_progress": 2,
-        "under_review": 0,
-        "not_adopted": 0,
-    }
-    as_of = client.get(
-        "/api/v1/summary",
-        params={"audit": str(outcome.audit_id), "as_of": "2018-11-15"},
-    ).json()
-    assert as_of["rows"]["recommendation"] == {
-        "total": 8,
-        "completed": 7,
-        "in_progress": 1,
-        "under_review": 0,
-        "not_adopted": 0,
-    }
-    assert as_of["as_of"] == "2018-11-15"
-    before = client.get("/api/v1/summary", params={"as_of": "2018-11-14"}).json()
-    assert before["rows"]["total"]["total"] == 0
-
-
-def test_bad_parameters_answer_422_in_korean_and_english(client: TestClient) -> None:
-    response = client.get("/api/v1/summary", params={"as_of": "2018-13-01"})
-    assert response.status_code == 422
-    body = response.json()
-    assert set(body) == {"code", "message_ko", "message_en", "detail"}
-    assert body["code"] == "INVALID_REQUEST"
+    with seeded_api(settings_for(database_url, tmp_path)) as api:
+        headers = api.auth("viewer")
+        assert api.client.get("/api/v1/summary").status_code == 401
+        now = api.client.get(
+            "/api/v1/summary", params={"audit": str(api.audit_id)}, headers=headers
+        )
+        assert now.status_code == 200
+        assert now.json()["rows"]["total"] == {
+            "total": 56,
+            "completed": 54,
+            "in_progress": 2,
+            "under_review": 0,
+            "not_adopted": 0,
+        }
+        as_of = api.client.get(
+            "/api/v1/summary",
+            headers=headers,
+            params={"audit": str(api.audit_id), "as_of": "2018-11-15"},
+        ).json()
+        assert as_of["rows"]["recommendation"] == {
+            "total": 8,
+            "completed": 7,
+            "in_progress": 1,
+            "under_review": 0,
+            "not_adopted": 0,
+        }
+        assert as_of["as_of"] == "2018-11-15"
+        before = api.client.get(
+            "/api/v1/summary", params={"as_of": "2018-11-14"}, headers=headers
+        ).json()
+        assert before["rows"]["total"]["total"] == 0
+        bad = api.client.get("/api/v1/summary", params={"as_of": "2018-13-01"}, headers=headers)
+        assert bad.status_code == 422
+        assert set(bad.json()) == {"code", "message_ko", "message_en", "detail"}
+        assert bad.json()["code"] == "INVALID_REQUEST"
 
 
 def test_openapi_documents_the_summary(client: TestClient) -> None:

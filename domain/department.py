@@ -1,0 +1,149 @@
+"""Department (부서): reference data that is renamed and merged over the years.
+
+Its id is the stable department id that findings carry (``DepartmentRef.id`` is
+``"dept-" + str(id)``), so a rename or a merge never touches a finding's events:
+history keeps the name as written, views resolve the department of today.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import DomainError, ReasonRequiredError
+from domain.values import Actor, DepartmentRef
+
+
+class DepartmentMergedError(DomainError):
+    code = "DEPARTMENT_MERGED"
+    message_ko = "통합되어 없어진 부서입니다."
+    message_en = "The department was merged into another one."
+
+
+class InvalidDepartmentError(DomainError):
+    code = "INVALID_DEPARTMENT"
+    message_ko = "부서 정보가 올바르지 않습니다."
+    message_en = "The department's data is not valid."
+
+
+def department_uuid(ref_id: str) -> UUID:
+    """The aggregate id behind a ``DepartmentRef.id``."""
+    return UUID(ref_id.removeprefix("dept-"))
+
+
+class Department(Aggregate):
+    """Department (부서): a name today, the names it had, and whether it was merged."""
+
+    class Registered(Aggregate.Created):
+        name: str
+        actor: Actor
+        business_date: date
+
+    class Event(Aggregate.Event):
+        actor: Actor
+        business_date: date
+
+    class Renamed(Event):
+        name: str
+        previous_name: str
+        effective_on: date
+        reason: str
+
+        def apply(self, department: Department) -> None:
+            department.names.append(self.name)
+            department.name = self.name
+
+    class MergedInto(Event):
+        target_id: str  # a DepartmentRef id
+        target_name: str
+        effective_on: date
+        reason: str
+
+        def apply(self, department: Department) -> None:
+            department.merged_into = self.target_id
+
+    @event(Registered)
+    def __init__(self, name: str, actor: Actor, business_date: date) -> None:
+        self.name = name
+        self.names: list[str] = [name]
+        self.merged_into: str | None = None
+
+    @staticmethod
+    def create_id(name: str) -> UUID:
+        # The same id DepartmentRef.from_name gives the first name.
+        return department_uuid(DepartmentRef.from_name(name).id)
+
+    @property
+    def ref(self) -> DepartmentRef:
+        return DepartmentRef(id=f"dept-{self.id}", name=self.name)
+
+    @classmethod
+    def register(cls, *, name: str, actor: Actor, business_date: date, now: datetime) -> Department:
+        clean = " ".join(name.split())
+        if not clean or len(clean) > 200:
+            raise InvalidDepartmentError("a name of 1 to 200 characters")
+        return cls._create(
+            cls.Registered,
+            id=cls.create_id(clean),
+            name=clean,
+            actor=actor,
+            business_date=business_date,
+            timestamp=now,
+        )
+
+    def rename(
+        self, *, name: str, effective_on: date, reason: str, actor: Actor, now: datetime
+    ) -> None:
+        """A reorganisation renames the department; its findings keep their history.
+
+        Raises:
+            DepartmentMergedError, InvalidDepartmentError, ReasonRequiredError.
+        """
+        self._check_active()
+        clean = " ".join(name.split())
+        if not clean or len(clean) > 200:
+            raise InvalidDepartmentError("a name of 1 to 200 characters")
+        if not reason.strip():
+            raise ReasonRequiredError()
+        if clean == self.name:
+            return
+        self.trigger_event(
+            self.Renamed,
+            name=clean,
+            previous_name=self.name,
+            effective_on=effective_on,
+            reason=reason.strip(),
+            actor=actor,
+            business_date=effective_on,
+            timestamp=now,
+        )
+
+    def merge_into(
+        self, *, target: DepartmentRef, effective_on: date, reason: str, actor: Actor, now: datetime
+    ) -> None:
+        """The department is merged into another; its findings follow the target.
+
+        Raises:
+            DepartmentMergedError, InvalidDepartmentError (into itself), ReasonRequiredError.
+        """
+        self._check_active()
+        if target.id == self.ref.id:
+            raise InvalidDepartmentError("a department cannot merge into itself")
+        if not reason.strip():
+            raise ReasonRequiredError()
+        self.trigger_event(
+            self.MergedInto,
+            target_id=target.id,
+            target_name=target.name,
+            effective_on=effective_on,
+            reason=reason.strip(),
+            actor=actor,
+            business_date=effective_on,
+            timestamp=now,
+        )
+
+    def _check_active(self) -> None:
+        if self.merged_into is not None:
+            raise DepartmentMergedError(self.merged_into)
