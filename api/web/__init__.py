@@ -1,0 +1,24 @@
+"""The Korean web UI (SPEC §7): server-rendered pages over the same application.
+
+Routes call the application directly (never the JSON API over HTTP); the
+application layer checks permissions whatever the page shows.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.web import finding_page, import_pages, pages, session
+from api.web.rendering import STATIC_DIR
+
+
+def install_web(app: FastAPI) -> None:
+    """Mount the pages and their static files on the API's app."""
+    session.install_session_handlers(app)
+    for router in (session.router, pages.router, finding_page.router, import_pages.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+
+__all__ = ["install_web"]

@@ -1,0 +1,368 @@
+"""One finding: its request, state and complete timeline, and the forms its reader may use.
+
+Every form names the version it was shown at (``expected_version``); a refusal
+(stale version, a missing reason, no permission) renders the page again with the
+message in Korean and the user's text still in the form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from api.errors import EvidenceRejectedError
+from api.web.forms import (
+    FormError,
+    FormInputError,
+    message_for,
+    optional_text,
+    parse_date,
+    parse_int,
+    parse_uuid,
+    require_enum,
+    status_for,
+    texts,
+    upload,
+)
+from api.web.pages import audit_title, not_found, tracker_of
+from api.web.presenters import pending_extension, timeline_items
+from api.web.rendering import render
+from api.web.session import FormDep, WebUser, WebUserDep
+from application.access import (
+    Principal,
+    require_council_staff,
+    require_department,
+    require_may_report,
+)
+from application.dto import FindingDetails, FindingFilter
+from application.errors import FindingNotFoundError, PermissionDeniedError
+from application.tracker import AuditTracker
+from domain.errors import DomainError
+from domain.vocabulary import (
+    KIND_LABELS,
+    STATUS_LABELS,
+    VERIFICATION_LABELS,
+    Status,
+    Verification,
+)
+from infrastructure.evidence import ALLOWED_TYPES, MAX_EVIDENCE_BYTES, EvidenceStore
+
+router = APIRouter(include_in_schema=False)
+
+# The fields of each form: what is kept and shown again after a refusal.
+FORM_FIELDS: dict[str, tuple[str, ...]] = {
+    "report": ("status", "actions", "plans", "delay_reason"),
+    "verification": ("decision", "reason"),
+    "reopen": ("reason",),
+    "due_date": ("due_date", "reason"),
+    "reassign": ("department", "reason"),
+    "extension_request": ("due_date", "reason"),
+    "extension_decision": ("decision", "reason"),
+    "comment": ("text",),
+    "evidence": ("note",),
+}
+
+
+@dataclass(frozen=True)
+class Command:
+    """What one posted form asks of the application."""
+
+    tracker: AuditTracker
+    principal: Principal
+    finding_id: UUID
+    version: int
+    values: dict[str, str]
+    form: FormData
+    evidence: EvidenceStore
+
+
+def _report(c: Command) -> str:
+    c.tracker.report_progress(
+        c.principal,
+        c.finding_id,
+        status=require_enum(Status, c.values["status"], "추진상황"),
+        actions=optional_text(c.values["actions"]),
+        plans=optional_text(c.values["plans"]),
+        delay_reason=optional_text(c.values["delay_reason"]),
+        expected_version=c.version,
+    )
+    return "report"
+
+
+def _verification(c: Command) -> str:
+    decision = c.values["decision"]
+    if decision == "verify":
+        c.tracker.verify_claim(
+            c.principal,
+            c.finding_id,
+            note=optional_text(c.values["reason"]),
+            expected_version=c.version,
+        )
+        return "verify"
+    if decision != "return":
+        raise FormInputError("처리 방법")
+    c.tracker.return_claim(
+        c.principal, c.finding_id, reason=c.values["reason"], expected_version=c.version
+    )
+    return "return"
+
+
+def _reopen(c: Command) -> str:
+    c.tracker.reopen(
+        c.principal, c.finding_id, reason=c.values["reason"], expected_version=c.version
+    )
+    return "reopen"
+
+
+def _due_date(c: Command) -> str:
+    c.tracker.change_due_date(
+        c.principal,
+        c.finding_id,
+        due_date=parse_date(c.values["due_date"], "처리기한"),
+        reason=c.values["reason"],
+        expected_version=c.version,
+    )
+    return "due_date"
+
+
+def _reassign(c: Command) -> str:
+    department = c.values["department"].strip()
+    if not department:
+        raise FormInputError("담당부서")
+    c.tracker.reassign(
+        c.principal,
+        c.finding_id,
+        department=department,
+        reason=c.values["reason"],
+        expected_version=c.version,
+    )
+    return "reassign"
+
+
+def _extension_request(c: Command) -> str:
+    due_date = parse_date(c.values["due_date"], "연장 요청 기한")
+    if due_date is None:
+        raise FormInputError("연장 요청 기한")
+    c.tracker.request_extension(
+        c.principal,
+        c.finding_id,
+        due_date=due_date,
+        reason=c.values["reason"],
+        expected_version=c.version,
+    )
+    return "extension_request"
+
+
+def _extension_decision(c: Command) -> str:
+    decision = c.values["decision"]
+    if decision not in ("grant", "refuse"):
+        raise FormInputError("처리 방법")
+    decide = c.tracker.grant_extension if decision == "grant" else c.tracker.refuse_extension
+    decide(c.principal, c.finding_id, reason=c.values["reason"], expected_version=c.version)
+    return "extension_decision"
+
+
+def _comment(c: Command) -> str:
+    c.tracker.add_comment(
+        c.principal, c.finding_id, text=c.values["text"], expected_version=c.version
+    )
+    return "comment"
+
+
+def _evidence(c: Command) -> str:
+    # The same checks as the JSON API: a refused file is never stored.
+    file = upload(c.form, "file")
+    if file is None:
+        raise FormInputError("증빙자료 파일")
+    content_type = (file.content_type or "application/octet-stream").split(";")[0].strip()
+    if content_type not in ALLOWED_TYPES:
+        raise EvidenceRejectedError(f"type {content_type}", status_code=415)
+    data = file.file.read(MAX_EVIDENCE_BYTES + 1)
+    if len(data) > MAX_EVIDENCE_BYTES:
+        raise EvidenceRejectedError(f"larger than {MAX_EVIDENCE_BYTES} bytes", status_code=413)
+    # Authorise before storing anything: a viewer's upload never reaches the disk.
+    details = c.tracker.get_finding(c.finding_id)
+    require_may_report(c.principal, details.department_id)
+    digest = c.evidence.put(data)
+    c.tracker.attach_evidence(
+        c.principal,
+        c.finding_id,
+        file_name=file.filename or "evidence",
+        content_type=content_type,
+        size=len(data),
+        sha256=digest,
+        note=optional_text(c.values["note"]),
+        expected_version=c.version,
+    )
+    return "evidence"
+
+
+COMMANDS: dict[str, Callable[[Command], str]] = {
+    "report": _report,
+    "verification": _verification,
+    "reopen": _reopen,
+    "due_date": _due_date,
+    "reassign": _reassign,
+    "extension_request": _extension_request,
+    "extension_decision": _extension_decision,
+    "comment": _comment,
+    "evidence": _evidence,
+}
+# URL segment of each form (hyphens in URLs, underscores in names).
+FORM_PATHS = {name: name.replace("_", "-") for name in COMMANDS}
+_BY_PATH = {path: name for name, path in FORM_PATHS.items()}
+
+
+def _allowed(check: Callable[[], None]) -> bool:
+    try:
+        check()
+    except PermissionDeniedError:
+        return False
+    return True
+
+
+def available_forms(
+    principal: Principal, finding: FindingDetails, extension_pending: bool
+) -> dict[str, bool]:
+    """Which forms to offer; the application refuses the others anyway."""
+    dept = finding.department_id
+    staff = _allowed(lambda: require_council_staff(principal))
+    may_report = _allowed(lambda: require_may_report(principal, dept))
+    is_department = _allowed(lambda: require_department(principal, dept))
+    is_open = not finding.is_closed
+    return {
+        "report": may_report and is_open,
+        "verification": staff and finding.verification is Verification.PENDING,
+        "reopen": staff and finding.is_closed,
+        "due_date": staff and is_open,
+        "reassign": staff and is_open,
+        "extension_request": is_department and is_open and not extension_pending,
+        "extension_decision": staff and extension_pending,
+        "comment": may_report,
+        "evidence": may_report and is_open,
+    }
+
+
+def _defaults(finding: FindingDetails) -> dict[str, dict[str, str]]:
+    values = {name: dict.fromkeys(fields, "") for name, fields in FORM_FIELDS.items()}
+    # A report restates the whole state: start from the last one.
+    values["report"].update(
+        status=finding.status.value,
+        actions=finding.actions or "",
+        plans=finding.plans or "",
+        delay_reason=finding.delay_reason or "",
+    )
+    values["due_date"]["due_date"] = finding.due_date.isoformat() if finding.due_date else ""
+    return values
+
+
+def finding_page(
+    request: Request,
+    user: WebUser,
+    finding_id: UUID,
+    *,
+    error: FormError | None = None,
+    kept: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    tracker = tracker_of(request)
+    try:
+        finding = tracker.get_finding(finding_id)
+        entries = tracker.timeline(finding_id)
+    except FindingNotFoundError as exc:
+        return not_found(request, user, exc.message_ko)
+    users = {u.id: u.name for u in request.app.state.accounts.list_users()}
+    extension = pending_extension(entries)
+    forms = available_forms(user.principal, finding, extension is not None)
+    values = _defaults(finding)
+    if error is not None and kept is not None:
+        forms[error.form] = True  # never lose what was typed, even if the state moved on
+        values[error.form].update(kept)
+    audit = next((a for a in tracker.list_audits() if a.audit_id == finding.audit_id), None)
+    departments: list[str] = []
+    if forms["reassign"]:
+        rows = tracker.list_findings(FindingFilter(audit_id=finding.audit_id))
+        departments = sorted({r.department for r in rows} - {finding.department})
+    last_return = next(
+        (str(e.data.get("reason")) for e in reversed(entries) if e.event == "ClaimReturned"),
+        None,
+    )
+    today = tracker.clock.today()
+    context: dict[str, Any] = {
+        "user": user,
+        "nav": "findings",
+        "finding": finding,
+        "kind_label": KIND_LABELS[finding.kind],
+        "status_label": STATUS_LABELS[finding.status],
+        "verification_label": (
+            VERIFICATION_LABELS[finding.verification] if finding.verification else "없음"
+        ),
+        "audit_name": audit_title(audit) if audit else str(finding.audit_id),
+        "overdue": bool(
+            finding.due_date
+            and finding.due_date < today
+            and finding.verification not in (Verification.VERIFIED, Verification.PENDING)
+        ),
+        "last_return": last_return if finding.verification is Verification.RETURNED else None,
+        "extension": extension,
+        "timeline": timeline_items(finding_id, entries, users),
+        "forms": forms,
+        "values": values,
+        "form_error": error,
+        "error": error.message if error else None,
+        "paths": FORM_PATHS,
+        "statuses": [(s.value, STATUS_LABELS[s]) for s in Status],
+        "departments": departments,
+        "evidence_types": ",".join(sorted(ALLOWED_TYPES)),
+    }
+    return render(request, "finding.html", context, status_code=status_code)
+
+
+@router.get("/findings/{finding_id}", response_class=HTMLResponse)
+def show_finding(finding_id: str, request: Request, user: WebUserDep) -> HTMLResponse:
+    parsed = parse_uuid(finding_id)
+    if parsed is None:
+        return not_found(request, user, FindingNotFoundError.message_ko)
+    return finding_page(request, user, parsed)
+
+
+@router.post("/findings/{finding_id}/{action}", response_class=HTMLResponse)
+def act_on_finding(
+    finding_id: str, action: str, request: Request, user: WebUserDep, form: FormDep
+) -> Response:
+    parsed = parse_uuid(finding_id)
+    name = _BY_PATH.get(action)
+    if parsed is None or name is None:
+        return not_found(request, user, "없는 화면입니다.")
+    values = texts(form, *FORM_FIELDS[name])
+    try:
+        version = parse_int(texts(form, "expected_version")["expected_version"], "버전")
+        if version is None:
+            raise FormInputError("버전")
+        done = COMMANDS[name](
+            Command(
+                tracker=tracker_of(request),
+                principal=user.principal,
+                finding_id=parsed,
+                version=version,
+                values=values,
+                form=form,
+                evidence=request.app.state.evidence,
+            )
+        )
+    except DomainError as exc:
+        return finding_page(
+            request,
+            user,
+            parsed,
+            error=FormError(name, message_for(exc)),
+            kept=values,
+            status_code=status_for(exc),
+        )
+    return RedirectResponse(f"/findings/{parsed}?done={done}", status_code=303)

@@ -1,0 +1,143 @@
+"""Reading posted forms and query strings, and what a refusal looks like in HTML."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+from typing import TypeVar
+from uuid import UUID
+
+from starlette.datastructures import FormData, UploadFile
+
+from application.errors import (
+    AuditNotFoundError,
+    FindingNotFoundError,
+    PermissionDeniedError,
+    StaleVersionError,
+)
+from domain.dates import KoreanDateError
+from domain.errors import (
+    DomainError,
+    InvalidAuditError,
+    InvalidExtensionError,
+    InvalidFindingError,
+    ReasonRequiredError,
+)
+
+E = TypeVar("E", bound=Enum)
+
+
+class FormInputError(DomainError):
+    """A field the browser sent that cannot be read (a bad date, an unknown choice)."""
+
+    code = "INVALID_INPUT"
+    message_en = "A field of the form is not valid."
+
+    def __init__(self, field_label: str) -> None:
+        super().__init__(field_label)
+        self.message_ko = f"입력값이 올바르지 않습니다: {field_label}"
+
+
+@dataclass(frozen=True)
+class FormError:
+    """A refused form: which one, and why, in Korean."""
+
+    form: str
+    message: str
+
+
+_BAD_INPUT = (
+    FormInputError,
+    ReasonRequiredError,
+    InvalidFindingError,
+    InvalidAuditError,
+    InvalidExtensionError,
+    KoreanDateError,
+)
+
+
+def status_for(exc: DomainError) -> int:
+    """The HTTP status of a refused form, as the JSON API would answer it."""
+    explicit = getattr(exc, "status_code", None)
+    if isinstance(explicit, int):
+        return explicit
+    if isinstance(exc, PermissionDeniedError):
+        return 403
+    if isinstance(exc, FindingNotFoundError | AuditNotFoundError):
+        return 404
+    if isinstance(exc, _BAD_INPUT):
+        return 422
+    return 409  # stale version, closed finding, no pending claim …
+
+
+def message_for(exc: DomainError) -> str:
+    if isinstance(exc, StaleVersionError):
+        return f"{exc.message_ko} (현재 버전 {exc.current_version})"
+    return exc.message_ko
+
+
+def text(form: FormData | Mapping[str, str], name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def texts(form: FormData, *names: str) -> dict[str, str]:
+    """The user's text as sent: kept to fill the form again after a refusal."""
+    return {name: text(form, name) for name in names}
+
+
+def upload(form: FormData, name: str) -> UploadFile | None:
+    value = form.get(name)
+    return value if isinstance(value, UploadFile) and value.filename else None
+
+
+def optional_text(value: str) -> str | None:
+    value = value.strip()
+    return value or None
+
+
+def parse_date(value: str, label: str) -> date | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FormInputError(label) from None
+
+
+def parse_int(value: str, label: str) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise FormInputError(label) from None
+
+
+def parse_uuid(value: str | None) -> UUID | None:
+    if not value or not value.strip():
+        return None
+    try:
+        return UUID(value.strip())
+    except ValueError:
+        return None
+
+
+def parse_enum(kind: type[E], value: str | None) -> E | None:
+    if not value:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        return None
+
+
+def require_enum(kind: type[E], value: str, label: str) -> E:
+    parsed = parse_enum(kind, value)
+    if parsed is None:
+        raise FormInputError(label)
+    return parsed

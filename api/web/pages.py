@@ -1,0 +1,422 @@
+"""Read pages: dashboard, 총괄, finding list, inbox, and the staff verification queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from api.web.forms import parse_date, parse_enum, parse_uuid, text
+from api.web.presenters import (
+    SUMMARY_STATUS_COLUMNS,
+    SUMMARY_VERIFICATION_COLUMNS,
+    detail_label,
+    summary_rows,
+    topic_level,
+    topic_name,
+)
+from api.web.rendering import render
+from api.web.session import FormDep, WebUser, WebUserDep
+from application.dto import AuditRow, FindingFilter, FindingRow
+from application.reminders import STAFF, InboxEntry, ReminderJob, reminders_due
+from application.tracker import AuditTracker
+from domain.errors import DomainError
+from domain.vocabulary import (
+    KIND_LABELS,
+    STATUS_LABELS,
+    VERIFICATION_LABELS,
+    FindingKind,
+    ReminderRule,
+    Status,
+    Verification,
+)
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 50
+DASHBOARD_ROWS = 10
+
+
+def tracker_of(request: Request) -> AuditTracker:
+    tracker: AuditTracker = request.app.state.runtime.tracker
+    return tracker
+
+
+def reminder_job_of(request: Request) -> ReminderJob:
+    job: ReminderJob = request.app.state.runtime.reminder_job()
+    return job
+
+
+def audit_title(audit: AuditRow) -> str:
+    council = f"{audit.council} " if audit.council else ""
+    return f"{audit.year}년 {council}{audit.committee} · {audit.audited_body}"
+
+
+def _due_ids(
+    job: ReminderJob, today: date, rule: ReminderRule, departments: frozenset[str] | None = None
+) -> tuple[UUID, ...]:
+    """Findings a reminder rule applies to today (Korean business days), optionally mine."""
+    candidates = [
+        c
+        for c in job.read_model.reminder_candidates()
+        if departments is None or c.department_id in departments
+    ]
+    due = reminders_due(candidates, today, job.calendar, job.policy)
+    return tuple(dict.fromkeys(r.finding_id for r in due if r.rule is rule))
+
+
+def _rows_by_ids(tracker: AuditTracker, ids: tuple[UUID, ...]) -> list[FindingRow]:
+    return tracker.list_findings(FindingFilter(finding_ids=ids)) if ids else []
+
+
+def _inbox(job: ReminderJob, user: WebUser) -> list[InboxEntry]:
+    """My inbox: council staff's, or my departments' (newest first)."""
+    if user.is_staff:
+        recipients: list[str] = [STAFF]
+    elif user.is_officer:
+        recipients = sorted(user.principal.departments)
+    else:
+        recipients = []
+    entries = [e for r in recipients for e in job.read_model.inbox(r)]
+    return sorted(entries, key=lambda e: (e.raised_on, e.version), reverse=True)
+
+
+@dataclass(frozen=True)
+class DepartmentPanel:
+    name: str
+    open_rows: list[FindingRow]
+    returned: int
+    pending: int
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, user: WebUserDep) -> HTMLResponse:
+    tracker, job = tracker_of(request), reminder_job_of(request)
+    today = tracker.clock.today()
+    context: dict[str, Any] = {"user": user, "today": today, "nav": "dashboard"}
+    if user.is_staff:
+        pending = FindingFilter(verification=Verification.PENDING)
+        overdue = FindingFilter(overdue_on=today)
+        waiting = _due_ids(job, today, ReminderRule.CLAIM_WAITING)
+        context.update(
+            queue_count=tracker.count_findings(pending),
+            queue_rows=tracker.list_findings(
+                FindingFilter(verification=Verification.PENDING, limit=DASHBOARD_ROWS)
+            ),
+            overdue_count=tracker.count_findings(overdue),
+            overdue_rows=tracker.list_findings(
+                FindingFilter(overdue_on=today, limit=DASHBOARD_ROWS)
+            ),
+            waiting_count=len(waiting),
+            waiting_rows=_rows_by_ids(tracker, waiting[:DASHBOARD_ROWS]),
+            returned_count=tracker.count_findings(
+                FindingFilter(verification=Verification.RETURNED)
+            ),
+            claim_wait_days=job.policy.claim_wait_days,
+        )
+    elif user.is_officer:
+        panels = []
+        seen: set[UUID] = set()
+        for name in user.departments:
+            rows = [
+                r
+                for r in tracker.list_findings(FindingFilter(department=name))
+                if r.verification is not Verification.VERIFIED and r.finding_id not in seen
+            ]
+            seen.update(r.finding_id for r in rows)
+            panels.append(
+                DepartmentPanel(
+                    name=name,
+                    open_rows=rows,
+                    returned=sum(r.verification is Verification.RETURNED for r in rows),
+                    pending=sum(r.verification is Verification.PENDING for r in rows),
+                )
+            )
+        mine = user.principal.departments
+        context.update(
+            panels=panels,
+            overdue_rows=_rows_by_ids(tracker, _due_ids(job, today, ReminderRule.OVERDUE, mine)),
+            due_soon_rows=_rows_by_ids(tracker, _due_ids(job, today, ReminderRule.DUE_SOON, mine)),
+        )
+    else:
+        context.update(
+            summary=summary_rows(tracker.summary()),
+            overdue_count=tracker.count_findings(FindingFilter(overdue_on=today)),
+            audits=tracker.list_audits(),
+        )
+    context["inbox_count"] = len(_inbox(job, user))
+    context.update(_labels())
+    return render(request, "dashboard.html", context)
+
+
+def _labels() -> dict[str, Any]:
+    return {
+        "kind_labels": {k.value: v for k, v in KIND_LABELS.items()},
+        "status_labels": {k.value: v for k, v in STATUS_LABELS.items()},
+        "verification_labels": {k.value: v for k, v in VERIFICATION_LABELS.items()},
+        "status_columns": SUMMARY_STATUS_COLUMNS,
+        "verification_columns": SUMMARY_VERIFICATION_COLUMNS,
+        "audit_title": audit_title,
+    }
+
+
+@router.get("/summary", response_class=HTMLResponse)
+def summary(request: Request, user: WebUserDep) -> HTMLResponse:
+    tracker = tracker_of(request)
+    query = request.query_params
+    audits = tracker.list_audits()
+    audit_id = parse_uuid(query.get("audit"))
+    committee = (query.get("committee") or "").strip() or None
+    department = (query.get("department") or "").strip() or None
+    error = None
+    try:
+        as_of = parse_date(query.get("as_of") or "", "기준일")
+    except DomainError as exc:
+        as_of, error = None, exc.message_ko
+    table = tracker.summary(
+        audit_id=audit_id, committee=committee, department=department, as_of=as_of
+    )
+    # Counts link to the list, which shows findings as they are now: only then.
+    base = {"audit": str(audit_id) if audit_id else "", "department": department or ""}
+    return render(
+        request,
+        "summary.html",
+        {
+            "user": user,
+            "nav": "summary",
+            "audits": audits,
+            "committees": sorted({a.committee for a in audits}),
+            "selected_audit": str(audit_id) if audit_id else "",
+            "committee": committee or "",
+            "department": department or "",
+            "as_of": as_of,
+            "rows": summary_rows(table),
+            "link_base": None if as_of or committee else {k: v for k, v in base.items() if v},
+            "error": error,
+            **_labels(),
+        },
+        status_code=422 if error else 200,
+    )
+
+
+@router.get("/findings", response_class=HTMLResponse)
+def findings(request: Request, user: WebUserDep) -> HTMLResponse:
+    tracker = tracker_of(request)
+    q = request.query_params
+    page = max(1, int(q["page"])) if (q.get("page") or "").isdigit() else 1
+    audit_id = parse_uuid(q.get("audit"))
+    filters = {
+        "audit": str(audit_id) if audit_id else "",
+        "department": (q.get("department") or "").strip(),
+        "kind": (q.get("kind") or "") if parse_enum(FindingKind, q.get("kind")) else "",
+        "status": (q.get("status") or "") if parse_enum(Status, q.get("status")) else "",
+        "verification": (
+            (q.get("verification") or "") if parse_enum(Verification, q.get("verification")) else ""
+        ),
+        "overdue": "1" if q.get("overdue") in ("1", "on", "true") else "",
+        "raised_by": (q.get("raised_by") or "").strip(),
+        "q": (q.get("q") or "").strip()[:200],
+    }
+    flt = FindingFilter(
+        audit_id=audit_id,
+        department=filters["department"] or None,
+        kind=parse_enum(FindingKind, filters["kind"]),
+        status=parse_enum(Status, filters["status"]),
+        verification=parse_enum(Verification, filters["verification"]),
+        raised_by=filters["raised_by"] or None,
+        overdue_on=tracker.clock.today() if filters["overdue"] else None,
+        text=filters["q"] or None,
+    )
+    total = tracker.count_findings(flt)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(page, pages)
+    rows = tracker.list_findings(
+        FindingFilter(**{**flt.__dict__, "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE})
+    )
+    active = {k: v for k, v in filters.items() if v}
+    audits = tracker.list_audits()
+    return render(
+        request,
+        "findings.html",
+        {
+            "user": user,
+            "nav": "findings",
+            "filters": filters,
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "first": (page - 1) * PAGE_SIZE + 1 if total else 0,
+            "last": min(page * PAGE_SIZE, total),
+            "page_url": lambda n: "/findings?" + urlencode({**active, "page": n}),
+            "audits": audits,
+            "audit_names": {a.audit_id: audit_title(a) for a in audits},
+            "departments": sorted({*user.departments, *(r.department for r in rows)}),
+            "today": tracker.clock.today(),
+            **_labels(),
+        },
+    )
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox(request: Request, user: WebUserDep) -> HTMLResponse:
+    entries = _inbox(reminder_job_of(request), user)
+    return render(
+        request,
+        "inbox.html",
+        {
+            "user": user,
+            "nav": "inbox",
+            "entries": entries,
+            "topic_name": topic_name,
+            "topic_level": topic_level,
+            "detail_label": detail_label,
+        },
+    )
+
+
+# -- verification queue (council staff) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueResult:
+    pick: str  # "finding id:version", as the checkbox sent it
+    finding_id: UUID | None
+    title: str
+    ok: bool
+    message: str
+
+
+def _queue_page(
+    request: Request,
+    user: WebUser,
+    *,
+    results: list[QueueResult] | None = None,
+    error: str | None = None,
+    reason: str = "",
+    picked: frozenset[str] = frozenset(),
+    status_code: int = 200,
+) -> HTMLResponse:
+    tracker = tracker_of(request)
+    q = request.query_params
+    page = max(1, int(q["page"])) if (q.get("page") or "").isdigit() else 1
+    pending = FindingFilter(verification=Verification.PENDING)
+    total = tracker.count_findings(pending)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(page, pages)
+    rows = tracker.list_findings(
+        FindingFilter(
+            verification=Verification.PENDING, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        )
+    )
+    return render(
+        request,
+        "queue.html",
+        {
+            "user": user,
+            "nav": "queue",
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "page_url": lambda n: f"/queue?page={n}",
+            "results": results,
+            "error": error,
+            "reason": reason,
+            "picked": picked,
+            **_labels(),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue(request: Request, user: WebUserDep) -> HTMLResponse:
+    if not user.is_staff:
+        return forbidden(request, user)
+    return _queue_page(request, user)
+
+
+@router.post("/queue", response_class=HTMLResponse)
+def decide_many(request: Request, user: WebUserDep, form: FormDep) -> HTMLResponse:
+    """Verify (or return) many claims at once; each names the version it was shown at."""
+    action = text(form, "action")
+    reason = text(form, "reason")
+    picks = [v for v in form.getlist("pick") if isinstance(v, str)]
+    picked = frozenset(p.partition(":")[0] for p in picks)  # finding ids, ticked again
+    if action not in ("verify", "return"):
+        return _queue_page(request, user, error="처리 방법을 고르세요.", status_code=422)
+    if not picks:
+        return _queue_page(
+            request, user, error="처리할 지적사항을 고르세요.", reason=reason, status_code=422
+        )
+    if action == "return" and not reason.strip():
+        return _queue_page(
+            request,
+            user,
+            error="보완요구 사유를 입력하세요.",
+            reason=reason,
+            picked=picked,
+            status_code=422,
+        )
+    tracker = tracker_of(request)
+    results = []
+    for pick in picks:
+        raw_id, _, raw_version = pick.partition(":")
+        finding_id = parse_uuid(raw_id)
+        if finding_id is None or not raw_version.isdigit():
+            results.append(QueueResult(pick, None, pick, False, "잘못된 선택값입니다."))
+            continue
+        version = int(raw_version)
+        title = raw_id
+        try:
+            details = tracker.get_finding(finding_id)
+            title = f"{KIND_LABELS[details.kind]} {details.seq} · {details.department}"
+            if action == "verify":
+                tracker.verify_claim(user.principal, finding_id, expected_version=version)
+                message = "이행을 확인했습니다."
+            else:
+                tracker.return_claim(
+                    user.principal, finding_id, reason=reason, expected_version=version
+                )
+                message = "보완요구(반려)했습니다."
+        except DomainError as exc:
+            results.append(QueueResult(pick, finding_id, title, False, exc.message_ko))
+            continue
+        results.append(QueueResult(pick, finding_id, title, True, message))
+    refused = sum(not r.ok for r in results)
+    # Keep what was refused ticked and the reason, so they can be looked at again.
+    return _queue_page(
+        request,
+        user,
+        results=results,
+        reason=reason if refused else "",
+        picked=frozenset(str(r.finding_id) for r in results if not r.ok and r.finding_id),
+    )
+
+
+def forbidden(request: Request, user: WebUser, message: str | None = None) -> HTMLResponse:
+    return render(
+        request,
+        "error.html",
+        {
+            "user": user,
+            "title": "권한이 없습니다",
+            "message": message or "이 화면은 의회 직원만 사용할 수 있습니다.",
+        },
+        status_code=403,
+    )
+
+
+def not_found(request: Request, user: WebUser, message: str) -> HTMLResponse:
+    return render(
+        request,
+        "error.html",
+        {"user": user, "title": "찾을 수 없습니다", "message": message},
+        status_code=404,
+    )

@@ -1,0 +1,248 @@
+"""Who is at the browser: the session cookie of api.auth, with its CSRF check.
+
+Web pages reuse ``api.auth.get_user`` (one place decides what a session is and
+what a valid CSRF token is) but answer in HTML: an anonymous visitor is sent to
+the login page, a missing token gets a Korean 403 page instead of JSON.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from api.auth import (
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    SESSION_MAX_AGE,
+    UNSAFE_METHODS,
+    get_accounts,
+    get_user,
+)
+from api.web.rendering import render
+from application.access import Principal
+from application.accounts import (
+    AuthenticationRequiredError,
+    CsrfFailedError,
+    LoginThrottledError,
+    User,
+)
+from domain.errors import DomainError
+from domain.vocabulary import ROLE_LABELS, Role
+
+LOGIN_CSRF_COOKIE = "followup_login_csrf"
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Upload forms (import, evidence) carry files; their text fields stay small.
+MAX_FORM_FILES = 1
+
+
+@dataclass(frozen=True)
+class WebUser:
+    user: User
+    csrf_token: str
+
+    @property
+    def principal(self) -> Principal:
+        return self.user.principal()
+
+    @property
+    def name(self) -> str:
+        return self.user.name
+
+    @property
+    def role(self) -> Role:
+        return self.user.role
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.user.role]
+
+    @property
+    def departments(self) -> tuple[str, ...]:
+        return self.user.departments
+
+    @property
+    def is_staff(self) -> bool:
+        return self.principal.is_council_staff
+
+    @property
+    def is_officer(self) -> bool:
+        return self.user.role is Role.DEPARTMENT_OFFICER
+
+
+class LoginRequired(Exception):
+    def __init__(self, target: str) -> None:
+        super().__init__(target)
+        self.target = target
+
+
+class CsrfRefused(Exception):
+    pass
+
+
+async def posted_form(request: Request) -> FormData:
+    """The form of an unsafe request (parsed once; Starlette caches it on the request)."""
+    if request.method not in UNSAFE_METHODS or not request.headers.get(
+        "content-type", ""
+    ).startswith(_FORM_TYPES):
+        return FormData()
+    return await request.form(max_files=MAX_FORM_FILES)
+
+
+FormDep = Annotated[FormData, Depends(posted_form)]
+
+
+async def web_user(request: Request, form: FormDep) -> WebUser:
+    value = form.get(CSRF_FIELD)
+    form_csrf = value if isinstance(value, str) else None
+    try:
+        # get_user reads the session store: off the event loop.
+        user = await run_in_threadpool(
+            get_user, request, get_accounts(request), form_csrf, None, None
+        )
+    except AuthenticationRequiredError:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target if request.method == "GET" else "/") from None
+    except CsrfFailedError:
+        raise CsrfRefused() from None
+    return WebUser(user=user, csrf_token=str(request.state.csrf_token))
+
+
+WebUserDep = Annotated[WebUser, Depends(web_user)]
+
+
+def install_session_handlers(app: FastAPI) -> None:
+    async def to_login(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, LoginRequired)
+        return RedirectResponse(f"/login?next={quote(exc.target, safe='')}", status_code=303)
+
+    async def csrf_refused(request: Request, exc: Exception) -> Response:
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "요청이 거부되었습니다",
+                "message": CsrfFailedError.message_ko,
+            },
+            status_code=403,
+        )
+
+    app.add_exception_handler(LoginRequired, to_login)
+    app.add_exception_handler(CsrfRefused, csrf_refused)
+
+
+# -- login and logout --------------------------------------------------------------
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a path of this site: never an open redirect."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+def _login_page(
+    request: Request,
+    *,
+    name: str = "",
+    target: str = "/",
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    # Login CSRF: a double-submit token, since there is no session yet to bind one to.
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    response = render(
+        request,
+        "login.html",
+        {"name": name, "next": target, "login_csrf": token, "error": error},
+        status_code=status_code,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        max_age=SESSION_MAX_AGE,
+        path="/login",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> Response:
+    return _login_page(request, target=_safe_next(request.query_params.get("next")))
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, form: FormDep) -> Response:
+    name = str(form.get("name") or "").strip()
+    password = str(form.get("password") or "")
+    target = _safe_next(str(form.get("next") or "/"))
+    sent = str(form.get("login_csrf") or "")
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        return _login_page(
+            request,
+            name=name,
+            target=target,
+            error="로그인 화면이 만료되었습니다. 다시 시도하세요.",
+            status_code=403,
+        )
+    if not name or not password:
+        return _login_page(
+            request,
+            name=name,
+            target=target,
+            error="아이디와 비밀번호를 입력하세요.",
+            status_code=422,
+        )
+    accounts = get_accounts(request)
+    try:
+        user = accounts.authenticate(name, password)
+    except LoginThrottledError as exc:
+        minutes = max(1, -(-exc.retry_after // 60))
+        return _login_page(
+            request,
+            name=name,
+            target=target,
+            error=f"{exc.message_ko} (약 {minutes}분 후)",
+            status_code=429,
+        )
+    except DomainError as exc:  # wrong name or password: deliberately not which
+        return _login_page(request, name=name, target=target, error=exc.message_ko, status_code=401)
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:
+        accounts.end_session(previous)  # a fresh session id at each sign-in
+    cookie, _csrf = accounts.create_session(user)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        max_age=SESSION_MAX_AGE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, _: WebUserDep) -> Response:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        get_accounts(request).end_session(cookie)
+    response = RedirectResponse("/login?done=logout", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response
