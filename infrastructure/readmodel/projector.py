@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]  # (done, total)
 
+# Background passes hold the write lock briefly, so commands never queue long
+# behind a lagging view (the search index) catching up.
+BACKGROUND_BATCH_SIZE = 200
+
 
 class Projector:
     def __init__(
@@ -45,14 +49,15 @@ class Projector:
         return self.datastore.transaction(commit=True)
 
     def catch_up(self, recorded: Sequence[Recording[UUID]] = ()) -> int:
-        """Project all recorded events, in the current transaction if there is one.
+        """Project all recorded events into the synchronous views, in the current
+        transaction if there is one.
 
         ``recorded`` are the events this transaction has just saved: they are
         projected from memory, not read back and decoded. Nobody can insert
         events between them while this transaction holds the write lock.
         """
         with self.datastore.transaction(commit=True) as session:
-            positions = self._lock(session)
+            positions = self._lock(session, synchronous_only=True)
             if not recorded:
                 return self._project(session, positions, limit_batches=None)
             first = min(r.notification.id for r in recorded)
@@ -68,8 +73,11 @@ class Projector:
 
     def is_behind(self) -> bool:
         """A cheap read: does any view lag the event log? (no write lock taken)"""
+        return bool(self._behind())
+
+    def _behind(self) -> list[BatchView]:
         top = self.app.recorder.max_notification_id() or 0
-        return any((v.max_tracking_id(self.app.name) or 0) < top for v in self.views)
+        return [v for v in self.views if (v.max_tracking_id(self.app.name) or 0) < top]
 
     def run_pending(self, *, max_batches_per_transaction: int = 1, pause: float = 0.0) -> int:
         """Catch up in short transactions (a batch each): for background loops.
@@ -81,11 +89,17 @@ class Projector:
         while True:
             if total and pause:
                 time.sleep(pause)
+            behind = self._behind()
+            if not behind:
+                return total
             try:
                 with self.datastore.transaction(commit=True) as session:
-                    positions = self._lock(session)
+                    positions = {v: v.lock_position(session, self.app.name) for v in behind}
                     done = self._project(
-                        session, positions, limit_batches=max_batches_per_transaction
+                        session,
+                        positions,
+                        limit_batches=max_batches_per_transaction,
+                        batch_size=BACKGROUND_BATCH_SIZE,
                     )
             except IntegrityError:
                 # The guarded position update refused: someone else applied
@@ -135,8 +149,11 @@ class Projector:
 
     # -- internals -----------------------------------------------------------
 
-    def _lock(self, session: Session) -> dict[BatchView, int | None]:
-        return {v: v.lock_position(session, self.app.name) for v in self.views}
+    def _lock(
+        self, session: Session, *, synchronous_only: bool = False
+    ) -> dict[BatchView, int | None]:
+        views = [v for v in self.views if v.synchronous or not synchronous_only]
+        return {v: v.lock_position(session, self.app.name) for v in views}
 
     def _project(
         self,
@@ -146,13 +163,14 @@ class Projector:
         limit_batches: int | None,
         report: Callable[[int], None] | None = None,
         before: int | None = None,
+        batch_size: int | None = None,
     ) -> int:
         after = min((p or 0) for p in positions.values())
         done = batches = 0
         while limit_batches is None or batches < limit_batches:
             notifications = self.app.recorder.select_notifications(
                 start=after,
-                limit=self.batch_size,
+                limit=min(self.batch_size, batch_size or self.batch_size),
                 stop=None if before is None else before - 1,
                 inclusive_of_start=False,
             )
@@ -174,7 +192,7 @@ class Projector:
     ) -> None:
         """One batch into every view that has not seen it; one tracking write per view."""
         last = batch[-1][1]
-        for view in self.views:
+        for view in positions:  # the views locked for this pass, in lock order
             position = positions[view] or 0
             unseen = [item for item in batch if item[1] > position]
             if unseen:

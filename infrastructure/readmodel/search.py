@@ -202,6 +202,10 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
 class SearchView(BatchView):
     """The bigram index: one row per (term, finding) of the finding's current text."""
 
+    # Tens of terms per finding: a bulk import would spend most of its time here, so
+    # the index follows a second or so behind writes (the background catch-up).
+    synchronous = False
+
     view_name = "rm_search_view"
     view_tables = (search_terms,)
 

@@ -52,6 +52,10 @@ class BatchView(SQLAlchemyTrackingRecorder):
 
     view_name: str = ""
     view_tables: tuple[Table, ...] = ()
+    # Projected inside every command's own transaction (read-your-writes). A view
+    # too costly for that (the search index) sets False and is kept up to date by
+    # the background catch-up, at start-up and by rebuilds.
+    synchronous: bool = True
 
     def __init__(self, datastore: SQLAlchemyDatastore, **kwargs: Any) -> None:
         kwargs.setdefault("tracking_table_name", f"{self.view_name}_tracking")

@@ -71,6 +71,7 @@ def seeded_api(settings: Settings) -> Iterator[Api]:
             ImportOptions(council="서울특별시의회"),
         )
         assert outcome.audit_id is not None
+        runtime.projector.run_pending()  # the search index follows writes in the background
         api = Api(app=app, client=client, audit_id=outcome.audit_id)
         for name, (role, departments) in ROLES.items():
             app.state.accounts.add_user(name, PASSWORD, role, departments)

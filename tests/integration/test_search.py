@@ -102,9 +102,15 @@ def import_seed(runtime: Runtime) -> None:
         ImportOptions(council="서울특별시의회"),
     )
     assert outcome.created == 56 and not outcome.problems
+    runtime.projector.run_pending()  # the index follows in the background
 
 
 def found(runtime: Runtime, query: str) -> set[UUID]:
+    runtime.projector.run_pending()  # as the background catch-up does, within a second
+    return indexed(runtime, query)
+
+
+def indexed(runtime: Runtime, query: str) -> set[UUID]:
     with runtime.tracker.factory.datastore.transaction(commit=False) as session:  # type: ignore[attr-defined]
         return set(session.execute(search_finding_ids(query)).scalars())
 
@@ -125,6 +131,7 @@ def containing(runtime: Runtime, query: str) -> set[UUID]:
 
 
 def index_rows(runtime: Runtime, finding_id: UUID) -> set[str]:
+    runtime.projector.run_pending()  # the background catch-up
     t = search_terms
     with runtime.tracker.factory.datastore.transaction(commit=False) as session:  # type: ignore[attr-defined]
         return set(session.execute(select(t.c.term).where(t.c.finding_id == finding_id)).scalars())
@@ -192,6 +199,7 @@ def test_bigram_false_positives_are_removed(searchable: Runtime) -> None:
         request="서울청년센터 운영 점검",
         department="노동정책담당관",
     )
+    searchable.projector.run_pending()  # the background catch-up
     grams = terms_of("청년센터")
     t = search_terms
     candidates = (
@@ -242,6 +250,7 @@ def test_rebuild_gives_the_same_index(searchable: Runtime) -> None:
     searchable.tracker.report_progress(
         SYSTEM, target, status=Status.IN_PROGRESS, actions="계획 변경", plans="재검토"
     )
+    searchable.projector.run_pending()  # the background catch-up
     incremental = dump_views(searchable)
     assert incremental["rm_search_terms"]
     searchable.projector.rebuild()
@@ -268,3 +277,21 @@ def test_limit_returns_the_first_ids(searchable: Runtime) -> None:
     with searchable.tracker.factory.datastore.transaction(commit=False) as session:  # type: ignore[attr-defined]
         ids: list[Any] = list(session.execute(search_finding_ids("센터", limit=3)).scalars())
     assert ids == expected[:3]
+
+
+def test_the_index_follows_writes_in_the_background_not_in_the_command(
+    searchable: Runtime,
+) -> None:
+    """Bulk imports stay fast: commands project the list, 총괄 and history at once;
+    the search index is caught up by the background loop (and at start-up)."""
+    searchable.projector.run_pending()
+    finding = next(iter(containing(searchable, "청년")))
+    view = next(v for v in searchable.views if isinstance(v, SearchView))
+    assert not view.synchronous
+    searchable.tracker.report_progress(
+        SYSTEM, finding, status=Status.IN_PROGRESS, actions="○ 메타버스 플랫폼 구축"
+    )
+    assert indexed(searchable, "메타버스") == set()  # not yet
+    assert searchable.projector.is_behind()
+    searchable.projector.run_pending()
+    assert indexed(searchable, "메타버스") == {finding}
