@@ -52,6 +52,14 @@ _STATUS: list[tuple[type[DomainError], int]] = [
 ]
 
 
+def status_for(exc: DomainError) -> int:
+    """The HTTP status of a refused action: one table for the API and the web forms."""
+    explicit = getattr(exc, "status_code", None)
+    if isinstance(explicit, int):
+        return explicit
+    return next((s for cls, s in _STATUS if isinstance(exc, cls)), 409)
+
+
 def _body(code: str, ko: str, en: str, detail: object = None) -> dict[str, object]:
     return {"code": code, "message_ko": ko, "message_en": en, "detail": detail}
 
@@ -59,9 +67,7 @@ def _body(code: str, ko: str, en: str, detail: object = None) -> dict[str, objec
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
-        status = getattr(exc, "status_code", None) or next(
-            (s for cls, s in _STATUS if isinstance(exc, cls)), 409
-        )
+        status = status_for(exc)
         detail: object = exc.detail
         headers: dict[str, str] = {}
         if isinstance(exc, StaleVersionError):

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from api.errors import EvidenceRejectedError
+from api.errors import EvidenceRejectedError, status_for
 from api.web.forms import (
     FormError,
     FormInputError,
@@ -26,7 +26,6 @@ from api.web.forms import (
     parse_int,
     parse_uuid,
     require_enum,
-    status_for,
     texts,
     upload,
 )
@@ -315,7 +314,8 @@ def finding_page(
         "forms": forms,
         "values": values,
         "form_error": error,
-        "error": error.message if error else None,
+        # The message itself is announced once, beside the form (role=alert there).
+        "error": None,
         "paths": FORM_PATHS,
         "statuses": [(s.value, STATUS_LABELS[s]) for s in Status],
         "departments": departments,

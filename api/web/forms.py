@@ -12,18 +12,10 @@ from uuid import UUID
 from starlette.datastructures import FormData, UploadFile
 
 from application.errors import (
-    AuditNotFoundError,
-    FindingNotFoundError,
-    PermissionDeniedError,
     StaleVersionError,
 )
-from domain.dates import KoreanDateError
 from domain.errors import (
     DomainError,
-    InvalidAuditError,
-    InvalidExtensionError,
-    InvalidFindingError,
-    ReasonRequiredError,
 )
 
 E = TypeVar("E", bound=Enum)
@@ -34,6 +26,7 @@ class FormInputError(DomainError):
 
     code = "INVALID_INPUT"
     message_en = "A field of the form is not valid."
+    status_code = 422
 
     def __init__(self, field_label: str) -> None:
         super().__init__(field_label)
@@ -46,30 +39,6 @@ class FormError:
 
     form: str
     message: str
-
-
-_BAD_INPUT = (
-    FormInputError,
-    ReasonRequiredError,
-    InvalidFindingError,
-    InvalidAuditError,
-    InvalidExtensionError,
-    KoreanDateError,
-)
-
-
-def status_for(exc: DomainError) -> int:
-    """The HTTP status of a refused form, as the JSON API would answer it."""
-    explicit = getattr(exc, "status_code", None)
-    if isinstance(explicit, int):
-        return explicit
-    if isinstance(exc, PermissionDeniedError):
-        return 403
-    if isinstance(exc, FindingNotFoundError | AuditNotFoundError):
-        return 404
-    if isinstance(exc, _BAD_INPUT):
-        return 422
-    return 409  # stale version, closed finding, no pending claim …
 
 
 def message_for(exc: DomainError) -> str:

@@ -1,0 +1,276 @@
+"""The pages at work: 총괄 as of a date, the list's filters, dashboards, import, the queue."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+from playwright.sync_api import Page, expect
+
+from application.access import Principal
+from domain.vocabulary import FindingKind, Status, Verification
+from tests.browser.conftest import PageFactory, Web, login, screenshot
+
+GOOD_CSV = """# 의회: 서울특별시의회
+# 위원회: 보건복지위원회
+# 피감기관: 복지정책실
+# 감사연도: 2018
+# 보고일: 2019-03-01
+구분,연번,요구사항,담당부서,추진상황,추진내용
+시정요구,1,어르신 돌봄 인력 확충 방안 마련,돌봄정책과,추진중,○ 인력 충원 계획 수립
+건의사항,1,청년 주거 지원 확대,청년정책과,완료,○ 지원 완료
+"""
+BAD_CSV = GOOD_CSV + "건의사항,2,무료 와이파이 확대,스마트도시과,나중에,\n"
+
+
+def staff_principal(web: Web) -> Principal:
+    user = next(u for u in web.api.app.state.accounts.list_users() if u.name == "staff")
+    principal: Principal = user.principal()
+    return principal
+
+
+def cell(page: Page, row: str, column: str) -> str:
+    return page.locator(f"table.summary td[data-row='{row}'][data-col='{column}']").inner_text()
+
+
+def test_summary_as_of_a_date_and_per_audit(web: Web, new_page: PageFactory) -> None:
+    page = new_page()
+    login(page, web, "viewer")
+    screenshot(page, "dashboard-viewer")
+    page.get_by_role("link", name="처리결과 총괄").click()
+    page.get_by_label("행정사무감사").select_option(str(web.api.audit_id))
+    page.get_by_label("기준일").fill("2018-11-15")
+    page.get_by_role("button", name="보기").click()
+    expect(page.locator("table.summary caption")).to_have_text("처리결과 총괄 (2018-11-15 기준)")
+    # The seed's table: 56 = 54 완료 + 2 추진중; 25 = 24 + 1; 8 = 7 + 1; 23 = 23.
+    assert [cell(page, "total", c) for c in ("total", "completed", "in_progress")] == [
+        "56",
+        "54",
+        "2",
+    ]
+    assert [cell(page, "corrective", c) for c in ("total", "completed", "in_progress")] == [
+        "25",
+        "24",
+        "1",
+    ]
+    assert [cell(page, "recommendation", c) for c in ("total", "completed", "in_progress")] == [
+        "8",
+        "7",
+        "1",
+    ]
+    assert [cell(page, "other", c) for c in ("total", "completed", "in_progress")] == [
+        "23",
+        "23",
+        "-",
+    ]
+    assert cell(page, "total", "under_review") == cell(page, "total", "not_adopted") == "-"
+    assert cell(page, "total", "pending") == "54"
+    screenshot(page, "summary")
+    # Before the audit was registered there was nothing to count.
+    page.get_by_label("기준일").fill("2018-11-14")
+    page.get_by_role("button", name="보기").click()
+    assert cell(page, "total", "total") == "-"
+    # Now (no date), a count links to the findings it counts.
+    page.goto(f"{web.url}/summary")
+    page.locator("td[data-row='recommendation'][data-col='in_progress'] a").click()
+    expect(page.locator("p.count")).to_have_text("총 1건 중 1–1")
+    # A department filter narrows the table.
+    page.goto(f"{web.url}/summary")
+    page.get_by_label("담당부서").fill("사회적경제담당관")
+    page.get_by_role("button", name="보기").click()
+    assert cell(page, "total", "total") != "56"
+
+
+def test_findings_list_filters_search_and_pages(web: Web, new_page: PageFactory) -> None:
+    page = new_page()
+    login(page, web, "staff")
+    page.goto(f"{web.url}/findings")
+    expect(page.locator("p.count")).to_have_text("총 56건 중 1–50")
+    screenshot(page, "findings")
+    page.get_by_role("link", name="다음 쪽", exact=True).click()
+    expect(page.locator("p.count")).to_have_text("총 56건 중 51–56")
+    # Korean search finds two-syllable words.
+    page.goto(f"{web.url}/findings")
+    page.get_by_label("검색어").fill("청년")
+    page.get_by_role("button", name="검색").click()
+    expect(page.locator("p.count")).to_contain_text("총 5건")
+    for request in page.locator("td.request a").all_inner_texts():
+        assert "청년" in request
+    page.goto(f"{web.url}/findings")
+    page.get_by_text("상세 조건").click()
+    page.get_by_label("추진상황").select_option(label="추진중")
+    page.get_by_label("구분").select_option(label="건의사항")
+    page.get_by_role("button", name="검색").click()
+    expect(page.locator("p.count")).to_have_text("총 1건 중 1–1")
+    expect(page.get_by_label("추진상황")).to_have_value("in_progress")
+    page.goto(f"{web.url}/findings?department=노동정책담당관&verification=pending")
+    rows = page.locator("table.findings tbody tr")
+    assert rows.count() > 0
+    for department in page.locator("td[data-label='담당부서']").all_inner_texts():
+        assert department == "노동정책담당관"
+
+
+def test_dashboards_show_overdue_and_due_soon_findings(web: Web, new_page: PageFactory) -> None:
+    runtime = web.api.app.state.runtime
+    tracker, job = runtime.tracker, runtime.reminder_job()
+    today = tracker.clock.today()
+    overdue = web.finding(FindingKind.CORRECTIVE, 1)
+    tracker.change_due_date(
+        staff_principal(web), overdue, due_date=today - timedelta(days=3), reason="점검 일정"
+    )
+    # A claim stops the department's clock: withdraw it (추진중), then bring its due date near.
+    soon = next(
+        r.finding_id
+        for r in tracker.list_findings()
+        if r.department == "사회적경제담당관" and r.finding_id != overdue
+    )
+    tracker.report_progress(staff_principal(web), soon, status=Status.IN_PROGRESS)
+    tracker.change_due_date(
+        staff_principal(web),
+        soon,
+        due_date=job.calendar.add_business_days(today, 2),
+        reason="보고 일정",
+    )
+    officer = new_page()
+    login(officer, web, "social")
+    overdue_section = officer.locator("section").filter(
+        has=officer.get_by_role("heading", name="처리기한 경과", exact=True)
+    )
+    expect(overdue_section.locator(f"a[href='/findings/{overdue}']")).to_be_visible()
+    expect(overdue_section).to_contain_text("기한 경과")
+    soon_section = officer.locator("section").filter(
+        has=officer.get_by_role("heading", name="처리기한 임박", exact=True)
+    )
+    expect(soon_section.locator(f"a[href='/findings/{soon}']")).to_be_visible()
+    screenshot(officer, "dashboard-officer-overdue")
+    staff = new_page()
+    login(staff, web, "staff")
+    expect(staff.locator(".stats")).to_contain_text("1 처리기한 경과")
+    staff.get_by_role("link", name="1 처리기한 경과").click()
+    expect(staff.locator("p.count")).to_have_text("총 1건 중 1–1")
+    expect(staff.locator(f"a[href='/findings/{overdue}']")).to_be_visible()
+
+
+def test_import_preview_lists_problems_then_confirm_saves(web: Web, new_page: PageFactory) -> None:
+    page = new_page()
+    login(page, web, "staff")
+    page.get_by_role("link", name="가져오기").click()
+    page.get_by_label("보고서 파일").set_input_files(
+        {"name": "보건복지위.csv", "mimeType": "text/csv", "buffer": BAD_CSV.encode()}
+    )
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name="미리보기").click()
+    assert answer.value.status == 422
+    problems = page.locator("table.problems tbody tr")
+    expect(problems).to_have_count(1)
+    expect(problems).to_contain_text("9")
+    expect(problems).to_contain_text("UNKNOWN_STATUS")
+    expect(problems).to_contain_text("알 수 없는 추진상황 '나중에'")
+    expect(problems).to_contain_text("Unknown status '나중에'")
+    expect(page.get_by_role("button", name="가져오기 확정")).to_have_count(0)
+
+    page.goto(f"{web.url}/import")
+    page.get_by_label("보고서 파일").set_input_files(
+        {"name": "보건복지위.csv", "mimeType": "text/csv", "buffer": GOOD_CSV.encode()}
+    )
+    page.get_by_role("button", name="미리보기").click()
+    expect(page.get_by_role("heading", name="가져오기 미리보기")).to_be_visible()
+    expect(page.locator(".stats")).to_contain_text("2 신규 등록")
+    expect(page.locator("table.rows tbody tr")).to_have_count(2)
+    expect(page.locator("table.rows")).to_contain_text("돌봄정책과")
+    screenshot(page, "import-preview")
+    assert web.api.app.state.runtime.tracker.count_findings() == 56  # a dry run wrote nothing
+    page.get_by_role("button", name="가져오기 확정").click()
+    expect(page.get_by_role("heading", name="가져오기 결과")).to_be_visible()
+    expect(page.locator(".flash")).to_contain_text("신규 2건")
+    page.get_by_role("link", name="이 감사의 지적사항 보기").click()
+    expect(page.locator("p.count")).to_have_text("총 2건 중 1–2")
+
+    # The same document again: nothing to save.
+    page.goto(f"{web.url}/import")
+    page.get_by_label("보고서 파일").set_input_files(
+        {"name": "again.csv", "mimeType": "text/csv", "buffer": GOOD_CSV.encode()}
+    )
+    page.get_by_role("button", name="미리보기").click()
+    expect(page.locator(".stats")).to_contain_text("2 변경 없음")
+    expect(page.locator(".note")).to_contain_text("이미 모두 가져온 문서")
+
+
+def test_staff_verify_many_at_once_and_see_what_was_refused(
+    web: Web, new_page: PageFactory
+) -> None:
+    page = new_page()
+    login(page, web, "staff")
+    page.goto(f"{web.url}/queue")
+    expect(page.locator("p.count")).to_contain_text("54건")
+    boxes = page.locator("table.findings tbody input[type=checkbox]")
+    picked = [boxes.nth(i).get_attribute("value") or "" for i in range(3)]
+    for i in range(3):
+        boxes.nth(i).check()
+    # Returning needs a reason: refused as a whole, the ticks stay.
+    page.get_by_role("button", name="선택한 보고 보완요구").click()
+    expect(page.get_by_role("alert")).to_have_text("보완요구 사유를 입력하세요.")
+    for i in range(3):
+        expect(page.locator("table.findings tbody input[type=checkbox]").nth(i)).to_be_checked()
+    # One of them changes meanwhile: its version on the page is stale.
+    stale = picked[1].partition(":")[0]
+    tracker = web.api.app.state.runtime.tracker
+    tracker.add_comment(staff_principal(web), UUID(stale), text="확인 중")
+    page.get_by_role("button", name="선택한 보고 이행 확인").click()
+    results = page.locator("table.results tbody tr")
+    expect(results).to_have_count(3)
+    expect(page.get_by_role("heading", name="처리 결과: 성공 2건, 거부 1건")).to_be_visible()
+    refused = results.filter(has_text="거부")
+    expect(refused).to_contain_text("다른 사용자가 먼저 변경했습니다")
+    expect(refused.locator(f"a[href='/findings/{stale}']")).to_have_count(1)
+    expect(page.locator("p.count")).to_contain_text("52건")
+    expect(page.locator(f"#pick-{stale}")).to_be_checked()
+    screenshot(page, "queue")
+    rows = tracker.list_findings()
+    assert sum(r.verification is Verification.VERIFIED for r in rows) == 2
+
+
+def test_extension_evidence_and_comments_between_department_and_council(
+    web: Web, new_page: PageFactory
+) -> None:
+    finding = web.finding(FindingKind.CORRECTIVE, 1)
+    officer = new_page()
+    login(officer, web, "social")
+    officer.goto(f"{web.url}/findings/{finding}")
+    form = officer.locator("#form-extension_request")
+    form.get_by_label("요청하는 처리기한").fill("2030-06-30")
+    form.get_by_label("요청 사유").fill("예산 편성 일정")
+    form.get_by_role("button", name="기한연장 요청").click()
+    expect(officer.locator(".flash")).to_have_text("기한연장을 요청했습니다.")
+    expect(officer.locator("#form-extension_request")).to_have_count(0)
+    evidence = officer.locator("#form-evidence")
+    evidence.get_by_label("파일 (PDF").set_input_files(
+        {"name": "심사결과표.txt", "mimeType": "text/plain", "buffer": "심사 결과".encode()}
+    )
+    evidence.get_by_label("설명").fill("2018 심사 결과")
+    evidence.get_by_role("button", name="첨부").click()
+    expect(officer.locator(".flash")).to_have_text("증빙자료를 첨부했습니다.")
+    attached = officer.locator("ol.timeline > li").last
+    expect(attached).to_contain_text("증빙자료 첨부")
+    link = attached.get_by_role("link", name="심사결과표.txt")
+    download = officer.request.get(f"{web.url}{link.get_attribute('href')}")
+    assert download.status == 200 and download.body() == "심사 결과".encode()
+
+    staff = new_page()
+    login(staff, web, "staff")
+    staff.goto(f"{web.url}/findings/{finding}")
+    expect(staff.locator(".notice")).to_contain_text("2030-06-30")
+    decision = staff.locator("#form-extension_decision")
+    decision.get_by_label("결정 사유").fill("예산 일정 인정")
+    decision.get_by_role("button", name="승인").click()
+    expect(staff.locator(".flash")).to_have_text("기한연장 요청을 처리했습니다.")
+    expect(staff.locator("dl.state")).to_contain_text("2030-06-30")
+    staff.locator("#form-comment").get_by_label("의견 내용").fill("증빙 확인했습니다.")
+    staff.locator("#form-comment").get_by_role("button", name="의견 등록").click()
+    timeline = staff.locator("ol.timeline")
+    expect(timeline).to_contain_text("기한연장 승인")
+    expect(timeline).to_contain_text("없음 → 2030-06-30")
+    expect(timeline.locator("li").last).to_contain_text("증빙 확인했습니다.")
+    screenshot(staff, "finding-staff")
+    officer.goto(f"{web.url}/inbox")
+    expect(officer.locator("ol.inbox")).to_contain_text("기한연장 승인")
