@@ -28,6 +28,9 @@ ProgressCallback = Callable[[int, int], None]  # (done, total)
 # Background passes hold the write lock briefly, so commands never queue long
 # behind a lagging view (the search index) catching up.
 BACKGROUND_BATCH_SIZE = 200
+# A save of more events than this is a bulk save (an import): views marked
+# deferrable_in_bulk follow in the background instead of inside it.
+BULK_EVENTS = 500
 
 
 class Projector:
@@ -56,8 +59,9 @@ class Projector:
         projected from memory, not read back and decoded. Nobody can insert
         events between them while this transaction holds the write lock.
         """
+        bulk = len(recorded) > BULK_EVENTS
         with self.datastore.transaction(commit=True) as session:
-            positions = self._lock(session, synchronous_only=True)
+            positions = self._lock(session, synchronous_only=True, bulk=bulk)
             if not recorded:
                 return self._project(session, positions, limit_batches=None)
             first = min(r.notification.id for r in recorded)
@@ -150,9 +154,13 @@ class Projector:
     # -- internals -----------------------------------------------------------
 
     def _lock(
-        self, session: Session, *, synchronous_only: bool = False
+        self, session: Session, *, synchronous_only: bool = False, bulk: bool = False
     ) -> dict[BatchView, int | None]:
-        views = [v for v in self.views if v.synchronous or not synchronous_only]
+        views = [
+            v
+            for v in self.views
+            if not synchronous_only or (v.synchronous and not (bulk and v.deferrable_in_bulk))
+        ]
         return {v: v.lock_position(session, self.app.name) for v in views}
 
     def _project(

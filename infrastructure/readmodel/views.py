@@ -56,6 +56,9 @@ class BatchView(SQLAlchemyTrackingRecorder):
     # too costly for that (the search index) sets False and is kept up to date by
     # the background catch-up, at start-up and by rebuilds.
     synchronous: bool = True
+    # A bulk save (an import) may leave this view to the background catch-up too:
+    # the import's caller needs the 총괄, list and history at once, not the timeline.
+    deferrable_in_bulk: bool = False
 
     def __init__(self, datastore: SQLAlchemyDatastore, **kwargs: Any) -> None:
         kwargs.setdefault("tracking_table_name", f"{self.view_name}_tracking")
@@ -260,8 +263,12 @@ class FindingsView(BatchView):
     )
 
     def apply_batch(self, session: Session, events: Sequence[Positioned]) -> None:
+        registered_here = {e.originator_id for e, _ in events if isinstance(e, Finding.Registered)}
+        # A finding registered in this batch is not in the table yet: no need to look.
         finding_ids = [
-            e.originator_id for e, _ in events if isinstance(e, Finding.Event | Finding.Registered)
+            e.originator_id
+            for e, _ in events
+            if isinstance(e, Finding.Event) and e.originator_id not in registered_here
         ]
         states = self._load_findings(session, finding_ids)
         existing = set(states)
@@ -501,6 +508,8 @@ def _audit_row(e: Audit.Registered) -> dict[str, Any]:
     }
 
 
+_PLAIN = (str, int, bool)
+
 _BASE_FIELDS = {
     "originator_id",
     "originator_version",
@@ -546,6 +555,7 @@ class TimelineView(BatchView):
 
     view_name = "rm_timeline_view"
     view_tables = (tables.timeline,)
+    deferrable_in_bulk = True
 
     def apply_batch(self, session: Session, events: Sequence[Positioned]) -> None:
         rows = []
@@ -564,7 +574,10 @@ class TimelineView(BatchView):
                     "actor_id": actor.id,
                     "actor_role": actor.role.value if actor.role else None,
                     "data": {
-                        k: jsonable(v) for k, v in e.__dict__.items() if k not in _BASE_FIELDS
+                        # Most fields are plain already: skip the call for them.
+                        k: v if v is None or type(v) in _PLAIN else jsonable(v)
+                        for k, v in e.__dict__.items()
+                        if k not in _BASE_FIELDS
                     },
                 }
             )

@@ -142,3 +142,30 @@ def test_rebuild_gives_identical_views_after_commands(runtime: Runtime) -> None:
     rebuilt = runtime.projector.rebuild()
     assert rebuilt == tracker.recorder.max_notification_id()
     assert_same_views(dump_views(runtime), before)
+
+
+def test_a_bulk_import_leaves_the_timeline_and_search_to_the_background(
+    runtime: Runtime,
+) -> None:
+    """An import needs the 총괄, list and history current when it returns (issue 3);
+    the timeline and the search index follow within the catch-up interval."""
+    from application.importing import ImportOptions, import_report
+    from benchmarks.generate import generate
+    from infrastructure.parsers import parse_document
+
+    outcome = import_report(
+        runtime.tracker,
+        Principal.system(),
+        parse_document(generate(400).encode()),
+        ImportOptions(council="벤치의회"),
+    )
+    assert outcome.events > 500  # a bulk save
+    assert runtime.tracker.summary().rows["total"]["total"] == 400
+    assert runtime.tracker.count_findings() == 400
+    first = runtime.tracker.list_findings()[0].finding_id
+    assert runtime.tracker.timeline(first) == []  # not yet
+    runtime.projector.run_pending()  # what the background loop does every second
+    assert [e.event for e in runtime.tracker.timeline(first)] == ["Registered", "ProgressReported"]
+    # A single command still sees its own timeline entry at once.
+    runtime.tracker.add_comment(Principal.system(), first, text="확인 바랍니다")
+    assert runtime.tracker.timeline(first)[-1].event == "CommentAdded"
