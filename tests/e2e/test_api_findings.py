@@ -121,6 +121,46 @@ CASES: list[Case] = [
         lambda a: {"decision": "verify"},
         _only({"staff": 200}),
     ),
+    # After the rows above: CLAIMED is closed, recommendation 8 has a pending request.
+    (
+        "POST",
+        "/api/v1/findings/{}/reopen",
+        fid(CLAIMED),
+        lambda a: {"reason": "재발 확인"},
+        _only({"staff": 200}),
+    ),
+    (
+        "POST",
+        "/api/v1/findings/{}/extension-decision",
+        fid((K.RECOMMENDATION, 8)),
+        lambda a: {"decision": "grant", "reason": "타당"},
+        _only({"staff": 200}),
+    ),
+    ("GET", "/api/v1/departments", lambda a: "", lambda a: None, _all(200)),
+    (
+        "POST",
+        "/api/v1/departments/rename",
+        lambda a: "",
+        lambda a: {
+            "name": LABOUR,
+            "new_name": "노동정책과",
+            "effective_on": "2019-01-01",
+            "reason": "조직개편",
+        },
+        _only({"admin": 200}),
+    ),
+    (
+        "POST",
+        "/api/v1/departments/merge",
+        lambda a: "",
+        lambda a: {
+            "name": "노동정책과",
+            "into": SOCIAL,
+            "effective_on": "2019-07-01",
+            "reason": "통합",
+        },
+        _only({"admin": 200}),
+    ),
 ]
 
 
@@ -382,3 +422,25 @@ def test_a_busy_database_answers_503_with_retry_after(tmp_path: Path) -> None:
         assert response.headers["Retry-After"]
         assert response.json()["code"] == "DATABASE_BUSY"
         assert api.version(finding) == version  # nothing half-written
+
+
+def test_evidence_upload_by_role(api: Api) -> None:
+    finding = api.finding(*IN_PROGRESS)
+    got = {}
+    for who in ["anonymous", "viewer", "admin", "labour", "social", "staff"]:
+        headers = {} if who == "anonymous" else api.auth(who)
+        response = api.client.post(
+            f"/api/v1/findings/{finding}/evidence",
+            files={"file": ("사진.png", b"\x89PNG" + who.encode(), "image/png")},
+            data={"expected_version": str(api.version(finding))},
+            headers=headers,
+        )
+        got[who] = response.status_code
+    assert got == {
+        "anonymous": 401,
+        "viewer": 403,
+        "admin": 403,
+        "labour": 403,
+        "social": 200,
+        "staff": 200,
+    }
