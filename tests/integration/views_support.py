@@ -65,7 +65,9 @@ def write_unprojected_events(runtime: Runtime, findings: int) -> int:
 
 
 def dump_views(runtime: Runtime) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every view table, in key order, plus the tracking positions."""
+    """Every row of every view table, in key order, plus the tracking positions,
+    once the views that follow in the background have caught up."""
+    runtime.projector.run_pending()
     dump: dict[str, list[tuple[Any, ...]]] = {}
     with runtime.tracker.factory.datastore.transaction(commit=False) as session:  # type: ignore[attr-defined]
         for view in runtime.views:
