@@ -10,6 +10,7 @@ lock and then sees the new position, so it skips what the first one applied.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -126,8 +127,9 @@ class BatchView(SQLAlchemyTrackingRecorder):
             update(t).where(t.c.application_name == application_name).values(notification_id=None)
         )
 
+    @abstractmethod
     def apply_batch(self, session: Session, events: Sequence[Positioned]) -> None:
-        raise NotImplementedError  # pragma: no cover - every view defines it
+        """Apply a batch of events, inside the projector's transaction."""
 
 
 class _FindingState:
