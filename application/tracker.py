@@ -200,20 +200,21 @@ class AuditTracker(Application[UUID]):
         business_date: date | None = None,
     ) -> int:
         """Record a progress report; returns the finding's new version."""
-
-        def authorise(finding: Finding) -> None:
-            require_may_report(principal, finding.department.id)
-
-        with self._changing(finding_id, expected_version, authorise) as finding:
-            finding.report_progress(
+        return self._act(
+            principal,
+            finding_id,
+            expected_version,
+            business_date,
+            self._by_department(principal),
+            lambda f, stamp: f.report_progress(
                 status=status,
                 status_raw=status_raw,
                 actions=actions,
                 plans=plans,
                 delay_reason=delay_reason,
-                **self._stamp(principal, business_date),
-            )
-        return finding.version
+                **stamp,
+            ),
+        )
 
     def verify_claim(
         self,
@@ -314,15 +315,14 @@ class AuditTracker(Application[UUID]):
         business_date: date | None = None,
     ) -> int:
         """The department asks for a later due date; council staff then decide."""
-
-        def authorise(finding: Finding) -> None:
-            require_department(principal, finding.department.id)
-
-        with self._changing(finding_id, expected_version, authorise) as finding:
-            finding.request_extension(
-                due_date=due_date, reason=reason, **self._stamp(principal, business_date)
-            )
-        return finding.version
+        return self._act(
+            principal,
+            finding_id,
+            expected_version,
+            business_date,
+            lambda f: require_department(principal, f.department.id),
+            lambda f, stamp: f.request_extension(due_date=due_date, reason=reason, **stamp),
+        )
 
     def grant_extension(
         self,
@@ -422,9 +422,31 @@ class AuditTracker(Application[UUID]):
         change: Callable[[Finding, dict[str, Any]], None],
         business_date: date | None,
     ) -> int:
-        with self._changing(
-            finding_id, expected_version, lambda _: require_council_staff(principal)
-        ) as finding:
+        return self._act(
+            principal,
+            finding_id,
+            expected_version,
+            business_date,
+            lambda _: require_council_staff(principal),
+            change,
+        )
+
+    @staticmethod
+    def _by_department(principal: Principal) -> Callable[[Finding], None]:
+        """Officers of the responsible department, or council staff on its behalf."""
+        return lambda finding: require_may_report(principal, finding.department.id)
+
+    def _act(
+        self,
+        principal: Principal,
+        finding_id: UUID,
+        expected_version: int | None,
+        business_date: date | None,
+        authorise: Callable[[Finding], None],
+        change: Callable[[Finding, dict[str, Any]], None],
+    ) -> int:
+        """One command on one finding: load, authorise, check version, act, save."""
+        with self._changing(finding_id, expected_version, authorise) as finding:
             change(finding, self._stamp(principal, business_date))
         return finding.version
 
@@ -528,13 +550,14 @@ class AuditTracker(Application[UUID]):
         business_date: date | None = None,
     ) -> int:
         """Staff, and the officers of the responsible department, comment on a finding."""
-
-        def authorise(finding: Finding) -> None:
-            require_may_report(principal, finding.department.id)
-
-        with self._changing(finding_id, expected_version, authorise) as finding:
-            finding.add_comment(text=text, **self._stamp(principal, business_date))
-        return finding.version
+        return self._act(
+            principal,
+            finding_id,
+            expected_version,
+            business_date,
+            self._by_department(principal),
+            lambda f, stamp: f.add_comment(text=text, **stamp),
+        )
 
     def attach_evidence(
         self,
@@ -550,20 +573,21 @@ class AuditTracker(Application[UUID]):
         business_date: date | None = None,
     ) -> int:
         """Attach a stored file (증빙자료); the department or staff on its behalf."""
-
-        def authorise(finding: Finding) -> None:
-            require_may_report(principal, finding.department.id)
-
-        with self._changing(finding_id, expected_version, authorise) as finding:
-            finding.attach_evidence(
+        return self._act(
+            principal,
+            finding_id,
+            expected_version,
+            business_date,
+            self._by_department(principal),
+            lambda f, stamp: f.attach_evidence(
                 file_name=file_name,
                 content_type=content_type,
                 size=size,
                 sha256=sha256,
                 note=note,
-                **self._stamp(principal, business_date),
-            )
-        return finding.version
+                **stamp,
+            ),
+        )
 
     def timeline(self, finding_id: UUID) -> list[TimelineEntry]:
         self._get_finding(finding_id)
