@@ -84,7 +84,7 @@ def bench_backend(name: str, url: str, document: bytes) -> list[dict[str, Any]]:
         start = time.perf_counter()
         runtime.projector.run_pending()
         record(
-            "search index catch-up, in the background (events/s)",
+            "timeline and search index catch-up, in the background (events/s)",
             outcome.events / (time.perf_counter() - start),
             "events/s",
         )
