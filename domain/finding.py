@@ -29,6 +29,11 @@ def reminder_key(rule: ReminderRule, reference_date: date, level: int) -> str:
     return f"{rule.value}:{reference_date.isoformat()}:{level}"
 
 
+def _stamped(actor: Actor, business_date: date, now: datetime) -> dict[str, Any]:
+    """What every event records besides its own facts: who, the business date, when."""
+    return {"actor": actor, "business_date": business_date, "timestamp": now}
+
+
 def _text(value: str | None) -> str | None:
     """Blank text is no text: keeps events free of '' vs None noise."""
     if value is None:
@@ -271,9 +276,7 @@ class Finding(Aggregate):
             department=department,
             raised_by=_text(raised_by),
             due_date=due_date,
-            actor=actor,
-            business_date=business_date,
-            timestamp=now,
+            **_stamped(actor, business_date, now),
         )
 
     def report_progress(
@@ -308,9 +311,7 @@ class Finding(Aggregate):
             # Read once, at the report's own date, and kept: a later, better
             # parser never changes what was planned then.
             milestones=list(extract_milestones(plans, reference=business_date)),
-            actor=actor,
-            business_date=business_date,
-            timestamp=now,
+            **_stamped(actor, business_date, now),
         )
 
     def verify_claim(
@@ -330,9 +331,7 @@ class Finding(Aggregate):
         self.trigger_event(
             self.ClaimVerified,
             note=_text(note),
-            actor=actor,
-            business_date=business_date,
-            timestamp=now,
+            **_stamped(actor, business_date, now),
         )
 
     def return_claim(
@@ -348,9 +347,7 @@ class Finding(Aggregate):
         self.trigger_event(
             self.ClaimReturned,
             reason=_reason(reason),
-            actor=actor,
-            business_date=business_date,
-            timestamp=now,
+            **_stamped(actor, business_date, now),
         )
 
     def reopen(self, *, reason: str, actor: Actor, business_date: date, now: datetime) -> None:
@@ -365,9 +362,7 @@ class Finding(Aggregate):
         self.trigger_event(
             self.Reopened,
             reason=_reason(reason),
-            actor=actor,
-            business_date=business_date,
-            timestamp=now,
+            **_stamped(actor, business_date, now),
         )
 
     def change_due_date(
@@ -394,9 +389,7 @@ class Finding(Aggregate):
             due_date=due_date,
             previous_due_date=self.due_date,
             reason=reason,
-            actor=actor,
-            business_date=business_date,
-            timestamp=now,
+            **_stamped(actor, business_date, now),
         )
 
     def reassign(
@@ -423,9 +416,7 @@ class Finding(Aggregate):
             department=department,
             previous_department=self.department,
             reason=reason,
-            actor=actor,
-            business_date=business_date,
-            timestamp=now,
+            **_stamped(actor, business_date, now),
         )
 
     def raise_reminder(
@@ -452,9 +443,7 @@ class Finding(Aggregate):
             reference_date=reference_date,
             level=level,
             detail=_text(detail),
-            actor=actor,
-            business_date=business_date,
-            timestamp=now,
+            **_stamped(actor, business_date, now),
         )
         return True
 
@@ -483,9 +472,7 @@ class Finding(Aggregate):
             self.ExtensionRequested,
             requested_due_date=due_date,
             reason=reason,
-            actor=actor,
-            business_date=business_date,
-            timestamp=now,
+            **_stamped(actor, business_date, now),
         )
 
     def grant_extension(
@@ -505,9 +492,7 @@ class Finding(Aggregate):
             due_date=self.extension_request[0],
             previous_due_date=self.due_date,
             reason=reason,
-            actor=actor,
-            business_date=business_date,
-            timestamp=now,
+            **_stamped(actor, business_date, now),
         )
 
     def refuse_extension(
@@ -524,9 +509,7 @@ class Finding(Aggregate):
         self.trigger_event(
             self.ExtensionRefused,
             reason=reason,
-            actor=actor,
-            business_date=business_date,
-            timestamp=now,
+            **_stamped(actor, business_date, now),
         )
 
     def add_comment(self, *, text: str, actor: Actor, business_date: date, now: datetime) -> None:
@@ -538,9 +521,7 @@ class Finding(Aggregate):
         body = _text(text)
         if body is None:
             raise InvalidFindingError("empty comment")
-        self.trigger_event(
-            self.CommentAdded, text=body, actor=actor, business_date=business_date, timestamp=now
-        )
+        self.trigger_event(self.CommentAdded, text=body, **_stamped(actor, business_date, now))
 
     def attach_evidence(
         self,
@@ -570,9 +551,7 @@ class Finding(Aggregate):
             size=size,
             sha256=sha256,
             note=_text(note),
-            actor=actor,
-            business_date=business_date,
-            timestamp=now,
+            **_stamped(actor, business_date, now),
         )
 
     def _check_open(self) -> None:
