@@ -35,6 +35,7 @@ from application.digests import topic_label
 from application.dto import FindingFilter, SummaryTable
 from application.importing import ImportOptions, import_report
 from application.report import Problem, error
+from application.tracker import AuditTracker
 from domain.errors import DomainError
 from domain.values import DepartmentRef
 from domain.vocabulary import KIND_LABELS, STATUS_LABELS, FindingKind, Status
@@ -583,16 +584,14 @@ def departments_rename(
     db: DbOption = None,
 ) -> None:
     """Rename a department; its findings keep their history and follow it."""
-    day = _parse_date(effective)
-    assert day is not None
-    with _runtime(db) as runtime:
-        try:
-            ref = runtime.tracker.rename_department(
-                Principal.system(), name, new_name=to, effective_on=day, reason=reason
-            )
-        except DomainError as e:
-            _refuse(as_json, e)
-    _department_result(as_json, ref.id, ref.name)
+    _department_change(
+        db,
+        as_json,
+        effective,
+        lambda tracker, day: tracker.rename_department(
+            Principal.system(), name, new_name=to, effective_on=day, reason=reason
+        ),
+    )
 
 
 @departments_app.command("merge")
@@ -605,23 +604,34 @@ def departments_merge(
     db: DbOption = None,
 ) -> None:
     """Merge a department into another; its findings count under the target from then on."""
+    _department_change(
+        db,
+        as_json,
+        effective,
+        lambda tracker, day: tracker.merge_department(
+            Principal.system(), name, into=into, effective_on=day, reason=reason
+        ),
+    )
+
+
+def _department_change(
+    db: str | None,
+    as_json: bool,
+    effective: str,
+    change: Callable[[AuditTracker, date], DepartmentRef],
+) -> None:
+    """Parse the effective date, run the change, print the department it leaves."""
     day = _parse_date(effective)
     assert day is not None
     with _runtime(db) as runtime:
         try:
-            ref = runtime.tracker.merge_department(
-                Principal.system(), name, into=into, effective_on=day, reason=reason
-            )
+            ref = change(runtime.tracker, day)
         except DomainError as e:
             _refuse(as_json, e)
-    _department_result(as_json, ref.id, ref.name)
-
-
-def _department_result(as_json: bool, department_id: str, name: str) -> None:
     if as_json:
-        _emit({"department_id": department_id, "name": name})
+        _emit({"department_id": ref.id, "name": ref.name})
     else:
-        stderr.print(f"{name} ({department_id})")
+        stderr.print(f"{ref.name} ({ref.id})")
 
 
 @app.command("rebuild")
