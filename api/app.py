@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Response
@@ -16,10 +15,7 @@ from api.idempotency import IdempotencyMiddleware
 from api.metrics import Metrics
 from api.routes import audits, departments, findings, inbox, summary
 from api.web import install_web
-from infrastructure.accounts import SqlAccountStore
 from infrastructure.bootstrap import open_runtime
-from infrastructure.evidence import EvidenceStore
-from infrastructure.idempotency import IdempotencyStore
 from infrastructure.settings import Settings
 
 
@@ -30,11 +26,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = open_runtime(settings)
-        datastore = runtime.tracker.factory.datastore  # type: ignore[attr-defined]
         app.state.runtime = runtime
-        app.state.accounts = SqlAccountStore(datastore, clock=runtime.tracker.clock)
-        app.state.evidence = EvidenceStore(Path(settings.evidence_dir))
-        app.state.idempotency = IdempotencyStore(datastore)
+        app.state.services = runtime.services
+        app.state.accounts = runtime.accounts
+        app.state.idempotency = runtime.idempotency
         # Events written by other processes (CLI imports, other workers) reach
         # this process's views through a background catch-up loop.
         stop = threading.Event()

@@ -9,26 +9,16 @@ The store lives on ``app.state.accounts`` (an ``AccountStore``), set in the life
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from application import accounts as account_errors
 from application.access import Principal
-from application.accounts import (
-    AccountStore,
-    AuthenticationRequiredError,
-    CsrfFailedError,
-    InvalidAccountError,
-    InvalidCredentialsError,
-    LoginThrottledError,
-    PasswordTooShortError,
-    UnknownUserError,
-    User,
-    UserExistsError,
-)
+from application.accounts import AccountStore, User
 from domain.errors import DomainError
 from domain.vocabulary import ROLE_LABELS
 
@@ -37,26 +27,27 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SESSION_MAX_AGE = 12 * 60 * 60  # as the store's session lifetime
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 # The HTTP answer of each account error (everything else: api/errors.py).
 AUTH_ERROR_STATUS: tuple[tuple[type[DomainError], int], ...] = (
-    (AuthenticationRequiredError, 401),
-    (InvalidCredentialsError, 401),
-    (CsrfFailedError, 403),
-    (LoginThrottledError, 429),
-    (UnknownUserError, 404),
-    (UserExistsError, 409),
-    (PasswordTooShortError, 422),
-    (InvalidAccountError, 422),
+    (account_errors.AuthenticationRequiredError, 401),
+    (account_errors.InvalidCredentialsError, 401),
+    (account_errors.CsrfFailedError, 403),
+    (account_errors.LoginThrottledError, 429),
+    (account_errors.UnknownUserError, 404),
+    (account_errors.UserExistsError, 409),
+    (account_errors.PasswordTooShortError, 422),
+    (account_errors.InvalidAccountError, 422),
 )
 
 
 def auth_error_headers(exc: DomainError) -> dict[str, str]:
     """401 must name the scheme (RFC 9110); 429 says when to come back."""
-    if isinstance(exc, AuthenticationRequiredError | InvalidCredentialsError):
+    unauthenticated = account_errors.AuthenticationRequiredError
+    if isinstance(exc, unauthenticated | account_errors.InvalidCredentialsError):
         return {"WWW-Authenticate": "Bearer"}
-    if isinstance(exc, LoginThrottledError):
+    if isinstance(exc, account_errors.LoginThrottledError):
         return {"Retry-After": str(exc.retry_after)}
     return {}
 
@@ -98,7 +89,7 @@ async def _form_csrf(request: Request) -> str | None:
         or CSRF_HEADER in request.headers
         or "authorization" in request.headers
         or SESSION_COOKIE not in request.cookies
-        or not request.headers.get("content-type", "").startswith(_FORM_TYPES)
+        or not request.headers.get("content-type", "").startswith(FORM_TYPES)
     ):
         return None
     value = (await request.form()).get(CSRF_FIELD)
@@ -125,22 +116,24 @@ def get_user(
         # An explicit credential is never second-guessed by the cookie.
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise AuthenticationRequiredError("Authorization: Bearer <token> expected")
+            raise account_errors.AuthenticationRequiredError(
+                "Authorization: Bearer <token> expected"
+            )
         user = accounts.user_for_token(token.strip())
         if user is None or not user.active:
-            raise AuthenticationRequiredError("unknown or revoked token")
+            raise account_errors.AuthenticationRequiredError("unknown or revoked token")
         return user
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
-        raise AuthenticationRequiredError()
+        raise account_errors.AuthenticationRequiredError()
     found = accounts.session(cookie)
     if found is None or not found[0].active:
-        raise AuthenticationRequiredError("session ended or expired")
+        raise account_errors.AuthenticationRequiredError("session ended or expired")
     user, csrf = found
     if request.method in UNSAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER) or form_csrf or ""
         if not hmac.compare_digest(sent.encode(), csrf.encode()):
-            raise CsrfFailedError()
+            raise account_errors.CsrfFailedError()
     request.state.csrf_token = csrf  # for templates rendering forms
     return user
 
@@ -153,6 +146,46 @@ def get_principal(user: UserDep) -> Principal:
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def set_private_cookie(
+    request: Request,
+    response: Response,
+    name: str,
+    value: str,
+    *,
+    path: str = "/",
+    samesite: Literal["lax", "strict"] = "lax",
+) -> None:
+    """An HttpOnly cookie that lives as long as a session, Secure when served over HTTPS."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=SESSION_MAX_AGE,
+        path=path,
+        httponly=True,
+        samesite=samesite,
+        secure=request.url.scheme == "https",
+    )
+
+
+def start_session(request: Request, response: Response, accounts: AccountStore, user: User) -> str:
+    """Sign the user in on ``response``: a fresh session id at each sign-in (no session
+    fixation), in an HttpOnly cookie. Returns the session's CSRF token."""
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:
+        accounts.end_session(previous)
+    cookie, csrf = accounts.create_session(user)
+    set_private_cookie(request, response, SESSION_COOKIE, cookie)
+    return csrf
+
+
+def end_session(request: Request, response: Response, accounts: AccountStore) -> None:
+    """Sign out: end the cookie's session and drop the cookie."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        accounts.end_session(cookie)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
 
 
 # -- routes (mounted under /api/v1) ---------------------------------------------
@@ -187,19 +220,7 @@ def login(
 ) -> SessionOut:
     """Sign in: sets the session cookie; send the returned csrf_token with unsafe requests."""
     user = accounts.authenticate(body.name, body.password)
-    previous = request.cookies.get(SESSION_COOKIE)
-    if previous:
-        accounts.end_session(previous)  # a fresh id at each sign-in (no session fixation)
-    cookie, csrf = accounts.create_session(user)
-    response.set_cookie(
-        SESSION_COOKIE,
-        cookie,
-        max_age=SESSION_MAX_AGE,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+    csrf = start_session(request, response, accounts, user)
     return SessionOut(
         name=user.name, role=user.role.value, departments=list(user.departments), csrf_token=csrf
     )
@@ -208,11 +229,8 @@ def login(
 @auth_router.delete("/session", status_code=204)
 def logout(request: Request, user: UserDep, accounts: AccountsDep) -> Response:
     """Sign out: ends the cookie's session (a CSRF-checked unsafe request)."""
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        accounts.end_session(cookie)
     response = Response(status_code=204)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    end_session(request, response, accounts)
     return response
 
 

@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the tracker lives on app.state, built in the lifespan."""
+"""FastAPI dependencies: the use cases live on app.state, built in the lifespan."""
 
 from __future__ import annotations
 
@@ -6,21 +6,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from application.tracker import AuditTracker
-from infrastructure.evidence import EvidenceStore
+from application.services import Followup
 
 
-def get_tracker(request: Request) -> AuditTracker:
-    tracker: AuditTracker = request.app.state.runtime.tracker
-    return tracker
+def get_services(request: Request) -> Followup:
+    services: Followup = request.app.state.services
+    return services
 
 
-TrackerDep = Annotated[AuditTracker, Depends(get_tracker)]
-
-
-def get_evidence(request: Request) -> EvidenceStore:
-    store: EvidenceStore = request.app.state.evidence
-    return store
-
-
-EvidenceDep = Annotated[EvidenceStore, Depends(get_evidence)]
+ServicesDep = Annotated[Followup, Depends(get_services)]

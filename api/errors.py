@@ -24,17 +24,6 @@ from domain.errors import (
     ReasonRequiredError,
 )
 
-
-class EvidenceRejectedError(DomainError):
-    code = "EVIDENCE_REJECTED"
-    message_ko = "증빙자료를 받을 수 없습니다 (형식 또는 크기)."
-    message_en = "The evidence file was refused (type or size)."
-
-    def __init__(self, detail: str, *, status_code: int) -> None:
-        super().__init__(detail)
-        self.status_code = status_code
-
-
 _STATUS: list[tuple[type[DomainError], int]] = [
     (FindingNotFoundError, 404),
     (AuditNotFoundError, 404),
@@ -60,14 +49,30 @@ def status_for(exc: DomainError) -> int:
     return next((s for cls, s in _STATUS if isinstance(exc, cls)), 409)
 
 
-def _body(code: str, ko: str, en: str, detail: object = None) -> dict[str, object]:
-    return {"code": code, "message_ko": ko, "message_en": en, "detail": detail}
+# Refusals that are no DomainError: (code, message_ko, message_en).
+_INVALID_REQUEST = ("INVALID_REQUEST", "요청 값이 올바르지 않습니다.", "The request is not valid.")
+_DATABASE_BUSY = (
+    "DATABASE_BUSY",
+    "데이터베이스가 바쁩니다. 잠시 후 다시 시도하세요.",
+    "The database is busy; retry shortly.",
+)
+
+
+def _answer(
+    status: int,
+    code: str,
+    ko: str,
+    en: str,
+    detail: object = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = {"code": code, "message_ko": ko, "message_en": en, "detail": detail}
+    return JSONResponse(body, status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
-        status = status_for(exc)
         detail: object = exc.detail
         headers: dict[str, str] = {}
         if isinstance(exc, StaleVersionError):
@@ -79,32 +84,13 @@ def install_error_handlers(app: FastAPI) -> None:
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None:
             headers["Retry-After"] = str(int(retry_after))
-        return JSONResponse(
-            _body(exc.code, exc.message_ko, exc.message_en, detail), status, headers=headers
-        )
+        return _answer(status_for(exc), exc.code, exc.message_ko, exc.message_en, detail, headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(
-            _body(
-                "INVALID_REQUEST",
-                "요청 값이 올바르지 않습니다.",
-                "The request is not valid.",
-                jsonable_encoder(exc.errors()),
-            ),
-            422,
-        )
+        return _answer(422, *_INVALID_REQUEST, jsonable_encoder(exc.errors()))
 
     @app.exception_handler(OperationalError)
     async def busy(_: Request, exc: OperationalError) -> JSONResponse:
         # A locked or unreachable database is a passing state: ask to retry.
-        return JSONResponse(
-            _body(
-                "DATABASE_BUSY",
-                "데이터베이스가 바쁩니다. 잠시 후 다시 시도하세요.",
-                "The database is busy; retry shortly.",
-                None,
-            ),
-            503,
-            headers={"Retry-After": "2"},
-        )
+        return _answer(503, *_DATABASE_BUSY, headers={"Retry-After": "2"})

@@ -27,10 +27,9 @@ _MAX_KEY = 200
 _NOT_STORED = {401, 403, 429}
 
 
-def _error(code: str, ko: str, en: str) -> bytes:
-    return json.dumps(
-        {"code": code, "message_ko": ko, "message_en": en, "detail": None}, ensure_ascii=False
-    ).encode()
+async def _refuse(send: Send, status: int, code: str, ko: str, en: str) -> None:
+    body = {"code": code, "message_ko": ko, "message_en": en, "detail": None}
+    await _send(send, status, json.dumps(body, ensure_ascii=False).encode())
 
 
 class IdempotencyMiddleware:
@@ -47,14 +46,12 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         if not key.strip() or len(key) > _MAX_KEY:
-            await _send(
+            await _refuse(
                 send,
                 400,
-                _error(
-                    "INVALID_IDEMPOTENCY_KEY",
-                    "Idempotency-Key는 1~200자여야 합니다.",
-                    "Idempotency-Key must be 1 to 200 characters.",
-                ),
+                "INVALID_IDEMPOTENCY_KEY",
+                "Idempotency-Key는 1~200자여야 합니다.",
+                "Idempotency-Key must be 1 to 200 characters.",
             )
             return
         credential = headers.get("authorization") or headers.get("cookie") or ""
@@ -69,25 +66,21 @@ class IdempotencyMiddleware:
             )
             return
         if claim == "busy":
-            await _send(
+            await _refuse(
                 send,
                 409,
-                _error(
-                    "IDEMPOTENCY_IN_PROGRESS",
-                    "같은 Idempotency-Key의 요청을 처리하고 있습니다.",
-                    "A request with this Idempotency-Key is in progress.",
-                ),
+                "IDEMPOTENCY_IN_PROGRESS",
+                "같은 Idempotency-Key의 요청을 처리하고 있습니다.",
+                "A request with this Idempotency-Key is in progress.",
             )
             return
         if claim == "mismatch":
-            await _send(
+            await _refuse(
                 send,
                 422,
-                _error(
-                    "IDEMPOTENCY_KEY_REUSED",
-                    "이 Idempotency-Key는 다른 요청에 이미 쓰였습니다.",
-                    "This Idempotency-Key was used for another request.",
-                ),
+                "IDEMPOTENCY_KEY_REUSED",
+                "이 Idempotency-Key는 다른 요청에 이미 쓰였습니다.",
+                "This Idempotency-Key was used for another request.",
             )
             return
 

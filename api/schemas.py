@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Literal
+from datetime import date
+from typing import Any, Literal, Self
 from uuid import UUID
 
 from pydantic import BaseModel, Field
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from application.dto import FindingDetails, FindingRow, TimelineEntry
 from domain.vocabulary import (
@@ -19,20 +20,15 @@ from domain.vocabulary import (
 )
 
 
-class ErrorPublic(BaseModel):
-    code: str
-    message_ko: str
-    message_en: str
-    detail: Any = None
-
-
 class Versioned(BaseModel):
     """Every write on a finding names the version it acts on (or sends If-Match)."""
 
     expected_version: int | None = Field(default=None, ge=1)
 
 
-class FindingSummaryPublic(BaseModel):
+class _FindingOut(BaseModel):
+    """What every answer about a finding starts with; built from a read result."""
+
     finding_id: UUID
     audit_id: UUID
     kind: FindingKind
@@ -41,6 +37,28 @@ class FindingSummaryPublic(BaseModel):
     request: str
     department: str
     department_id: str
+
+    @classmethod
+    def of(cls, f: FindingRow | FindingDetails) -> Self:
+        """The read result's fields of the same name, and the Korean labels."""
+        return cls.model_validate(
+            {
+                **{
+                    k: getattr(f, k) for k in cls.model_fields if k not in _LABELS and hasattr(f, k)
+                },
+                "kind_label": KIND_LABELS[f.kind],
+                "status_label": STATUS_LABELS[f.status],
+                "verification_label": (
+                    VERIFICATION_LABELS[f.verification] if f.verification else None
+                ),
+            }
+        )
+
+
+_LABELS = frozenset({"kind_label", "status_label", "verification_label"})
+
+
+class FindingSummaryPublic(_FindingOut):
     status: Status
     status_label: str
     status_raw: str
@@ -51,43 +69,13 @@ class FindingSummaryPublic(BaseModel):
     last_business_date: date
     version: int
 
-    @classmethod
-    def of(cls, f: FindingRow) -> FindingSummaryPublic:
-        return cls(
-            finding_id=f.finding_id,
-            audit_id=f.audit_id,
-            kind=f.kind,
-            kind_label=KIND_LABELS[f.kind],
-            seq=f.seq,
-            request=f.request,
-            department=f.department,
-            department_id=f.department_id,
-            status=f.status,
-            status_label=STATUS_LABELS[f.status],
-            status_raw=f.status_raw,
-            verification=f.verification,
-            verification_label=VERIFICATION_LABELS[f.verification] if f.verification else None,
-            due_date=f.due_date,
-            registered_on=f.registered_on,
-            last_business_date=f.last_business_date,
-            version=f.version,
-        )
-
 
 class FindingsPublic(BaseModel):
     data: list[FindingSummaryPublic]
     count: int
 
 
-class FindingPublic(BaseModel):
-    finding_id: UUID
-    audit_id: UUID
-    kind: FindingKind
-    kind_label: str
-    seq: int
-    request: str
-    department: str
-    department_id: str
+class FindingPublic(_FindingOut):
     raised_by: str | None
     due_date: date | None
     registered_on: date
@@ -102,24 +90,11 @@ class FindingPublic(BaseModel):
     is_closed: bool
     version: int
 
-    @classmethod
-    def of(cls, f: FindingDetails) -> FindingPublic:
-        return cls(
-            **{k: getattr(f, k) for k in cls.model_fields if hasattr(f, k)},
-            kind_label=KIND_LABELS[f.kind],
-            status_label=STATUS_LABELS[f.status],
-            verification_label=VERIFICATION_LABELS[f.verification] if f.verification else None,
-        )
 
-
-class TimelineEntryPublic(BaseModel):
-    version: int
-    event: str
-    business_date: date
-    recorded_at: datetime
-    actor_kind: str
-    actor_id: str
-    actor_role: str | None
+# The application's timeline entry as it is (its fields in its order), but ``data`` is
+# always there: required in the OpenAPI document.
+@pydantic_dataclass(frozen=True)
+class TimelineEntryPublic(TimelineEntry):
     data: dict[str, Any]
 
     @classmethod
@@ -210,9 +185,3 @@ class InboxEntryPublic(BaseModel):
     kind_label: str
     seq: int
     request: str
-
-
-class SessionUser(BaseModel):
-    name: str
-    role: str
-    departments: list[str]

@@ -36,26 +36,25 @@ def require_council_staff(principal: Principal) -> None:
         raise PermissionDeniedError("council staff only")
 
 
+def _is_officer_of(principal: Principal, department_id: str) -> bool:
+    return (
+        principal.actor.role is Role.DEPARTMENT_OFFICER and department_id in principal.departments
+    )
+
+
 def require_may_report(principal: Principal, department_id: str) -> None:
     """A department officer reports on its own departments' findings; staff on behalf."""
-    if principal.is_council_staff:
-        return
-    if principal.actor.role is Role.DEPARTMENT_OFFICER and department_id in principal.departments:
-        return
-    raise PermissionDeniedError("not responsible for this finding")
+    if not (principal.is_council_staff or _is_officer_of(principal, department_id)):
+        raise PermissionDeniedError("not responsible for this finding")
 
 
 def require_department(principal: Principal, department_id: str) -> None:
     """Only the department asks for more time: council staff decide on it."""
-    if principal.is_trusted_process:
-        return
-    if principal.actor.role is Role.DEPARTMENT_OFFICER and department_id in principal.departments:
-        return
-    raise PermissionDeniedError("only the responsible department")
+    if not (principal.is_trusted_process or _is_officer_of(principal, department_id)):
+        raise PermissionDeniedError("only the responsible department")
 
 
 def require_admin(principal: Principal) -> None:
     """Users, departments, settings: administrators (and trusted processes)."""
-    if principal.is_trusted_process or principal.actor.role is Role.ADMIN:
-        return
-    raise PermissionDeniedError("administrators only")
+    if not (principal.is_trusted_process or principal.actor.role is Role.ADMIN):
+        raise PermissionDeniedError("administrators only")

@@ -94,17 +94,15 @@ def department_digest(
     app_url: str | None = None,
 ) -> OutgoingMail:
     """The day's reminders and notices for one department, grouped by topic."""
-    sections = _sections(items)
-    return _mail(
-        message_id=digest_message_id(recipient_key, day),
-        recipients=recipients,
+    body = _Body(
         subject=f"{SUBJECT_PREFIX} {department_name} 알림 {len(items)}건 ({day.isoformat()})",
         greeting=f"{department_name} 담당자님께",
         intro=f"{day.isoformat()} 기준 행정사무감사 후속조치 알림 {len(items)}건입니다.",
-        sections=sections,
+        sections=_sections(items),
         action=f"추진상황·완료 보고와 기한연장 요청은 {SYSTEM_NAME}에서 해 주십시오",
         app_url=app_url,
     )
+    return _mail(digest_message_id(recipient_key, day), recipients, body)
 
 
 def staff_digest(
@@ -130,9 +128,7 @@ def staff_digest(
             _Section(topic_label(waiting_topic), 0, waiting_topic, _ordered(waiting_claims))
         )
     total = len(overdue) + len(waiting_claims)
-    return _mail(
-        message_id=digest_message_id(STAFF_RECIPIENT_KEY, day),
-        recipients=recipients,
+    body = _Body(
         subject=f"{SUBJECT_PREFIX} {STAFF_NAME} 알림 {total}건 ({day.isoformat()})",
         greeting=f"{STAFF_NAME} 담당자님께",
         intro=(
@@ -143,6 +139,7 @@ def staff_digest(
         action=f"이행확인(확인·보완요구)과 처리기한 관리는 {SYSTEM_NAME}에서 해 주십시오",
         app_url=app_url,
     )
+    return _mail(digest_message_id(STAFF_RECIPIENT_KEY, day), recipients, body)
 
 
 @dataclass(frozen=True)
@@ -226,25 +223,27 @@ def _day(value: date | None) -> str:
     return value.isoformat() if value else "-"
 
 
-def _mail(
-    *,
-    message_id: str,
-    recipients: Sequence[str],
-    subject: str,
-    greeting: str,
-    intro: str,
-    sections: Sequence[_Section],
-    action: str,
-    app_url: str | None,
-) -> OutgoingMail:
+@dataclass(frozen=True)
+class _Body:
+    """What both renderings of a digest say."""
+
+    subject: str
+    greeting: str
+    intro: str
+    sections: Sequence[_Section]
+    action: str
+    app_url: str | None
+
+
+def _mail(message_id: str, recipients: Sequence[str], body: _Body) -> OutgoingMail:
     # Blank entries dropped and duplicates removed, order kept: a stable To header.
     unique = tuple(dict.fromkeys(r.strip() for r in recipients if r.strip()))
     return OutgoingMail(
         message_id=message_id,
         recipients=unique,
-        subject=subject,
-        text=_text(greeting, intro, sections, action, app_url),
-        html=_html(subject, greeting, intro, sections, action, app_url),
+        subject=body.subject,
+        text=_text(body),
+        html=_html(body),
     )
 
 
@@ -252,13 +251,11 @@ _FOOTER = "이 메일은 자동으로 발송되었습니다. 회신하지 마십
 _EMPTY = "새 알림이 없습니다."
 
 
-def _text(
-    greeting: str, intro: str, sections: Sequence[_Section], action: str, app_url: str | None
-) -> str:
-    lines = [greeting, "", intro, ""]
-    if not sections:
+def _text(body: _Body) -> str:
+    lines = [body.greeting, "", body.intro, ""]
+    if not body.sections:
         lines += [_EMPTY, ""]
-    for section in sections:
+    for section in body.sections:
         lines.append(f"■ {section.title} ({len(section.items)}건)")
         for number, item in enumerate(section.items, start=1):
             lines.append(f"  {number}. {_item_name(item)}")
@@ -267,31 +264,24 @@ def _text(
             if item.detail:
                 lines.append(f"     {section.detail_label}: {shorten(item.detail, DETAIL_LIMIT)}")
         lines.append("")
-    lines.append(f"{action}: {app_url}" if app_url else f"{action}.")
+    lines.append(f"{body.action}: {body.app_url}" if body.app_url else f"{body.action}.")
     lines += ["", _FOOTER, ""]
     return "\n".join(lines)
 
 
-def _html(
-    subject: str,
-    greeting: str,
-    intro: str,
-    sections: Sequence[_Section],
-    action: str,
-    app_url: str | None,
-) -> str:
+def _html(body: _Body) -> str:
     e = escape  # every text below is data, request texts included: escape all of it
     parts = [
         "<!DOCTYPE html>",
         '<html lang="ko">',
-        f'<head><meta charset="utf-8"><title>{e(subject)}</title></head>',
+        f'<head><meta charset="utf-8"><title>{e(body.subject)}</title></head>',
         f'<body style="{_FONT}; font-size: 14px; line-height: 1.5; color: #222">',
-        f"<p>{e(greeting)}</p>",
-        f"<p>{e(intro)}</p>",
+        f"<p>{e(body.greeting)}</p>",
+        f"<p>{e(body.intro)}</p>",
     ]
-    if not sections:
+    if not body.sections:
         parts.append(f"<p>{e(_EMPTY)}</p>")
-    for section in sections:
+    for section in body.sections:
         colour = f"; color: {_URGENT}" if section.urgent else ""
         parts.append(
             f'<h2 style="font-size: 16px; margin: 20px 0 6px{colour}">'
@@ -320,10 +310,11 @@ def _html(
                 "<tr>" + "".join(f'<td style="{_CELL}">{e(c)}</td>' for c in cells) + "</tr>"
             )
         parts.append("</tbody></table>")
-    if app_url:
-        parts.append(f'<p>{e(action)}: <a href="{e(app_url)}">{e(app_url)}</a></p>')
+    if body.app_url:
+        url = e(body.app_url)
+        parts.append(f'<p>{e(body.action)}: <a href="{url}">{url}</a></p>')
     else:
-        parts.append(f"<p>{e(action)}.</p>")
+        parts.append(f"<p>{e(body.action)}.</p>")
     parts.append(f'<p style="color: #777; font-size: 12px">{e(_FOOTER)}</p>')
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts)

@@ -8,6 +8,8 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from application.digests import topic_label
+from application.notifications import DigestItem
 from domain.vocabulary import FindingKind, Status, Verification
 
 SUMMARY_ROWS: tuple[str, ...] = ("total", *(k.value for k in FindingKind))
@@ -148,3 +150,55 @@ class FindingDetails:
     verification: Verification | None
     is_closed: bool
     version: int
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    department_id: str
+    name: str
+    merged_into: str | None
+    merged_on: date | None
+
+
+@dataclass(frozen=True)
+class ReminderCandidate:
+    """An open finding as the reminder rules need it (from the read model)."""
+
+    finding_id: UUID
+    department_id: str
+    due_date: date | None
+    status: Status
+    verification: Verification | None
+    claimed_on: date | None
+    last_reported_on: date | None
+    milestones: tuple[tuple[date, str], ...] = ()  # (deadline, plan item)
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    finding_id: UUID
+    version: int
+    recipient: str
+    department_id: str
+    department: str
+    topic: str
+    level: int
+    reference_date: date | None
+    detail: str | None
+    raised_on: date
+    kind_label: str
+    seq: int
+    request: str
+
+    def as_digest_item(self) -> DigestItem:
+        return DigestItem(
+            finding_id=self.finding_id,
+            kind_label=self.kind_label,
+            seq=self.seq,
+            request=self.request,
+            topic=self.topic,
+            topic_label=topic_label(self.topic),
+            level=self.level,
+            reference_date=self.reference_date,
+            detail=self.detail,
+        )

@@ -10,19 +10,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from application.access import Principal, require_council_staff
+from application.departments import DepartmentDirectory
 from application.dto import ReportSnapshot
+from application.ports import ContentStore, DocumentParser, ReadModel
 from application.report import ParsedReport, Problem, ReportRow, Severity, error
-from application.tracker import AuditTracker
+from application.writer import Stamp, Writer
 from domain.audit import Audit
 from domain.errors import DomainError
 from domain.finding import Finding
 from domain.values import Actor, DepartmentRef
+from domain.vocabulary import FindingKind, Status
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,26 @@ class ImportOptions:
     deadline: date | None = None
 
 
+class RowAction(StrEnum):
+    """What committing a document would do with one of its rows."""
+
+    CREATED = "created"  # a new finding, with its first report
+    CHANGED = "changed"  # a new report on a known finding
+    UNCHANGED = "unchanged"  # the same report as the last one: nothing
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    line: int
+    kind: FindingKind
+    seq: int
+    department: str
+    status: Status
+    status_raw: str
+    request: str
+    action: RowAction | None  # None: the document was refused before rows were planned
+
+
 @dataclass
 class ImportOutcome:
     audit_id: UUID | None
@@ -53,6 +77,9 @@ class ImportOutcome:
     problems: list[Problem] = field(default_factory=list)
     encoding: str | None = None
     format: str | None = None
+    # Row by row, what the commit does (or, in a dry run, would do).
+    rows: list[RowPlan] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
     def refused(self) -> bool:
@@ -80,163 +107,209 @@ _REQUIRED = (
     ("report_date", "--report-date", "보고일"),
 )
 
+# Documents larger than this are refused before parsing (the web form, the API).
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
-def import_report(
-    tracker: AuditTracker,
-    principal: Principal,
-    parsed: ParsedReport,
-    options: ImportOptions,
-    *,
-    dry_run: bool = False,
-    progress: Callable[[int, int], None] | None = None,
-) -> ImportOutcome:
-    """Plan every change of the document; commit them in one transaction unless
-    this is a dry run or any error was found."""
-    require_council_staff(principal)
-    outcome = ImportOutcome(
-        audit_id=None,
-        dry_run=dry_run,
-        problems=list(parsed.problems),
-        encoding=parsed.encoding,
-        format=parsed.format,
-    )
-    meta = parsed.metadata
-    council = options.council if options.council is not None else (meta.council or "")
-    committee = options.committee or meta.committee
-    audited_body = options.audited_body or meta.audited_body
-    year = options.year or meta.year
-    report_date = options.report_date or meta.report_date
-    stated = {
-        "committee": committee,
-        "audited_body": audited_body,
-        "year": year,
-        "report_date": report_date,
-    }
-    for key, option, label in _REQUIRED:
-        if not stated[key]:
-            outcome.problems.append(
-                error(
-                    None,
-                    "METADATA_MISSING",
-                    f"문서에서 {label}을(를) 찾지 못했습니다. {option} 옵션으로 지정하세요.",
-                    f"The document does not state the {key.replace('_', ' ')}; give {option}.",
+
+class Importer:
+    """Reads a council's document and records what it reports (SPEC §6)."""
+
+    def __init__(
+        self,
+        writer: Writer,
+        read_model: ReadModel,
+        departments: DepartmentDirectory,
+        parse: DocumentParser,
+        staging: ContentStore,
+    ) -> None:
+        self.writer = writer
+        self.read_model = read_model
+        self.departments = departments
+        self.parse = parse
+        self.staging = staging
+
+    def stage(self, data: bytes) -> str:
+        """Keep a previewed document by its SHA-256, so the confirm step re-reads
+        exactly the bytes that were previewed, on whichever worker answers it."""
+        return self.staging.put(data)
+
+    def staged(self, sha256: str) -> bytes | None:
+        return self.staging.get(sha256)
+
+    def run(
+        self,
+        principal: Principal,
+        parsed: ParsedReport,
+        options: ImportOptions,
+        *,
+        dry_run: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ImportOutcome:
+        """Plan every change of the document; commit them in one transaction unless
+        this is a dry run or any error was found."""
+        require_council_staff(principal)
+        outcome = ImportOutcome(
+            audit_id=None,
+            dry_run=dry_run,
+            problems=list(parsed.problems),
+            encoding=parsed.encoding,
+            format=parsed.format,
+        )
+        meta = parsed.metadata
+        council = options.council if options.council is not None else (meta.council or "")
+        committee = options.committee or meta.committee
+        audited_body = options.audited_body or meta.audited_body
+        year = options.year or meta.year
+        report_date = options.report_date or meta.report_date
+        stated = {
+            "committee": committee,
+            "audited_body": audited_body,
+            "year": year,
+            "report_date": report_date,
+        }
+        outcome.metadata = {"council": council, **stated}
+        for key, option, label in _REQUIRED:
+            if not stated[key]:
+                outcome.problems.append(
+                    error(
+                        None,
+                        "METADATA_MISSING",
+                        f"문서에서 {label}을(를) 찾지 못했습니다. {option} 옵션으로 지정하세요.",
+                        f"The document does not state the {key.replace('_', ' ')}; give {option}.",
+                    )
                 )
-            )
-    outcome.problems.extend(_duplicate_sequences(parsed.rows))
-    if outcome.refused or not (committee and audited_body and year and report_date):
-        return outcome
-
-    actor = Actor.importer(parsed.document_hash)
-    now = tracker.clock.now()
-    audit_id = Audit.create_id(council, committee, audited_body, year)
-    outcome.audit_id = audit_id
-    pending: list[Aggregate] = []
-    # Plan against the read model (current: commands project in their own
-    # transaction); the save's optimistic concurrency still guards every finding.
-    snapshots: dict[UUID, ReportSnapshot] = {}
-    deadline = options.deadline
-    try:
-        existing_audit = tracker.get_audit(audit_id)
-        snapshots = tracker.read_model.report_snapshots(audit_id)
-        deadline = deadline or existing_audit.default_deadline
-    except DomainError:
-        try:
-            audit = Audit.register(
-                council=council,
-                committee=committee,
-                audited_body=audited_body,
-                year=year,
-                audit_date=options.audit_date or meta.audit_date,
-                default_deadline=options.deadline,
-                session=meta.session,
-                actor=actor,
-                business_date=report_date,
-                now=now,
-            )
-        except DomainError as e:
-            outcome.problems.append(_problem(None, e))
+        outcome.problems.extend(_duplicate_sequences(parsed.rows))
+        if outcome.refused or not (committee and audited_body and year and report_date):
+            outcome.rows = [
+                _row_plan(row, row.department or audited_body or "", None) for row in parsed.rows
+            ]
             return outcome
-        audit_id = outcome.audit_id = audit.id
-        pending.append(audit)
 
-    stamp = {"actor": actor, "business_date": report_date, "now": now}
-    departments: dict[str, DepartmentRef] = {}  # one look-up per name, not per row
-    for done, row in enumerate(parsed.rows, start=1):
-        if progress:
-            progress(done, len(parsed.rows))
-        snapshot = (
-            snapshots.get(Finding.create_id(audit_id, row.kind, row.seq)) if snapshots else None
-        )
+        stamp = self.writer.stamp(Actor.importer(parsed.document_hash), report_date)
+        audit_id = Audit.create_id(council, committee, audited_body, year)
+        outcome.audit_id = audit_id
+        pending: list[Aggregate] = []
+        # Plan against the read model (current: commands project in their own
+        # transaction); the save's optimistic concurrency still guards every finding.
+        snapshots: dict[UUID, ReportSnapshot] = {}
+        deadline = options.deadline
         try:
-            name = row.department or audited_body
-            if name not in departments:
-                departments[name] = tracker.resolve_department(name)
-            finding, state = _plan_row(
-                tracker, audit_id, departments[name], row, snapshot, stamp, options, deadline
+            existing_audit = self.writer.events.audit(audit_id)
+            snapshots = self.read_model.report_snapshots(audit_id)
+            deadline = deadline or existing_audit.default_deadline
+        except DomainError:
+            try:
+                audit = Audit.register(
+                    council=council,
+                    committee=committee,
+                    audited_body=audited_body,
+                    year=year,
+                    audit_date=options.audit_date or meta.audit_date,
+                    default_deadline=options.deadline,
+                    session=meta.session,
+                    **stamp.fields,
+                )
+            except DomainError as e:
+                outcome.problems.append(_problem(None, e))
+                return outcome
+            audit_id = outcome.audit_id = audit.id
+            pending.append(audit)
+
+        departments: dict[str, DepartmentRef] = {}  # one look-up per name, not per row
+        for done, row in enumerate(parsed.rows, start=1):
+            if progress:
+                progress(done, len(parsed.rows))
+            snapshot = (
+                snapshots.get(Finding.create_id(audit_id, row.kind, row.seq)) if snapshots else None
             )
-        except DomainError as e:
-            outcome.problems.append(_problem(row.line, e))
-            continue
-        if finding is None:
-            outcome.unchanged += 1
-            continue
-        outcome.created += state == "created"
-        outcome.changed += state == "changed"
-        pending.append(finding)
+            name = row.department or audited_body
+            try:
+                if name not in departments:
+                    departments[name] = self.departments.resolve(name)
+                finding, action = self._plan_row(
+                    audit_id, departments[name], row, snapshot, stamp, options, deadline
+                )
+            except DomainError as e:
+                outcome.problems.append(_problem(row.line, e))
+                continue
+            outcome.rows.append(_row_plan(row, name, action))
+            if finding is None:
+                outcome.unchanged += 1
+                continue
+            outcome.created += action is RowAction.CREATED
+            outcome.changed += action is RowAction.CHANGED
+            pending.append(finding)
 
-    outcome.events = sum(len(a.pending_events) for a in pending)
-    if outcome.refused or dry_run or not pending:
+        outcome.events = sum(len(a.pending_events) for a in pending)
+        if outcome.refused or dry_run or not pending:
+            return outcome
+        self.writer.save(*pending)
+        outcome.committed = True
         return outcome
-    tracker.save_and_project(*pending)
-    outcome.committed = True
-    return outcome
 
+    def run_document(
+        self,
+        principal: Principal,
+        data: bytes,
+        options: ImportOptions,
+        *,
+        source_name: str = "",
+        dry_run: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> tuple[ParsedReport, ImportOutcome]:
+        """Parse, then import: what the CLI, the API and the web pages call."""
+        parsed = self.parse(data, source_name=source_name)
+        return parsed, self.run(principal, parsed, options, dry_run=dry_run, progress=progress)
 
-def _plan_row(
-    tracker: AuditTracker,
-    audit_id: UUID,
-    department: DepartmentRef,
-    row: ReportRow,
-    snapshot: ReportSnapshot | None,
-    stamp: dict[str, Any],
-    options: ImportOptions,
-    deadline: date | None,
-) -> tuple[Finding | None, str]:
-    """What one row means: a new finding, a new report on one, or nothing."""
-    if snapshot is not None and _same_report(snapshot, row):
-        return None, "unchanged"
-    existing = None
-    if snapshot is not None:  # changed: only now load the aggregate itself
-        existing = tracker.find_finding(Finding.create_id(audit_id, row.kind, row.seq))
-    if existing is None:
-        finding = Finding.register(
-            audit_id=audit_id,
-            kind=row.kind,
-            seq=row.seq,
-            request=row.request,
-            department=department,
-            raised_by=row.raised_by,
-            due_date=row.due_date or deadline,
-            **stamp,
+    def _plan_row(
+        self,
+        audit_id: UUID,
+        department: DepartmentRef,
+        row: ReportRow,
+        snapshot: ReportSnapshot | None,
+        stamp: Stamp,
+        options: ImportOptions,
+        deadline: date | None,
+    ) -> tuple[Finding | None, RowAction]:
+        """What one row means: a new finding, a new report on one, or nothing."""
+        if snapshot is not None and same_report(snapshot, row):
+            return None, RowAction.UNCHANGED
+        existing = None
+        if snapshot is not None:  # changed: only now load the aggregate itself
+            existing = self.writer.events.find_finding(
+                Finding.create_id(audit_id, row.kind, row.seq)
+            )
+        if existing is None:
+            finding = Finding.register(
+                audit_id=audit_id,
+                kind=row.kind,
+                seq=row.seq,
+                request=row.request,
+                department=department,
+                raised_by=row.raised_by,
+                due_date=row.due_date or deadline,
+                **stamp.fields,
+            )
+            action = RowAction.CREATED
+        else:
+            finding, action = existing, RowAction.CHANGED
+        finding.report_progress(
+            status=row.status,
+            status_raw=row.status_raw,
+            actions=row.actions,
+            plans=row.plans,
+            # An import's 미반영 uses the result text as its reason (SPEC §3).
+            delay_reason=row.delay_reason,
+            **stamp.fields,
         )
-        state = "created"
-    else:
-        finding, state = existing, "changed"
-    finding.report_progress(
-        status=row.status,
-        status_raw=row.status_raw,
-        actions=row.actions,
-        plans=row.plans,
-        # An import's 미반영 uses the result text as its reason (SPEC §3).
-        delay_reason=row.delay_reason,
-        **stamp,
-    )
-    if options.verified and finding.has_pending_claim:
-        finding.verify_claim(note="가져온 문서에서 이미 확인됨 (--verified)", **stamp)
-    return finding, state
+        if options.verified and finding.has_pending_claim:
+            finding.verify_claim(note="가져온 문서에서 이미 확인됨 (--verified)", **stamp.fields)
+        return finding, action
 
 
-def _same_report(snapshot: ReportSnapshot, row: ReportRow) -> bool:
+def same_report(snapshot: ReportSnapshot, row: ReportRow) -> bool:
+    """A row repeats a finding's last report: same status and texts, white space aside."""
+
     def norm(value: str | None) -> str:
         return " ".join((value or "").split())
 
@@ -246,6 +319,19 @@ def _same_report(snapshot: ReportSnapshot, row: ReportRow) -> bool:
         and norm(snapshot.actions) == norm(row.actions)
         and norm(snapshot.plans) == norm(row.plans)
         and norm(snapshot.delay_reason) == norm(row.delay_reason)
+    )
+
+
+def _row_plan(row: ReportRow, department: str, action: RowAction | None) -> RowPlan:
+    return RowPlan(
+        line=row.line,
+        kind=row.kind,
+        seq=row.seq,
+        department=department,
+        status=row.status,
+        status_raw=row.status_raw,
+        request=row.request,
+        action=action,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
@@ -12,12 +12,17 @@ from eventsourcing.persistence import Recording
 
 from application.dto import (
     AuditRow,
+    DepartmentRow,
     FindingFilter,
     FindingRow,
+    InboxEntry,
+    ReminderCandidate,
     ReportSnapshot,
     SummaryTable,
     TimelineEntry,
 )
+from application.notifications import OutgoingMail
+from application.report import ParsedReport
 from domain.values import DepartmentRef
 
 
@@ -54,7 +59,20 @@ class Projections(Protocol):
         """
 
 
-class ReadModel(Protocol):
+class DepartmentReadModel(Protocol):
+    def department_named(self, name: str) -> DepartmentRef | None:
+        """The department that has or had this name (renames), as it is named today."""
+
+    def list_departments(self) -> list[DepartmentRow]: ...
+
+
+class ReminderReadModel(Protocol):
+    def reminder_candidates(self) -> list[ReminderCandidate]: ...
+
+    def inbox(self, recipient: str | None = None) -> list[InboxEntry]: ...
+
+
+class ReadModel(DepartmentReadModel, ReminderReadModel, Protocol):
     def summary(
         self,
         *,
@@ -75,5 +93,44 @@ class ReadModel(Protocol):
 
     def report_snapshots(self, audit_id: UUID) -> dict[UUID, ReportSnapshot]: ...
 
-    def department_named(self, name: str) -> DepartmentRef | None:
-        """The department that has or had this name (renames), as it is named today."""
+
+class ContentStore(Protocol):
+    """Files kept by their SHA-256 (evidence, documents staged for import)."""
+
+    def put(self, data: bytes) -> str:
+        """Store the bytes once; returns their SHA-256 (hex)."""
+
+    def get(self, sha256: str) -> bytes | None: ...
+
+
+EvidenceStore = ContentStore
+
+
+class DocumentParser(Protocol):
+    def __call__(self, data: bytes, *, source_name: str = "") -> ParsedReport:
+        """Any supported layout, picked by content; every problem names a line."""
+
+
+class Outbox(Protocol):
+    def has_digest(self, recipient_key: str, day: date) -> bool: ...
+
+    def undigested(self, recipient: str) -> list[InboxEntry]:
+        """Inbox entries of ``recipient`` no digest has carried yet."""
+
+    def enqueue(
+        self,
+        mail: OutgoingMail,
+        *,
+        recipient_key: str,
+        day: date,
+        items: Sequence[InboxEntry],
+        now: datetime,
+    ) -> bool:
+        """Store a digest and what it carries, atomically; False if (recipient, day) has one."""
+
+    def claim_due(self, now: datetime, lease: timedelta) -> list[OutgoingMail]:
+        """Unsent mails whose time has come, leased to this caller for ``lease``."""
+
+    def mark_sent(self, message_id: str, now: datetime) -> None: ...
+
+    def mark_failed(self, message_id: str, now: datetime, error: str) -> None: ...

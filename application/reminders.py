@@ -12,24 +12,18 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
 from application.digests import department_digest, staff_digest, topic_label
-from application.dto import FindingRow
-from application.notifications import (
-    DeliveryError,
-    DigestItem,
-    MailSender,
-    OutgoingMail,
-)
-from application.ports import BusinessCalendar
-from application.tracker import AuditTracker
+from application.dto import FindingFilter, FindingRow, ReminderCandidate
+from application.notifications import DeliveryError, DigestItem, MailSender
+from application.ports import BusinessCalendar, Clock, Outbox, ReadModel, ReminderReadModel
+from application.writer import Writer
 from domain.finding import Finding
 from domain.values import Actor
-from domain.vocabulary import KIND_LABELS, ActorKind, ReminderRule, Status, Verification
+from domain.vocabulary import KIND_LABELS, ActorKind, ReminderRule, Verification
 
 log = logging.getLogger(__name__)
 
@@ -42,20 +36,6 @@ class ReminderPolicy:
     due_soon_days: int = 5  # business days before the due date
     claim_wait_days: int = 10  # business days a claim may wait for verification
     escalation_levels: tuple[int, ...] = (0, 10, 20)  # business days overdue
-
-
-@dataclass(frozen=True)
-class ReminderCandidate:
-    """An open finding as the reminder rules need it (from the read model)."""
-
-    finding_id: UUID
-    department_id: str
-    due_date: date | None
-    status: Status
-    verification: Verification | None
-    claimed_on: date | None
-    last_reported_on: date | None
-    milestones: tuple[tuple[date, str], ...] = ()  # (deadline, plan item)
 
 
 @dataclass(frozen=True)
@@ -117,68 +97,42 @@ def _stale_plans(c: ReminderCandidate, today: date) -> list[DueReminder]:
     return list(found.values())
 
 
-# -- ports the job needs --------------------------------------------------------
+class DueReminders:
+    """Which reminders are due today, from the read model: the one place that
+    computes it for the job, the API and the web pages."""
 
-
-@dataclass(frozen=True)
-class InboxEntry:
-    finding_id: UUID
-    version: int
-    recipient: str
-    department_id: str
-    department: str
-    topic: str
-    level: int
-    reference_date: date | None
-    detail: str | None
-    raised_on: date
-    kind_label: str
-    seq: int
-    request: str
-
-    def as_digest_item(self) -> DigestItem:
-        return DigestItem(
-            finding_id=self.finding_id,
-            kind_label=self.kind_label,
-            seq=self.seq,
-            request=self.request,
-            topic=self.topic,
-            topic_label=topic_label(self.topic),
-            level=self.level,
-            reference_date=self.reference_date,
-            detail=self.detail,
-        )
-
-
-class ReminderReadModel(Protocol):
-    def reminder_candidates(self) -> list[ReminderCandidate]: ...
-
-    def inbox(self, recipient: str | None = None) -> list[InboxEntry]: ...
-
-
-class Outbox(Protocol):
-    def has_digest(self, recipient_key: str, day: date) -> bool: ...
-
-    def undigested(self, recipient: str) -> list[InboxEntry]:
-        """Inbox entries of ``recipient`` no digest has carried yet."""
-
-    def enqueue(
+    def __init__(
         self,
-        mail: OutgoingMail,
-        *,
-        recipient_key: str,
-        day: date,
-        items: Sequence[InboxEntry],
-        now: datetime,
-    ) -> bool:
-        """Store a digest and what it carries, atomically; False if (recipient, day) has one."""
+        read_model: ReminderReadModel,
+        calendar: BusinessCalendar,
+        clock: Clock,
+        policy: ReminderPolicy = ReminderPolicy(),
+    ) -> None:
+        self.read_model = read_model
+        self.calendar = calendar
+        self.clock = clock
+        self.policy = policy
 
-    def claim_due(self, now: datetime, lease: timedelta) -> list[OutgoingMail]:
-        """Unsent mails whose time has come, leased to this caller for ``lease``."""
+    def due(
+        self, today: date | None = None, departments: frozenset[str] | None = None
+    ) -> list[DueReminder]:
+        """Due on ``today`` (default: the Seoul date), optionally for some department ids."""
+        candidates = [
+            c
+            for c in self.read_model.reminder_candidates()
+            if departments is None or c.department_id in departments
+        ]
+        return reminders_due(candidates, today or self.clock.today(), self.calendar, self.policy)
 
-    def mark_sent(self, message_id: str, now: datetime) -> None: ...
-
-    def mark_failed(self, message_id: str, now: datetime, error: str) -> None: ...
+    def finding_ids(
+        self,
+        rule: ReminderRule,
+        today: date | None = None,
+        departments: frozenset[str] | None = None,
+    ) -> tuple[UUID, ...]:
+        """Findings ``rule`` applies to, each once, in the order the rules found them."""
+        due = self.due(today, departments)
+        return tuple(dict.fromkeys(r.finding_id for r in due if r.rule is rule))
 
 
 @dataclass(frozen=True)
@@ -212,8 +166,8 @@ class ReminderJob:
 
     def __init__(
         self,
-        tracker: AuditTracker,
-        read_model: ReminderReadModel,
+        writer: Writer,
+        read_model: ReadModel,
         outbox: Outbox,
         calendar: BusinessCalendar,
         *,
@@ -222,17 +176,18 @@ class ReminderJob:
         policy: ReminderPolicy = ReminderPolicy(),
         app_url: str | None = None,
     ) -> None:
-        self.tracker = tracker
+        self.writer = writer
+        self.clock = writer.clock
         self.read_model = read_model
         self.outbox = outbox
-        self.calendar = calendar
+        self.rules = DueReminders(read_model, calendar, writer.clock, policy)
         self.sender = sender
         self.recipients = recipients
         self.policy = policy
         self.app_url = app_url
 
     def run(self, today: date | None = None) -> ReminderRun:
-        today = today or self.tracker.clock.today()
+        today = today or self.clock.today()
         run = ReminderRun()
         run.raised, run.already_raised = self.raise_due(today)
         run.digests_queued = self.compose_digests(today)
@@ -241,16 +196,14 @@ class ReminderJob:
 
     def raise_due(self, today: date, attempts: int = 5) -> tuple[int, int]:
         """Record every due reminder once; returns (raised now, raised before)."""
-        due = reminders_due(
-            self.read_model.reminder_candidates(), today, self.calendar, self.policy
-        )
+        due = self.rules.due(today)
         for attempt in range(attempts):
             findings: dict[UUID, Finding] = {}
             raised = 0
             for reminder in due:
                 finding = findings.get(reminder.finding_id)
                 if finding is None:
-                    finding = findings[reminder.finding_id] = self.tracker.load_finding(
+                    finding = findings[reminder.finding_id] = self.writer.events.finding(
                         reminder.finding_id
                     )
                 raised += finding.raise_reminder(
@@ -260,12 +213,12 @@ class ReminderJob:
                     detail=reminder.detail,
                     actor=SCHEDULER,
                     business_date=today,
-                    now=self.tracker.clock.now(),
+                    now=self.clock.now(),
                 )
             changed = [f for f in findings.values() if f.pending_events]
             try:
                 if changed:
-                    self.tracker.save_and_project(*changed)
+                    self.writer.save(*changed)
                 return raised, len(due) - raised
             except IntegrityError:
                 # Another process saved some of these findings first: reload and
@@ -276,7 +229,7 @@ class ReminderJob:
     def compose_digests(self, today: date) -> int:
         """One digest per recipient and day, carrying what no digest carried yet."""
         queued = 0
-        now = self.tracker.clock.now()
+        now = self.clock.now()
         for department_id, addresses in sorted(self.recipients.departments.items()):
             if self.outbox.has_digest(department_id, today):
                 continue  # today's went out: later entries wait for tomorrow's
@@ -299,9 +252,8 @@ class ReminderJob:
         return queued
 
     def _compose_staff_digest(self, today: date, now: datetime) -> int:
-        candidates = self.read_model.reminder_candidates()
-        due = reminders_due(candidates, today, self.calendar, self.policy)
-        rows = {f.finding_id: f for f in self.tracker.list_findings()}
+        due = self.rules.due(today)
+        rows = {f.finding_id: f for f in self.read_model.list_findings(FindingFilter())}
 
         def items(rule: ReminderRule) -> list[DigestItem]:
             return [_digest_item(rows[r.finding_id], r) for r in due if r.rule is rule]
@@ -326,15 +278,15 @@ class ReminderJob:
         if self.sender is None:
             return 0, 0
         sent = failed = 0
-        for mail in self.outbox.claim_due(self.tracker.clock.now(), lease):
+        for mail in self.outbox.claim_due(self.clock.now(), lease):
             try:
                 self.sender.send(mail)
             except DeliveryError as e:
                 failed += 1
-                self.outbox.mark_failed(mail.message_id, self.tracker.clock.now(), str(e))
+                self.outbox.mark_failed(mail.message_id, self.clock.now(), str(e))
                 continue
             # A crash right here resends the mail later, with the same Message-ID.
-            self.outbox.mark_sent(mail.message_id, self.tracker.clock.now())
+            self.outbox.mark_sent(mail.message_id, self.clock.now())
             sent += 1
         return sent, failed
 

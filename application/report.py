@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from domain.dates import KoreanDate
 from domain.vocabulary import FindingKind, Status
 
 
@@ -79,6 +80,9 @@ class ReportRow:
     status_note: str | None = None
     raised_by: str | None = None
     due_date: date | None = None
+    # The 처리기한 as the document writes it in free text (raw text and precision, as
+    # "'18.12월" is a month); due_date is the last day it covers.
+    due_date_as_written: KoreanDate | None = None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ Names are persisted in stored events (``_type_``): never rename one.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date
 from enum import Enum
 from typing import Any
@@ -27,67 +28,34 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-class _EnumAsValue(Transcoding):
-    type: type[Enum]
+class EnumAsValue(Transcoding):
+    """An enum as its value: ``"completed"``, not the member's name."""
+
+    def __init__(self, enum: type[Enum], name: str) -> None:
+        self.type = self._enum = enum
+        self.name = name
 
     def encode(self, obj: Enum) -> str:
         return str(obj.value)
 
     def decode(self, data: str) -> Enum:
-        return self.type(data)
+        return self._enum(data)
 
 
-class FindingKindAsValue(_EnumAsValue):
-    type = FindingKind
-    name = "finding_kind"
+class DataclassAsDict(Transcoding):
+    """A frozen dataclass as a dict of its fields, in their declared order (shallow:
+    field values go through their own transcodings)."""
 
+    def __init__(self, cls: type[Any], name: str) -> None:
+        self.type = cls
+        self.name = name
+        self._fields = tuple(f.name for f in fields(cls))
 
-class StatusAsValue(_EnumAsValue):
-    type = Status
-    name = "status"
+    def encode(self, obj: Any) -> dict[str, Any]:
+        return {name: getattr(obj, name) for name in self._fields}
 
-
-class VerificationAsValue(_EnumAsValue):
-    type = Verification
-    name = "verification"
-
-
-class ReminderRuleAsValue(_EnumAsValue):
-    type = ReminderRule
-    name = "reminder_rule"
-
-
-class PrecisionAsValue(_EnumAsValue):
-    type = Precision
-    name = "date_precision"
-
-
-class KoreanDateAsDict(Transcoding):
-    type = KoreanDate
-    name = "korean_date"
-
-    def encode(self, obj: KoreanDate) -> dict[str, Any]:
-        return {
-            "raw": obj.raw,
-            "precision": obj.precision,
-            "start": obj.start,
-            "end": obj.end,
-            "cadence": obj.cadence,
-        }
-
-    def decode(self, data: dict[str, Any]) -> KoreanDate:
-        return KoreanDate(**data)
-
-
-class MilestoneAsDict(Transcoding):
-    type = Milestone
-    name = "milestone"
-
-    def encode(self, obj: Milestone) -> dict[str, Any]:
-        return {"text": obj.text, "when": obj.when}
-
-    def decode(self, data: dict[str, Any]) -> Milestone:
-        return Milestone(**data)
+    def decode(self, data: dict[str, Any]) -> Any:
+        return self.type(**data)
 
 
 class ActorAsDict(Transcoding):
@@ -112,28 +80,17 @@ class ActorAsDict(Transcoding):
         )
 
 
-class DepartmentRefAsDict(Transcoding):
-    type = DepartmentRef
-    name = "department"
-
-    def encode(self, obj: DepartmentRef) -> dict[str, str]:
-        return {"id": obj.id, "name": obj.name}
-
-    def decode(self, data: dict[str, str]) -> DepartmentRef:
-        return DepartmentRef(**data)
-
-
 def register_transcodings(transcoder: JSONTranscoder) -> None:
     for transcoding in (
         DateAsISO(),
-        FindingKindAsValue(),
-        StatusAsValue(),
-        VerificationAsValue(),
-        PrecisionAsValue(),
-        ReminderRuleAsValue(),
-        KoreanDateAsDict(),
-        MilestoneAsDict(),
+        EnumAsValue(FindingKind, "finding_kind"),
+        EnumAsValue(Status, "status"),
+        EnumAsValue(Verification, "verification"),
+        EnumAsValue(Precision, "date_precision"),
+        EnumAsValue(ReminderRule, "reminder_rule"),
+        DataclassAsDict(KoreanDate, "korean_date"),
+        DataclassAsDict(Milestone, "milestone"),
         ActorAsDict(),
-        DepartmentRefAsDict(),
+        DataclassAsDict(DepartmentRef, "department"),
     ):
         transcoder.register(transcoding)

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from application.access import Principal
-from application.importing import ImportOptions, import_report
+from application.importing import ImportOptions
 from benchmarks.generate import generate
 from infrastructure.bootstrap import open_runtime
 from infrastructure.parsers import parse_document
@@ -59,19 +59,20 @@ def bench_backend(name: str, url: str, document: bytes) -> list[dict[str, Any]]:
 
     runtime = open_runtime(Settings(database_url=url))
     tracker = runtime.tracker
+    services = runtime.services
     try:
         start = time.perf_counter()
         parsed = parse_document(document)
         parse_s = time.perf_counter() - start
         options = ImportOptions(council="벤치의회")
-        outcome = import_report(tracker, Principal.system(), parsed, options)
+        outcome = services.importer.run(Principal.system(), parsed, options)
         total_s = time.perf_counter() - start
         assert outcome.committed and outcome.created == ROWS, outcome.problems[:3]
         top = tracker.recorder.max_notification_id()
         # The 총괄, list and history views are current when the import returns.
         needed = [v for v in runtime.views if v.synchronous and not v.deferrable_in_bulk]
         assert all(v.max_tracking_id(tracker.name) == top for v in needed)
-        summary = tracker.summary()
+        summary = services.queries.summary()
         assert summary.rows["total"]["total"] == ROWS
         record(
             f"import {ROWS:,} rows, views included (events/s)",
@@ -90,20 +91,26 @@ def bench_backend(name: str, url: str, document: bytes) -> list[dict[str, Any]]:
         )
 
         start = time.perf_counter()
-        again = import_report(
-            tracker, Principal.system(), parse_document(document), ImportOptions(council="벤치의회")
+        again = services.importer.run(
+            Principal.system(), parse_document(document), ImportOptions(council="벤치의회")
         )
         record("re-import of the same document (creates nothing)", time.perf_counter() - start, "s")
         assert again.created == 0 and again.events == 0
 
-        record("총괄 now, all audits (median)", _median_ms(lambda: tracker.summary()), "ms")
+        record(
+            "총괄 now, all audits (median)", _median_ms(lambda: services.queries.summary()), "ms"
+        )
         record(
             "총괄 as of a date, all audits (median)",
-            _median_ms(lambda: tracker.summary(as_of=date(2018, 11, 15))),
+            _median_ms(lambda: services.queries.summary(as_of=date(2018, 11, 15))),
             "ms",
         )
-        finding_id = tracker.list_findings()[0].finding_id
-        record("finding timeline (median)", _median_ms(lambda: tracker.timeline(finding_id)), "ms")
+        finding_id = services.queries.list_findings()[0].finding_id
+        record(
+            "finding timeline (median)",
+            _median_ms(lambda: services.queries.timeline(finding_id)),
+            "ms",
+        )
 
         start = time.perf_counter()
         replayed = runtime.projector.rebuild()

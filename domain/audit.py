@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
+from typing import Unpack
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidAuditError
-from domain.values import Actor, natural_id
+from domain.values import Actor, Stamp, natural_id, one_line, stamped
 
 # Local councils were re-established in 1991; anything earlier is a typo.
 FIRST_AUDIT_YEAR = 1991
@@ -69,27 +70,21 @@ class Audit(Aggregate):
         committee: str,
         audited_body: str,
         year: int,
-        actor: Actor,
-        business_date: date,
-        now: datetime,
         session: str | None = None,
         audit_date: date | None = None,
         adoption_date: date | None = None,
         default_deadline: date | None = None,
+        **stamp: Unpack[Stamp],
     ) -> Audit:
         """Register an audit.
 
         Raises:
             InvalidAuditError: committee or audited body missing, or an absurd year.
         """
-        council, committee, audited_body = (
-            " ".join(council.split()),
-            " ".join(committee.split()),
-            " ".join(audited_body.split()),
-        )
+        council, committee, audited_body = map(one_line, (council, committee, audited_body))
         if not committee or not audited_body:
             raise InvalidAuditError("committee and audited body are required")
-        if not FIRST_AUDIT_YEAR <= year <= business_date.year + 1:
+        if not FIRST_AUDIT_YEAR <= year <= stamp["business_date"].year + 1:
             raise InvalidAuditError(f"year {year}")
         return cls._create(
             cls.Registered,
@@ -102,7 +97,5 @@ class Audit(Aggregate):
             audit_date=audit_date,
             adoption_date=adoption_date,
             default_deadline=default_deadline,
-            actor=actor,
-            business_date=business_date,
-            timestamp=now,
+            **stamped(**stamp),
         )

@@ -58,6 +58,7 @@ __all__ = [
     "extract_milestones",
     "find_dates",
     "parse_korean_date",
+    "try_parse_korean_date",
 ]
 
 MIN_YEAR = 1990
@@ -452,6 +453,26 @@ def parse_korean_date(text: str, *, reference: date | None = None) -> KoreanDate
     if len(parts) > 1:
         return _parse_list(core, parts, year)
     raise KoreanDateError(f"{core[:40]!r} is not a date expression")
+
+
+def try_parse_korean_date(text: str, *, reference: date | None = None) -> KoreanDate | None:
+    """``parse_korean_date`` for a text that may be no date at all (a table cell).
+
+    None when the text is not one date expression, or one without a year and no
+    ``reference`` to take it from ("미정", "3월").
+
+    Raises:
+        KoreanDateError: the text is one date expression whose year is known, yet it
+            names a date that cannot exist ("2018. 11. 31.", "'19.13월").
+    """
+    try:
+        return parse_korean_date(text, reference=reference)
+    except KoreanDateError:
+        m = _WHOLE.fullmatch(_core(text))
+        left = _point(m, "l") if m is not None else None
+        if left is not None and (left.year is not None or reference is not None):
+            raise
+        return None
 
 
 def _parse_list(core: str, parts: list[str], year: int | None) -> KoreanDate:

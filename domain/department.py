@@ -8,12 +8,13 @@ history keeps the name as written, views resolve the department of today.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Unpack
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import DomainError, ReasonRequiredError
-from domain.values import Actor, DepartmentRef
+from domain.errors import DomainError
+from domain.values import Actor, DepartmentRef, Stamp, one_line, required_reason, stamped
 
 
 class DepartmentMergedError(DomainError):
@@ -31,6 +32,13 @@ class InvalidDepartmentError(DomainError):
 def department_uuid(ref_id: str) -> UUID:
     """The aggregate id behind a ``DepartmentRef.id``."""
     return UUID(ref_id.removeprefix("dept-"))
+
+
+def _name(name: str) -> str:
+    clean = one_line(name)
+    if not clean or len(clean) > 200:
+        raise InvalidDepartmentError("a name of 1 to 200 characters")
+    return clean
 
 
 class Department(Aggregate):
@@ -80,18 +88,9 @@ class Department(Aggregate):
         return DepartmentRef(id=f"dept-{self.id}", name=self.name)
 
     @classmethod
-    def register(cls, *, name: str, actor: Actor, business_date: date, now: datetime) -> Department:
-        clean = " ".join(name.split())
-        if not clean or len(clean) > 200:
-            raise InvalidDepartmentError("a name of 1 to 200 characters")
-        return cls._create(
-            cls.Registered,
-            id=cls.create_id(clean),
-            name=clean,
-            actor=actor,
-            business_date=business_date,
-            timestamp=now,
-        )
+    def register(cls, *, name: str, **stamp: Unpack[Stamp]) -> Department:
+        clean = _name(name)
+        return cls._create(cls.Registered, id=cls.create_id(clean), name=clean, **stamped(**stamp))
 
     def rename(
         self, *, name: str, effective_on: date, reason: str, actor: Actor, now: datetime
@@ -102,23 +101,17 @@ class Department(Aggregate):
             DepartmentMergedError, InvalidDepartmentError, ReasonRequiredError.
         """
         self._check_active()
-        clean = " ".join(name.split())
-        if not clean or len(clean) > 200:
-            raise InvalidDepartmentError("a name of 1 to 200 characters")
-        if not reason.strip():
-            raise ReasonRequiredError()
-        if clean == self.name:
-            return
-        self.trigger_event(
-            self.Renamed,
-            name=clean,
-            previous_name=self.name,
-            effective_on=effective_on,
-            reason=reason.strip(),
-            actor=actor,
-            business_date=effective_on,
-            timestamp=now,
-        )
+        clean = _name(name)
+        reason = required_reason(reason)
+        if clean != self.name:
+            self.trigger_event(
+                self.Renamed,
+                name=clean,
+                previous_name=self.name,
+                effective_on=effective_on,
+                reason=reason,
+                **stamped(actor, effective_on, now),
+            )
 
     def merge_into(
         self, *, target: DepartmentRef, effective_on: date, reason: str, actor: Actor, now: datetime
@@ -131,17 +124,13 @@ class Department(Aggregate):
         self._check_active()
         if target.id == self.ref.id:
             raise InvalidDepartmentError("a department cannot merge into itself")
-        if not reason.strip():
-            raise ReasonRequiredError()
         self.trigger_event(
             self.MergedInto,
             target_id=target.id,
             target_name=target.name,
             effective_on=effective_on,
-            reason=reason.strip(),
-            actor=actor,
-            business_date=effective_on,
-            timestamp=now,
+            reason=required_reason(reason),
+            **stamped(actor, effective_on, now),
         )
 
     def _check_active(self) -> None:

@@ -61,12 +61,6 @@ class InvalidAuditError(DomainError):
     message_en = "The audit's data is not valid."
 
 
-class UnknownStatusError(DomainError):
-    code = "UNKNOWN_STATUS"
-    message_ko = "알 수 없는 추진상황입니다."
-    message_en = "Unknown status spelling."
-
-
 class ExtensionAlreadyRequestedError(DomainError):
     code = "EXTENSION_ALREADY_REQUESTED"
     message_ko = "이미 처리 중인 기한연장 요청이 있습니다."

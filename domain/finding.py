@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
+from datetime import date
+from typing import Any, Unpack
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -18,35 +18,22 @@ from domain.errors import (
     NoPendingClaimError,
     NoPendingExtensionError,
     NotAdoptedReasonRequiredError,
-    ReasonRequiredError,
 )
-from domain.values import Actor, DepartmentRef, natural_id
+from domain.values import (
+    Actor,
+    DepartmentRef,
+    Stamp,
+    natural_id,
+    optional_text,
+    required_reason,
+    stamped,
+)
 from domain.vocabulary import STATUS_LABELS, FindingKind, ReminderRule, Status, Verification
 
 
 def reminder_key(rule: ReminderRule, reference_date: date, level: int) -> str:
     """The identity of a reminder on its finding (SPEC §4)."""
     return f"{rule.value}:{reference_date.isoformat()}:{level}"
-
-
-def _stamped(actor: Actor, business_date: date, now: datetime) -> dict[str, Any]:
-    """What every event records besides its own facts: who, the business date, when."""
-    return {"actor": actor, "business_date": business_date, "timestamp": now}
-
-
-def _text(value: str | None) -> str | None:
-    """Blank text is no text: keeps events free of '' vs None noise."""
-    if value is None:
-        return None
-    value = value.strip()
-    return value or None
-
-
-def _reason(value: str | None) -> str:
-    reason = _text(value)
-    if reason is None:
-        raise ReasonRequiredError()
-    return reason
 
 
 class Finding(Aggregate):
@@ -248,18 +235,16 @@ class Finding(Aggregate):
         seq: int,
         request: str,
         department: DepartmentRef,
-        actor: Actor,
-        business_date: date,
-        now: datetime,
         raised_by: str | None = None,
         due_date: date | None = None,
+        **stamp: Unpack[Stamp],
     ) -> Finding:
         """Register a finding of an audit.
 
         Raises:
             InvalidFindingError: no request text, no department, or seq < 1.
         """
-        request_text = _text(request)
+        request_text = optional_text(request)
         if request_text is None:
             raise InvalidFindingError("request text is required")
         if not department.name.strip():
@@ -274,22 +259,20 @@ class Finding(Aggregate):
             seq=seq,
             request=request_text,
             department=department,
-            raised_by=_text(raised_by),
+            raised_by=optional_text(raised_by),
             due_date=due_date,
-            **_stamped(actor, business_date, now),
+            **stamped(**stamp),
         )
 
     def report_progress(
         self,
         *,
         status: Status,
-        actor: Actor,
-        business_date: date,
-        now: datetime,
         status_raw: str | None = None,
         actions: str | None = None,
         plans: str | None = None,
         delay_reason: str | None = None,
+        **stamp: Unpack[Stamp],
     ) -> None:
         """Record a progress report (추진상황, 추진내용, 향후계획, 부진사유).
 
@@ -298,126 +281,70 @@ class Finding(Aggregate):
             NotAdoptedReasonRequiredError: 미반영 without any reason text.
         """
         self._check_open()
-        actions, plans, delay_reason = _text(actions), _text(plans), _text(delay_reason)
+        actions, plans = optional_text(actions), optional_text(plans)
+        delay_reason = optional_text(delay_reason)
         if status is Status.NOT_ADOPTED and not (delay_reason or actions):
             raise NotAdoptedReasonRequiredError()
-        self.trigger_event(
+        self._record(
             self.ProgressReported,
+            stamp,
             status=status,
-            status_raw=_text(status_raw) or STATUS_LABELS[status],
+            status_raw=optional_text(status_raw) or STATUS_LABELS[status],
             actions=actions,
             plans=plans,
             delay_reason=delay_reason,
             # Read once, at the report's own date, and kept: a later, better
             # parser never changes what was planned then.
-            milestones=list(extract_milestones(plans, reference=business_date)),
-            **_stamped(actor, business_date, now),
+            milestones=list(extract_milestones(plans, reference=stamp["business_date"])),
         )
 
-    def verify_claim(
-        self,
-        *,
-        actor: Actor,
-        business_date: date,
-        now: datetime,
-        note: str | None = None,
-    ) -> None:
+    def verify_claim(self, *, note: str | None = None, **stamp: Unpack[Stamp]) -> None:
         """Accept the pending 완료/미반영 claim; the finding is closed.
 
         Raises:
             NoPendingClaimError: nothing is waiting for verification.
         """
         self._check_pending_claim()
-        self.trigger_event(
-            self.ClaimVerified,
-            note=_text(note),
-            **_stamped(actor, business_date, now),
-        )
+        self._record(self.ClaimVerified, stamp, note=optional_text(note))
 
-    def return_claim(
-        self, *, reason: str, actor: Actor, business_date: date, now: datetime
-    ) -> None:
+    def return_claim(self, *, reason: str, **stamp: Unpack[Stamp]) -> None:
         """Send the claim back (보완요구): status 추진중, the department is told.
 
         Raises:
-            NoPendingClaimError: nothing is waiting for verification.
-            ReasonRequiredError: no reason given.
+            NoPendingClaimError, ReasonRequiredError.
         """
         self._check_pending_claim()
-        self.trigger_event(
-            self.ClaimReturned,
-            reason=_reason(reason),
-            **_stamped(actor, business_date, now),
-        )
+        self._record(self.ClaimReturned, stamp, reason=required_reason(reason))
 
-    def reopen(self, *, reason: str, actor: Actor, business_date: date, now: datetime) -> None:
+    def reopen(self, *, reason: str, **stamp: Unpack[Stamp]) -> None:
         """Reopen a closed finding: status 추진중, verification cleared.
 
         Raises:
-            FindingNotClosedError: the finding is not closed.
-            ReasonRequiredError: no reason given.
+            FindingNotClosedError, ReasonRequiredError.
         """
         if not self.is_closed:
             raise FindingNotClosedError()
-        self.trigger_event(
-            self.Reopened,
-            reason=_reason(reason),
-            **_stamped(actor, business_date, now),
-        )
+        self._record(self.Reopened, stamp, reason=required_reason(reason))
 
     def change_due_date(
-        self,
-        *,
-        due_date: date | None,
-        reason: str,
-        actor: Actor,
-        business_date: date,
-        now: datetime,
+        self, *, due_date: date | None, reason: str, **stamp: Unpack[Stamp]
     ) -> None:
         """Set a new 처리기한 (or none). The same date again records nothing.
 
         Raises:
-            FindingClosedError: the finding is closed.
-            ReasonRequiredError: no reason given.
+            FindingClosedError, ReasonRequiredError.
         """
-        self._check_open()
-        reason = _reason(reason)
-        if due_date == self.due_date:
-            return
-        self.trigger_event(
-            self.DueDateChanged,
-            due_date=due_date,
-            previous_due_date=self.due_date,
-            reason=reason,
-            **_stamped(actor, business_date, now),
-        )
+        changed = due_date != self.due_date
+        self._replace(self.DueDateChanged, "due_date", due_date, changed, reason, stamp)
 
-    def reassign(
-        self,
-        *,
-        department: DepartmentRef,
-        reason: str,
-        actor: Actor,
-        business_date: date,
-        now: datetime,
-    ) -> None:
+    def reassign(self, *, department: DepartmentRef, reason: str, **stamp: Unpack[Stamp]) -> None:
         """Make another department responsible. The same department records nothing.
 
         Raises:
-            FindingClosedError: the finding is closed.
-            ReasonRequiredError: no reason given.
+            FindingClosedError, ReasonRequiredError.
         """
-        self._check_open()
-        reason = _reason(reason)
-        if department.id == self.department.id:
-            return
-        self.trigger_event(
-            self.Reassigned,
-            department=department,
-            previous_department=self.department,
-            reason=reason,
-            **_stamped(actor, business_date, now),
-        )
+        changed = department.id != self.department.id
+        self._replace(self.Reassigned, "department", department, changed, reason, stamp)
 
     def raise_reminder(
         self,
@@ -425,10 +352,8 @@ class Finding(Aggregate):
         rule: ReminderRule,
         reference_date: date,
         level: int,
-        actor: Actor,
-        business_date: date,
-        now: datetime,
         detail: str | None = None,
+        **stamp: Unpack[Stamp],
     ) -> bool:
         """Record a reminder unless this one (rule, date, level) was raised before.
 
@@ -437,91 +362,66 @@ class Finding(Aggregate):
         """
         if reminder_key(rule, reference_date, level) in self.reminders:
             return False
-        self.trigger_event(
+        self._record(
             self.ReminderRaised,
+            stamp,
             rule=rule,
             reference_date=reference_date,
             level=level,
-            detail=_text(detail),
-            **_stamped(actor, business_date, now),
+            detail=optional_text(detail),
         )
         return True
 
-    def request_extension(
-        self,
-        *,
-        due_date: date,
-        reason: str,
-        actor: Actor,
-        business_date: date,
-        now: datetime,
-    ) -> None:
+    def request_extension(self, *, due_date: date, reason: str, **stamp: Unpack[Stamp]) -> None:
         """A department asks for a later due date (기한연장 요청).
 
         Raises:
             FindingClosedError, ReasonRequiredError, ExtensionAlreadyRequestedError,
             InvalidExtensionError: not later than the current due date.
         """
-        self._check_open()
-        reason = _reason(reason)
+        reason = self._open_with_reason(reason)
         if self.extension_request is not None:
             raise ExtensionAlreadyRequestedError()
         if self.due_date is not None and due_date <= self.due_date:
             raise InvalidExtensionError(f"{due_date} <= {self.due_date}")
-        self.trigger_event(
-            self.ExtensionRequested,
-            requested_due_date=due_date,
-            reason=reason,
-            **_stamped(actor, business_date, now),
-        )
+        self._record(self.ExtensionRequested, stamp, requested_due_date=due_date, reason=reason)
 
-    def grant_extension(
-        self, *, reason: str, actor: Actor, business_date: date, now: datetime
-    ) -> None:
+    def grant_extension(self, *, reason: str, **stamp: Unpack[Stamp]) -> None:
         """Council staff grant the pending request: the due date becomes the requested one.
 
         Raises:
             NoPendingExtensionError, ReasonRequiredError, FindingClosedError.
         """
-        self._check_open()
-        reason = _reason(reason)
-        if self.extension_request is None:
-            raise NoPendingExtensionError()
-        self.trigger_event(
+        reason = self._open_with_reason(reason)
+        requested = self._pending_extension()
+        self._record(
             self.ExtensionGranted,
-            due_date=self.extension_request[0],
+            stamp,
+            due_date=requested,
             previous_due_date=self.due_date,
             reason=reason,
-            **_stamped(actor, business_date, now),
         )
 
-    def refuse_extension(
-        self, *, reason: str, actor: Actor, business_date: date, now: datetime
-    ) -> None:
+    def refuse_extension(self, *, reason: str, **stamp: Unpack[Stamp]) -> None:
         """Council staff refuse the pending request; the due date stays.
 
         Raises:
             NoPendingExtensionError, ReasonRequiredError.
         """
-        reason = _reason(reason)
-        if self.extension_request is None:
-            raise NoPendingExtensionError()
-        self.trigger_event(
-            self.ExtensionRefused,
-            reason=reason,
-            **_stamped(actor, business_date, now),
-        )
+        reason = required_reason(reason)
+        self._pending_extension()
+        self._record(self.ExtensionRefused, stamp, reason=reason)
 
-    def add_comment(self, *, text: str, actor: Actor, business_date: date, now: datetime) -> None:
+    def add_comment(self, *, text: str, **stamp: Unpack[Stamp]) -> None:
         """Staff and departments talk on the finding; closed findings too (read only otherwise).
 
         Raises:
             InvalidFindingError: an empty comment.
         """
-        body = _text(text)
+        body = optional_text(text)
         if body is None:
             raise InvalidFindingError("empty comment")
-        self.trigger_event(self.CommentAdded, text=body, **_stamped(actor, business_date, now))
+        self._record(self.CommentAdded, stamp, text=body)
 
     def attach_evidence(
         self,
@@ -530,10 +430,8 @@ class Finding(Aggregate):
         content_type: str,
         size: int,
         sha256: str,
-        actor: Actor,
-        business_date: date,
-        now: datetime,
         note: str | None = None,
+        **stamp: Unpack[Stamp],
     ) -> None:
         """Attach a stored file (증빙자료) to the finding's reports and claims.
 
@@ -541,18 +439,47 @@ class Finding(Aggregate):
             FindingClosedError, InvalidFindingError: no name, a bad hash or size.
         """
         self._check_open()
-        name = _text(file_name)
+        name = optional_text(file_name)
         if name is None or size < 0 or len(sha256) != 64:
             raise InvalidFindingError("evidence needs a name, a size and a SHA-256")
-        self.trigger_event(
+        self._record(
             self.EvidenceAttached,
+            stamp,
             file_name=name,
             content_type=content_type,
             size=size,
             sha256=sha256,
-            note=_text(note),
-            **_stamped(actor, business_date, now),
+            note=optional_text(note),
         )
+
+    def _record(self, event_class: type[Finding.Event], stamp: Stamp, **facts: Any) -> None:
+        self.trigger_event(event_class, **facts, **stamped(**stamp))
+
+    def _replace(
+        self,
+        event_class: type[Finding.Event],
+        name: str,
+        value: object,
+        changed: bool,
+        reason: str,
+        stamp: Stamp,
+    ) -> None:
+        """Record that ``name`` becomes ``value`` (and what it was) for a reason; an open
+        finding only, and nothing when it does not change."""
+        reason = self._open_with_reason(reason)
+        if changed:
+            previous = {f"previous_{name}": getattr(self, name)}
+            self._record(event_class, stamp, **{name: value}, **previous, reason=reason)
+
+    def _open_with_reason(self, reason: str) -> str:
+        """The stripped reason of a change to an open finding (checked in that order)."""
+        self._check_open()
+        return required_reason(reason)
+
+    def _pending_extension(self) -> date:
+        if self.extension_request is None:
+            raise NoPendingExtensionError()
+        return self.extension_request[0]
 
     def _check_open(self) -> None:
         if self.is_closed:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
+from typing import Any, TypedDict
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from domain.errors import ReasonRequiredError
 from domain.vocabulary import ActorKind, Role
 
 # Every deterministic id of the product hangs off this namespace, so the same
@@ -22,6 +25,31 @@ def natural_id(*parts: object) -> UUID:
         _WHITESPACE.sub(" ", p).strip() if isinstance(p, str) else str(p) for p in parts
     )
     return uuid5(FOLLOWUP_NAMESPACE, key)
+
+
+def one_line(value: str) -> str:
+    """Names as typed: runs of white space (line breaks included) become one space."""
+    return " ".join(value.split())
+
+
+def optional_text(value: str | None) -> str | None:
+    """Blank text is no text: keeps events free of '' vs None noise."""
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def required_reason(value: str | None) -> str:
+    """The reason a change records, stripped.
+
+    Raises:
+        ReasonRequiredError: no reason, or only white space.
+    """
+    reason = optional_text(value)
+    if reason is None:
+        raise ReasonRequiredError()
+    return reason
 
 
 @dataclass(frozen=True)
@@ -70,3 +98,16 @@ def _department_from_name(name: str) -> DepartmentRef:
     # A pure function of the name; imports ask for the same few names many times.
     clean = _WHITESPACE.sub(" ", name).strip()
     return DepartmentRef(id=f"dept-{natural_id('department', clean.replace(' ', ''))}", name=clean)
+
+
+class Stamp(TypedDict):
+    """What every command is told besides its own facts: who, the business date, when."""
+
+    actor: Actor
+    business_date: date
+    now: datetime
+
+
+def stamped(actor: Actor, business_date: date, now: datetime) -> dict[str, Any]:
+    """The fields every event records besides its own facts (``now`` is its timestamp)."""
+    return {"actor": actor, "business_date": business_date, "timestamp": now}

@@ -11,6 +11,14 @@ from __future__ import annotations
 
 import re
 from enum import Enum
+from typing import TypeVar
+
+E = TypeVar("E", bound=Enum)
+
+
+def _labels(enum: type[E], *labels: str) -> dict[E, str]:
+    """The Korean label of each member, given in the enum's order (all of them)."""
+    return dict(zip(enum, labels, strict=True))
 
 
 class FindingKind(Enum):
@@ -58,45 +66,15 @@ class ReminderRule(Enum):
     STALE_PLAN = "stale_plan"
 
 
-KIND_LABELS: dict[FindingKind, str] = {
-    FindingKind.CORRECTIVE: "시정·처리요구사항",
-    FindingKind.RECOMMENDATION: "건의사항",
-    FindingKind.OTHER: "기타(자료제출 등)",
-}
-
-STATUS_LABELS: dict[Status, str] = {
-    Status.UNDER_REVIEW: "검토중",
-    Status.IN_PROGRESS: "추진중",
-    Status.COMPLETED: "완료",
-    Status.NOT_ADOPTED: "미반영",
-}
-
-VERIFICATION_LABELS: dict[Verification, str] = {
-    Verification.PENDING: "이행확인 대기",
-    Verification.VERIFIED: "확인",
-    Verification.RETURNED: "보완요구",
-}
-
-ROLE_LABELS: dict[Role, str] = {
-    Role.DEPARTMENT_OFFICER: "부서 담당자",
-    Role.COUNCIL_STAFF: "의회 직원",
-    Role.VIEWER: "열람자",
-    Role.ADMIN: "관리자",
-}
-
-ACTOR_KIND_LABELS: dict[ActorKind, str] = {
-    ActorKind.USER: "사용자",
-    ActorKind.IMPORT: "가져오기",
-    ActorKind.SCHEDULER: "스케줄러",
-    ActorKind.SYSTEM: "시스템",
-}
-
-REMINDER_RULE_LABELS: dict[ReminderRule, str] = {
-    ReminderRule.OVERDUE: "처리기한 경과",
-    ReminderRule.DUE_SOON: "처리기한 임박",
-    ReminderRule.CLAIM_WAITING: "이행확인 지연",
-    ReminderRule.STALE_PLAN: "향후계획 일정 경과",
-}
+# The Korean labels, member by member in each enum's order.
+KIND_LABELS = _labels(FindingKind, "시정·처리요구사항", "건의사항", "기타(자료제출 등)")
+STATUS_LABELS = _labels(Status, "검토중", "추진중", "완료", "미반영")
+VERIFICATION_LABELS = _labels(Verification, "이행확인 대기", "확인", "보완요구")
+ROLE_LABELS = _labels(Role, "부서 담당자", "의회 직원", "열람자", "관리자")
+ACTOR_KIND_LABELS = _labels(ActorKind, "사용자", "가져오기", "스케줄러", "시스템")
+REMINDER_RULE_LABELS = _labels(
+    ReminderRule, "처리기한 경과", "처리기한 임박", "이행확인 지연", "향후계획 일정 경과"
+)
 
 # The one normalisation table of SPEC §2. Keys are compared after white space
 # (including a line break, as in 추진<br/>불가) is removed, never by prefix.

@@ -78,16 +78,18 @@ users = Table(
     UniqueConstraint("name", name="uq_followup_users_name"),
 )
 
+
+def _user_id(table_name: str) -> Column[str]:
+    """The user a token or session belongs to."""
+    foreign_key = ForeignKey("followup_users.id", name=f"fk_{table_name}_user_id")
+    return Column("user_id", String(64), foreign_key, nullable=False)
+
+
 tokens = Table(
     "followup_tokens",
     metadata,
     Column("token_hash", String(64), primary_key=True),
-    Column(
-        "user_id",
-        String(64),
-        ForeignKey("followup_users.id", name="fk_followup_tokens_user_id"),
-        nullable=False,
-    ),
+    _user_id("followup_tokens"),
     Column("label", String(200)),
     Column("created_at", UtcDateTime, nullable=False),
     Column("last_used_at", UtcDateTime),
@@ -97,12 +99,7 @@ sessions = Table(
     "followup_sessions",
     metadata,
     Column("session_hash", String(64), primary_key=True),
-    Column(
-        "user_id",
-        String(64),
-        ForeignKey("followup_users.id", name="fk_followup_sessions_user_id"),
-        nullable=False,
-    ),
+    _user_id("followup_sessions"),
     Column("csrf_token", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
@@ -117,8 +114,6 @@ login_failures = Table(
     Column("failures", Integer, nullable=False),
     Column("locked_until", UtcDateTime),
 )
-
-ACCOUNT_TABLES = (users, tokens, sessions, login_failures)
 
 
 def digest(secret: str) -> str:

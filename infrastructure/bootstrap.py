@@ -7,20 +7,29 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from alembic import command
 from alembic.config import Config
+from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
+from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 
+from application.clock import UtcClock
+from application.departments import DepartmentDirectory
 from application.notifications import MailSender
 from application.ports import Clock
 from application.reminders import Recipients, ReminderJob, ReminderPolicy
+from application.services import Followup, build_services
 from application.tracker import AuditTracker
-from domain.values import DepartmentRef
+from infrastructure.accounts import SqlAccountStore
 from infrastructure.calendar import KoreanBusinessCalendar
+from infrastructure.evidence import EvidenceStore
+from infrastructure.idempotency import IdempotencyStore
 from infrastructure.mail import SmtpMailSender, SmtpSettings
 from infrastructure.outbox import SqlOutbox
+from infrastructure.parsers import parse_document
 from infrastructure.readmodel.projector import Projector
 from infrastructure.readmodel.queries import SqlReadModel
 from infrastructure.readmodel.search import SearchView
@@ -40,12 +49,22 @@ _SCHEMA_LOCK_KEY = 0x5F0110
 
 @dataclass
 class Runtime:
-    """Everything a process needs: the tracker, its views and their projector."""
+    """Everything a process needs: the use cases, the event store, its views and
+    their projector, on one datastore."""
 
     settings: Settings
-    tracker: AuditTracker
+    tracker: AuditTracker  # the event store
+    datastore: SQLAlchemyDatastore
+    read_model: SqlReadModel
     projector: Projector
     views: list[BatchView]
+    services: Followup
+    accounts: SqlAccountStore
+    idempotency: IdempotencyStore
+
+    @property
+    def policy(self) -> ReminderPolicy:
+        return self.services.queries.reminders.policy
 
     def reminder_job(self, sender: MailSender | None = None) -> ReminderJob:
         """The daily job, wired to this runtime's database, calendar and mail settings."""
@@ -62,26 +81,24 @@ class Runtime:
                     from_address=s.smtp_from,
                 )
             )
+        directory = DepartmentDirectory(self.read_model)
         recipients = Recipients(
             departments={
-                DepartmentRef.from_name(name).id: tuple(
-                    a.strip() for a in addresses.split(",") if a.strip()
-                )
+                directory.id_of(name): tuple(a.strip() for a in addresses.split(",") if a.strip())
                 for name, addresses in s.department_emails.items()
             }
             if sender
             else {},
             staff=tuple(s.staff_emails) if sender else (),
         )
-        datastore = self.tracker.factory.datastore  # type: ignore[attr-defined]
         return ReminderJob(
-            self.tracker,
-            SqlReadModel(datastore),
-            SqlOutbox(datastore),
+            self.services.writer,
+            self.read_model,
+            SqlOutbox(self.datastore),
             KoreanBusinessCalendar(),
             sender=sender,
             recipients=recipients,
-            policy=ReminderPolicy(due_soon_days=s.due_soon_days, claim_wait_days=s.claim_wait_days),
+            policy=self.policy,
             app_url=s.app_url,
         )
 
@@ -103,11 +120,20 @@ class Runtime:
             lock_for(self.settings.database_url),
         )
 
+    @property
+    def engine(self) -> Engine:
+        return _engine(self.datastore)
+
     def close(self) -> None:
         self.tracker.close()
-        engine = self.tracker.factory.datastore.engine  # type: ignore[attr-defined]
-        if engine is not None:
-            engine.dispose()
+        self.engine.dispose()
+
+
+def _engine(datastore: SQLAlchemyDatastore) -> Engine:
+    engine = datastore.engine
+    # Built from a URL by the datastore (never handed a connection): an Engine.
+    assert isinstance(engine, Engine)
+    return engine
 
 
 @contextmanager
@@ -161,9 +187,10 @@ def open_runtime(
     settings = settings or Settings()
     ensure_sqlite_directory(settings.database_url)
     with _schema_lock(settings.database_url):
-        tracker = AuditTracker(env=settings.eventsourcing_env(), clock=clock)
-        datastore = tracker.factory.datastore  # type: ignore[attr-defined]
-        with datastore.engine.begin() as connection:
+        tracker = AuditTracker(env=settings.eventsourcing_env())
+        # The settings choose eventsourcing_sqlalchemy: its factory holds the datastore.
+        datastore = cast(SQLAlchemyFactory, tracker.factory).datastore
+        with _engine(datastore).begin() as connection:
             migrate(connection)
         views: list[BatchView] = [
             FindingsView(datastore),
@@ -173,8 +200,33 @@ def open_runtime(
         ]
         for view in views:
             view.create_table()  # the tracking table; ours exist already (checkfirst)
+    clock = clock or UtcClock()
     projector = Projector(tracker, views, batch_size=settings.projection_batch_size)
-    tracker.attach_read_side(projector, SqlReadModel(datastore))
+    read_model = SqlReadModel(datastore)
+    evidence = EvidenceStore(Path(settings.evidence_dir))
+    runtime = Runtime(
+        settings=settings,
+        tracker=tracker,
+        datastore=datastore,
+        read_model=read_model,
+        projector=projector,
+        views=views,
+        services=build_services(
+            tracker,
+            projections=projector,
+            read_model=read_model,
+            clock=clock,
+            calendar=KoreanBusinessCalendar(),
+            evidence=evidence,
+            staging=EvidenceStore(evidence.root / "imports"),
+            parse=parse_document,
+            policy=ReminderPolicy(
+                due_soon_days=settings.due_soon_days, claim_wait_days=settings.claim_wait_days
+            ),
+        ),
+        accounts=SqlAccountStore(datastore, clock=clock),
+        idempotency=IdempotencyStore(datastore),
+    )
     if catch_up and projector.is_behind():  # e.g. a view added after the events
         projector.run_pending()
-    return Runtime(settings=settings, tracker=tracker, projector=projector, views=views)
+    return runtime

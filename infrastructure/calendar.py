@@ -20,10 +20,6 @@ class KoreanBusinessCalendar:
     def is_business_day(self, day: date) -> bool:
         return day.weekday() < 5 and day not in _holidays_of(day.year)
 
-    def holiday_name(self, day: date) -> str | None:
-        name = holidays.country_holidays("KR", years=day.year, language="ko").get(day)
-        return str(name) if name else None
-
     def add_business_days(self, day: date, count: int) -> date:
         step = 1 if count >= 0 else -1
         remaining = abs(count)

@@ -7,31 +7,10 @@ import os
 import tempfile
 from pathlib import Path
 
-# Limits a department's upload; the council's evidence is documents and pictures.
-MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
-ALLOWED_TYPES = frozenset(
-    {
-        "application/pdf",
-        "image/png",
-        "image/jpeg",
-        "image/gif",
-        "text/plain",
-        "text/csv",
-        "application/zip",
-        "application/haansofthwp",
-        "application/x-hwp",
-        "application/vnd.hancom.hwp",
-        "application/vnd.hancom.hwpx",
-        "application/msword",
-        "application/vnd.ms-excel",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    }
-)
-
 
 class EvidenceStore:
+    """The application's ContentStore on a directory (evidence, staged imports)."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
 

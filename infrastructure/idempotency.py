@@ -8,7 +8,7 @@ from typing import Literal
 
 from eventsourcing.persistence import IntegrityError
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, insert, select, update
 
 from infrastructure.readmodel.tables import idempotency
 
@@ -24,6 +24,10 @@ class StoredResponse:
 
 
 Claim = tuple[Literal["new", "replay", "busy", "mismatch"], StoredResponse | None]
+
+
+def _key(owner: str, key: str) -> ColumnElement[bool]:
+    return and_(idempotency.c.owner == owner, idempotency.c.key == key)
 
 
 class IdempotencyStore:
@@ -44,11 +48,7 @@ class IdempotencyStore:
             except IntegrityError:
                 pass
             with self.datastore.transaction(commit=True) as session:
-                row = session.execute(
-                    select(idempotency).where(
-                        idempotency.c.owner == owner, idempotency.c.key == key
-                    )
-                ).one_or_none()
+                row = session.execute(select(idempotency).where(_key(owner, key))).one_or_none()
                 if row is None:
                     continue  # released meanwhile: try to take it again
                 if (row.method, row.path) != (method, path):
@@ -59,18 +59,14 @@ class IdempotencyStore:
                     )
                 if row.created_at > now - ABANDONED_AFTER:
                     return "busy", None
-                session.execute(
-                    delete(idempotency).where(
-                        idempotency.c.owner == owner, idempotency.c.key == key
-                    )
-                )
+                session.execute(delete(idempotency).where(_key(owner, key)))
         return "busy", None
 
     def complete(self, owner: str, key: str, response: StoredResponse) -> None:
         with self.datastore.transaction(commit=True) as session:
             session.execute(
                 update(idempotency)
-                .where(idempotency.c.owner == owner, idempotency.c.key == key)
+                .where(_key(owner, key))
                 .values(
                     status=response.status, content_type=response.content_type, body=response.body
                 )
@@ -78,6 +74,4 @@ class IdempotencyStore:
 
     def release(self, owner: str, key: str) -> None:
         with self.datastore.transaction(commit=True) as session:
-            session.execute(
-                delete(idempotency).where(idempotency.c.owner == owner, idempotency.c.key == key)
-            )
+            session.execute(delete(idempotency).where(_key(owner, key)))

@@ -15,8 +15,8 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from sqlalchemy import and_, func, insert, select, update
 
+from application.dto import InboxEntry
 from application.notifications import OutgoingMail
-from application.reminders import InboxEntry
 from infrastructure.readmodel import tables
 from infrastructure.readmodel.queries import inbox_entry, inbox_query
 
@@ -85,15 +85,12 @@ class SqlOutbox:
                     )
                 )
                 if items:
+                    # Each entry by its key (finding, version, recipient), and the mail.
+                    key = ("finding_id", "version", "recipient")
                     session.execute(
                         insert(tables.digest_items),
                         [
-                            {
-                                "finding_id": e.finding_id,
-                                "version": e.version,
-                                "recipient": e.recipient,
-                                "message_id": mail.message_id,
-                            }
+                            {**{k: getattr(e, k) for k in key}, "message_id": mail.message_id}
                             for e in items
                         ],
                     )

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 
-from application.tracker import SEOUL
+from application.clock import SEOUL
 from infrastructure.bootstrap import Runtime, open_runtime
 from infrastructure.settings import Settings
 from tests.support.smtp import SmtpReceiver

@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api.auth import PrincipalDep
-from api.deps import TrackerDep
+from api.deps import ServicesDep
 from api.schemas import AuditPublic, RegisterAuditRequest
 
 router = APIRouter(prefix="/audits", tags=["audits"])
 
 
 @router.get("", response_model=list[AuditPublic])
-def list_audits(tracker: TrackerDep, _: PrincipalDep) -> list[AuditPublic]:
+def list_audits(services: ServicesDep, _: PrincipalDep) -> list[AuditPublic]:
     return [
         AuditPublic(
             audit_id=a.audit_id,
@@ -23,15 +23,16 @@ def list_audits(tracker: TrackerDep, _: PrincipalDep) -> list[AuditPublic]:
             findings=a.findings,
             default_deadline=a.default_deadline,
         )
-        for a in tracker.list_audits()
+        for a in services.queries.list_audits()
     ]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=AuditPublic)
 def register_audit(
-    body: RegisterAuditRequest, tracker: TrackerDep, principal: PrincipalDep
+    body: RegisterAuditRequest, services: ServicesDep, principal: PrincipalDep
 ) -> AuditPublic:
     """Council staff register an audit; the same natural key again is the same audit."""
-    audit_id = tracker.register_audit(principal, **body.model_dump())
-    audit = next(a for a in tracker.list_audits() if a.audit_id == audit_id)
+    audit_id = services.audits.register_audit(principal, **body.model_dump())
+    audit = services.queries.audit(audit_id)
+    assert audit is not None  # read-your-writes: the command projected it
     return AuditPublic(**{k: getattr(audit, k) for k in AuditPublic.model_fields})

@@ -6,11 +6,9 @@ from datetime import date
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from api.auth import PrincipalDep
-from api.deps import TrackerDep
-from infrastructure.readmodel import tables
+from api.deps import ServicesDep
 
 router = APIRouter(prefix="/departments", tags=["departments"])
 
@@ -37,17 +35,14 @@ class MergeRequest(BaseModel):
 
 
 @router.get("", response_model=list[DepartmentPublic])
-def list_departments(tracker: TrackerDep, _: PrincipalDep) -> list[DepartmentPublic]:
+def list_departments(services: ServicesDep, _: PrincipalDep) -> list[DepartmentPublic]:
     """Departments an administrator has changed (others are known by their findings)."""
-    d = tables.departments
-    with tracker.factory.datastore.transaction(commit=False) as session:  # type: ignore[attr-defined]
-        rows = session.execute(select(d).order_by(d.c.name)).all()
-    return [DepartmentPublic(**r._mapping) for r in rows]
+    return [DepartmentPublic(**vars(d)) for d in services.queries.departments_list()]
 
 
 @router.post("/rename", response_model=DepartmentPublic)
-def rename(body: RenameRequest, tracker: TrackerDep, principal: PrincipalDep) -> DepartmentPublic:
-    ref = tracker.rename_department(
+def rename(body: RenameRequest, services: ServicesDep, principal: PrincipalDep) -> DepartmentPublic:
+    ref = services.departments.rename(
         principal,
         body.name,
         new_name=body.new_name,
@@ -58,8 +53,8 @@ def rename(body: RenameRequest, tracker: TrackerDep, principal: PrincipalDep) ->
 
 
 @router.post("/merge", response_model=DepartmentPublic)
-def merge(body: MergeRequest, tracker: TrackerDep, principal: PrincipalDep) -> DepartmentPublic:
-    target = tracker.merge_department(
+def merge(body: MergeRequest, services: ServicesDep, principal: PrincipalDep) -> DepartmentPublic:
+    target = services.departments.merge(
         principal, body.name, into=body.into, effective_on=body.effective_on, reason=body.reason
     )
     return DepartmentPublic(

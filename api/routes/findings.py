@@ -7,14 +7,15 @@ expected_version) and answers the finding as it is after the write.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
+from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 
 from api.auth import PrincipalDep
-from api.deps import EvidenceDep, TrackerDep
-from api.errors import EvidenceRejectedError
+from api.deps import ServicesDep
 from api.schemas import (
     CommentRequest,
     DueDateRequest,
@@ -32,23 +33,57 @@ from api.schemas import (
 )
 from api.versioning import expected_version
 from application.dto import FindingFilter
-from application.tracker import AuditTracker
-from domain.errors import ReasonRequiredError
+from application.evidence import MAX_EVIDENCE_BYTES, EvidenceRejectedError, Upload, media_type
+from application.services import Followup
 from domain.vocabulary import FindingKind, Status, Verification
-from infrastructure.evidence import ALLOWED_TYPES, MAX_EVIDENCE_BYTES
 
 router = APIRouter(prefix="/findings", tags=["findings"])
 
 
-def _answer(tracker: AuditTracker, finding_id: UUID, response: Response) -> FindingPublic:
-    finding = tracker.get_finding(finding_id)
+def _answer(services: Followup, finding_id: UUID, response: Response) -> FindingPublic:
+    finding = services.queries.get_finding(finding_id)
     response.headers["ETag"] = f'"{finding.version}"'
     return FindingPublic.of(finding)
 
 
+class FindingCall:
+    """One command on one finding: who, which finding, which version; then the answer."""
+
+    def __init__(
+        self,
+        finding_id: UUID,
+        request: Request,
+        response: Response,
+        services: ServicesDep,
+        principal: PrincipalDep,
+    ) -> None:
+        self.finding_id = finding_id
+        self.request = request
+        self.response = response
+        self.services = services
+        self.principal = principal
+
+    def run(
+        self, command: Callable[..., int], body_version: int | None, **arguments: Any
+    ) -> FindingPublic:
+        command(
+            self.principal,
+            self.finding_id,
+            expected_version=expected_version(self.request, body_version),
+            **arguments,
+        )
+        return _answer(self.services, self.finding_id, self.response)
+
+    def with_reason(self, command: Callable[..., int], body: ReasonRequest) -> FindingPublic:
+        return self.run(command, body.expected_version, reason=body.reason)
+
+
+CallDep = Annotated[FindingCall, Depends()]
+
+
 @router.get("", response_model=FindingsPublic)
 def list_findings(
-    tracker: TrackerDep,
+    services: ServicesDep,
     _: PrincipalDep,
     audit: UUID | None = None,
     department: str | None = None,
@@ -61,6 +96,7 @@ def list_findings(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> FindingsPublic:
+    queries = services.queries
     flt = FindingFilter(
         audit_id=audit,
         department=department,
@@ -68,254 +104,138 @@ def list_findings(
         status=status_,
         verification=verification,
         raised_by=raised_by,
-        overdue_on=tracker.clock.today() if overdue else None,
+        overdue_on=services.clock.today() if overdue else None,
         text=q,
         limit=limit,
         offset=offset,
     )
     return FindingsPublic(
-        data=[FindingSummaryPublic.of(f) for f in tracker.list_findings(flt)],
-        count=tracker.count_findings(FindingFilter(**{**flt.__dict__, "limit": None, "offset": 0})),
+        data=[FindingSummaryPublic.of(f) for f in queries.list_findings(flt)],
+        count=queries.count_findings(flt),
     )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=FindingPublic)
 def register_finding(
-    body: RegisterFindingRequest, tracker: TrackerDep, principal: PrincipalDep, response: Response
+    body: RegisterFindingRequest, services: ServicesDep, principal: PrincipalDep, response: Response
 ) -> FindingPublic:
-    finding_id = tracker.register_finding(principal, **body.model_dump())
+    finding_id = services.audits.register_finding(principal, **body.model_dump())
     response.headers["Location"] = f"/api/v1/findings/{finding_id}"
-    return _answer(tracker, finding_id, response)
+    return _answer(services, finding_id, response)
 
 
 @router.get("/{finding_id}", response_model=FindingPublic)
 def get_finding(
-    finding_id: UUID, tracker: TrackerDep, _: PrincipalDep, response: Response
+    finding_id: UUID, services: ServicesDep, _: PrincipalDep, response: Response
 ) -> FindingPublic:
-    return _answer(tracker, finding_id, response)
+    return _answer(services, finding_id, response)
 
 
 @router.get("/{finding_id}/timeline", response_model=list[TimelineEntryPublic])
 def get_timeline(
-    finding_id: UUID, tracker: TrackerDep, _: PrincipalDep
+    finding_id: UUID, services: ServicesDep, _: PrincipalDep
 ) -> list[TimelineEntryPublic]:
-    return [TimelineEntryPublic.of(e) for e in tracker.timeline(finding_id)]
+    return [TimelineEntryPublic.of(e) for e in services.queries.timeline(finding_id)]
 
 
 @router.post("/{finding_id}/reports", response_model=FindingPublic)
-def report_progress(
-    finding_id: UUID,
-    body: ReportProgressRequest,
-    request: Request,
-    response: Response,
-    tracker: TrackerDep,
-    principal: PrincipalDep,
-) -> FindingPublic:
-    tracker.report_progress(
-        principal,
-        finding_id,
-        status=body.status,
-        status_raw=body.status_raw,
-        actions=body.actions,
-        plans=body.plans,
-        delay_reason=body.delay_reason,
-        business_date=body.business_date,
-        expected_version=expected_version(request, body.expected_version),
-    )
-    return _answer(tracker, finding_id, response)
+def report_progress(body: ReportProgressRequest, call: CallDep) -> FindingPublic:
+    fields = body.model_dump(exclude={"expected_version"})
+    return call.run(call.services.findings.report_progress, body.expected_version, **fields)
 
 
 @router.post("/{finding_id}/verification", response_model=FindingPublic)
-def decide_claim(
-    finding_id: UUID,
-    body: VerificationRequest,
-    request: Request,
-    response: Response,
-    tracker: TrackerDep,
-    principal: PrincipalDep,
-) -> FindingPublic:
-    version = expected_version(request, body.expected_version)
-    if body.decision == "verify":
-        tracker.verify_claim(principal, finding_id, note=body.reason, expected_version=version)
-    else:
-        if not (body.reason or "").strip():
-            raise ReasonRequiredError()
-        tracker.return_claim(
-            principal, finding_id, reason=body.reason or "", expected_version=version
-        )
-    return _answer(tracker, finding_id, response)
+def decide_claim(body: VerificationRequest, call: CallDep) -> FindingPublic:
+    return call.run(
+        call.services.findings.decide_claim,
+        body.expected_version,
+        verify=body.decision == "verify",
+        reason=body.reason,
+    )
 
 
 @router.post("/{finding_id}/reopen", response_model=FindingPublic)
-def reopen(
-    finding_id: UUID,
-    body: ReasonRequest,
-    request: Request,
-    response: Response,
-    tracker: TrackerDep,
-    principal: PrincipalDep,
-) -> FindingPublic:
-    tracker.reopen(
-        principal,
-        finding_id,
-        reason=body.reason,
-        expected_version=expected_version(request, body.expected_version),
-    )
-    return _answer(tracker, finding_id, response)
+def reopen(body: ReasonRequest, call: CallDep) -> FindingPublic:
+    return call.with_reason(call.services.findings.reopen, body)
 
 
 @router.post("/{finding_id}/due-date", response_model=FindingPublic)
-def change_due_date(
-    finding_id: UUID,
-    body: DueDateRequest,
-    request: Request,
-    response: Response,
-    tracker: TrackerDep,
-    principal: PrincipalDep,
-) -> FindingPublic:
-    tracker.change_due_date(
-        principal,
-        finding_id,
+def change_due_date(body: DueDateRequest, call: CallDep) -> FindingPublic:
+    return call.run(
+        call.services.findings.change_due_date,
+        body.expected_version,
         due_date=body.due_date,
         reason=body.reason,
-        expected_version=expected_version(request, body.expected_version),
     )
-    return _answer(tracker, finding_id, response)
 
 
 @router.post("/{finding_id}/reassignment", response_model=FindingPublic)
-def reassign(
-    finding_id: UUID,
-    body: ReassignRequest,
-    request: Request,
-    response: Response,
-    tracker: TrackerDep,
-    principal: PrincipalDep,
-) -> FindingPublic:
-    tracker.reassign(
-        principal,
-        finding_id,
+def reassign(body: ReassignRequest, call: CallDep) -> FindingPublic:
+    return call.run(
+        call.services.findings.reassign,
+        body.expected_version,
         department=body.department,
         reason=body.reason,
-        expected_version=expected_version(request, body.expected_version),
     )
-    return _answer(tracker, finding_id, response)
 
 
 @router.post("/{finding_id}/extension-requests", response_model=FindingPublic)
-def request_extension(
-    finding_id: UUID,
-    body: ExtensionRequestBody,
-    request: Request,
-    response: Response,
-    tracker: TrackerDep,
-    principal: PrincipalDep,
-) -> FindingPublic:
-    tracker.request_extension(
-        principal,
-        finding_id,
+def request_extension(body: ExtensionRequestBody, call: CallDep) -> FindingPublic:
+    return call.run(
+        call.services.findings.request_extension,
+        body.expected_version,
         due_date=body.due_date,
         reason=body.reason,
-        expected_version=expected_version(request, body.expected_version),
     )
-    return _answer(tracker, finding_id, response)
 
 
 @router.post("/{finding_id}/extension-decision", response_model=FindingPublic)
-def decide_extension(
-    finding_id: UUID,
-    body: ExtensionDecisionRequest,
-    request: Request,
-    response: Response,
-    tracker: TrackerDep,
-    principal: PrincipalDep,
-) -> FindingPublic:
-    decide = tracker.grant_extension if body.decision == "grant" else tracker.refuse_extension
-    decide(
-        principal,
-        finding_id,
+def decide_extension(body: ExtensionDecisionRequest, call: CallDep) -> FindingPublic:
+    return call.run(
+        call.services.findings.decide_extension,
+        body.expected_version,
+        grant=body.decision == "grant",
         reason=body.reason,
-        expected_version=expected_version(request, body.expected_version),
     )
-    return _answer(tracker, finding_id, response)
 
 
 @router.post("/{finding_id}/comments", response_model=FindingPublic)
-def add_comment(
-    finding_id: UUID,
-    body: CommentRequest,
-    request: Request,
-    response: Response,
-    tracker: TrackerDep,
-    principal: PrincipalDep,
-) -> FindingPublic:
-    tracker.add_comment(
-        principal,
-        finding_id,
-        text=body.text,
-        expected_version=expected_version(request, body.expected_version),
-    )
-    return _answer(tracker, finding_id, response)
+def add_comment(body: CommentRequest, call: CallDep) -> FindingPublic:
+    return call.run(call.services.findings.add_comment, body.expected_version, text=body.text)
 
 
 @router.post("/{finding_id}/evidence", response_model=FindingPublic)
 def attach_evidence(
-    finding_id: UUID,
-    request: Request,
-    response: Response,
-    tracker: TrackerDep,
-    principal: PrincipalDep,
-    evidence: EvidenceDep,
+    call: CallDep,
     file: Annotated[UploadFile, File(description="증빙자료 (PDF, image, HWP, office, text)")],
     note: Annotated[str | None, Form(max_length=2000)] = None,
     expected_version_: Annotated[int | None, Form(alias="expected_version", ge=1)] = None,
 ) -> FindingPublic:
-    version = expected_version(request, expected_version_)
-    content_type = (file.content_type or "application/octet-stream").split(";")[0].strip()
-    if content_type not in ALLOWED_TYPES:
-        raise EvidenceRejectedError(f"type {content_type}", status_code=415)
-    data = file.file.read(MAX_EVIDENCE_BYTES + 1)
-    if len(data) > MAX_EVIDENCE_BYTES:
-        raise EvidenceRejectedError(f"larger than {MAX_EVIDENCE_BYTES} bytes", status_code=413)
-    digest = evidence.put(data)
-    tracker.attach_evidence(
-        principal,
-        finding_id,
+    upload = Upload(
         file_name=file.filename or "evidence",
-        content_type=content_type,
-        size=len(data),
-        sha256=digest,
-        note=note,
-        expected_version=version,
+        content_type=media_type(file.content_type),
+        data=file.file.read(MAX_EVIDENCE_BYTES + 1),
     )
-    return _answer(tracker, finding_id, response)
+    return call.run(
+        call.services.findings.attach_evidence, expected_version_, upload=upload, note=note
+    )
 
 
 @router.get("/{finding_id}/evidence/{sha256}", response_class=Response)
 def download_evidence(
-    finding_id: UUID, sha256: str, tracker: TrackerDep, _: PrincipalDep, evidence: EvidenceDep
+    finding_id: UUID, sha256: str, services: ServicesDep, _: PrincipalDep
 ) -> Response:
     """Those who may read the finding may download what was attached to it."""
-    attached = {
-        e.data.get("sha256"): e.data
-        for e in tracker.timeline(finding_id)
-        if e.event == "EvidenceAttached"
-    }
-    data = evidence.get(sha256) if sha256 in attached else None
-    if data is None:
+    found = services.queries.evidence_file(finding_id, sha256)
+    if found is None:
         raise EvidenceRejectedError("no such evidence on this finding", status_code=404)
-    meta = attached[sha256]
+    data, meta = found
+    file_name = quote(str(meta["file_name"]), safe="")
     return Response(
         content=data,
         media_type=str(meta.get("content_type") or "application/octet-stream"),
         headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(str(meta['file_name']))}",
+            "Content-Disposition": f"attachment; filename*=UTF-8''{file_name}",
             "X-Content-Type-Options": "nosniff",
         },
     )
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name, safe="")

@@ -9,14 +9,14 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from api.auth import PrincipalDep
-from api.deps import TrackerDep
+from api.deps import ServicesDep
 
 router = APIRouter(tags=["summary"])
 
 
 @router.get("/summary")
 def get_summary(
-    tracker: TrackerDep,
+    services: ServicesDep,
     _: PrincipalDep,
     audit: Annotated[UUID | None, Query(description="Audit id; all audits when absent")] = None,
     committee: str | None = None,
@@ -27,7 +27,7 @@ def get_summary(
     ] = False,
 ) -> dict[str, Any]:
     """Same JSON as `followup summary --json`."""
-    return tracker.summary(
+    return services.queries.summary(
         audit_id=audit,
         committee=committee,
         department=department,

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from api.errors import EvidenceRejectedError, status_for
+from api.errors import status_for
 from api.web.forms import (
     FormError,
     FormInputError,
@@ -29,19 +29,15 @@ from api.web.forms import (
     texts,
     upload,
 )
-from api.web.pages import audit_title, not_found, tracker_of
+from api.web.pages import audit_title, not_found, services_of
 from api.web.presenters import pending_extension, timeline_items
 from api.web.rendering import render
 from api.web.session import FormDep, WebUser, WebUserDep
-from application.access import (
-    Principal,
-    require_council_staff,
-    require_department,
-    require_may_report,
-)
+from application.access import Principal
 from application.dto import FindingDetails, FindingFilter
-from application.errors import FindingNotFoundError, PermissionDeniedError
-from application.tracker import AuditTracker
+from application.errors import FindingNotFoundError
+from application.evidence import ALLOWED_TYPES, MAX_EVIDENCE_BYTES, Upload, media_type
+from application.findings import FindingCommands, available_commands
 from domain.errors import DomainError
 from domain.vocabulary import (
     KIND_LABELS,
@@ -50,7 +46,6 @@ from domain.vocabulary import (
     Status,
     Verification,
 )
-from infrastructure.evidence import ALLOWED_TYPES, MAX_EVIDENCE_BYTES, EvidenceStore
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,17 +67,16 @@ FORM_FIELDS: dict[str, tuple[str, ...]] = {
 class Command:
     """What one posted form asks of the application."""
 
-    tracker: AuditTracker
+    findings: FindingCommands
     principal: Principal
     finding_id: UUID
     version: int
     values: dict[str, str]
     form: FormData
-    evidence: EvidenceStore
 
 
 def _report(c: Command) -> str:
-    c.tracker.report_progress(
+    c.findings.report_progress(
         c.principal,
         c.finding_id,
         status=require_enum(Status, c.values["status"], "추진상황"),
@@ -96,31 +90,27 @@ def _report(c: Command) -> str:
 
 def _verification(c: Command) -> str:
     decision = c.values["decision"]
-    if decision == "verify":
-        c.tracker.verify_claim(
-            c.principal,
-            c.finding_id,
-            note=optional_text(c.values["reason"]),
-            expected_version=c.version,
-        )
-        return "verify"
-    if decision != "return":
+    if decision not in ("verify", "return"):
         raise FormInputError("처리 방법")
-    c.tracker.return_claim(
-        c.principal, c.finding_id, reason=c.values["reason"], expected_version=c.version
+    c.findings.decide_claim(
+        c.principal,
+        c.finding_id,
+        verify=decision == "verify",
+        reason=optional_text(c.values["reason"]),
+        expected_version=c.version,
     )
-    return "return"
+    return decision
 
 
 def _reopen(c: Command) -> str:
-    c.tracker.reopen(
+    c.findings.reopen(
         c.principal, c.finding_id, reason=c.values["reason"], expected_version=c.version
     )
     return "reopen"
 
 
 def _due_date(c: Command) -> str:
-    c.tracker.change_due_date(
+    c.findings.change_due_date(
         c.principal,
         c.finding_id,
         due_date=parse_date(c.values["due_date"], "처리기한"),
@@ -134,7 +124,7 @@ def _reassign(c: Command) -> str:
     department = c.values["department"].strip()
     if not department:
         raise FormInputError("담당부서")
-    c.tracker.reassign(
+    c.findings.reassign(
         c.principal,
         c.finding_id,
         department=department,
@@ -148,7 +138,7 @@ def _extension_request(c: Command) -> str:
     due_date = parse_date(c.values["due_date"], "연장 요청 기한")
     if due_date is None:
         raise FormInputError("연장 요청 기한")
-    c.tracker.request_extension(
+    c.findings.request_extension(
         c.principal,
         c.finding_id,
         due_date=due_date,
@@ -162,40 +152,36 @@ def _extension_decision(c: Command) -> str:
     decision = c.values["decision"]
     if decision not in ("grant", "refuse"):
         raise FormInputError("처리 방법")
-    decide = c.tracker.grant_extension if decision == "grant" else c.tracker.refuse_extension
-    decide(c.principal, c.finding_id, reason=c.values["reason"], expected_version=c.version)
+    c.findings.decide_extension(
+        c.principal,
+        c.finding_id,
+        grant=decision == "grant",
+        reason=c.values["reason"],
+        expected_version=c.version,
+    )
     return "extension_decision"
 
 
 def _comment(c: Command) -> str:
-    c.tracker.add_comment(
+    c.findings.add_comment(
         c.principal, c.finding_id, text=c.values["text"], expected_version=c.version
     )
     return "comment"
 
 
 def _evidence(c: Command) -> str:
-    # The same checks as the JSON API: a refused file is never stored.
+    # The application checks type, size and permission before anything is stored.
     file = upload(c.form, "file")
     if file is None:
         raise FormInputError("증빙자료 파일")
-    content_type = (file.content_type or "application/octet-stream").split(";")[0].strip()
-    if content_type not in ALLOWED_TYPES:
-        raise EvidenceRejectedError(f"type {content_type}", status_code=415)
-    data = file.file.read(MAX_EVIDENCE_BYTES + 1)
-    if len(data) > MAX_EVIDENCE_BYTES:
-        raise EvidenceRejectedError(f"larger than {MAX_EVIDENCE_BYTES} bytes", status_code=413)
-    # Authorise before storing anything: a viewer's upload never reaches the disk.
-    details = c.tracker.get_finding(c.finding_id)
-    require_may_report(c.principal, details.department_id)
-    digest = c.evidence.put(data)
-    c.tracker.attach_evidence(
+    c.findings.attach_evidence(
         c.principal,
         c.finding_id,
-        file_name=file.filename or "evidence",
-        content_type=content_type,
-        size=len(data),
-        sha256=digest,
+        Upload(
+            file_name=file.filename or "evidence",
+            content_type=media_type(file.content_type),
+            data=file.file.read(MAX_EVIDENCE_BYTES + 1),
+        ),
         note=optional_text(c.values["note"]),
         expected_version=c.version,
     )
@@ -216,36 +202,6 @@ COMMANDS: dict[str, Callable[[Command], str]] = {
 # URL segment of each form (hyphens in URLs, underscores in names).
 FORM_PATHS = {name: name.replace("_", "-") for name in COMMANDS}
 _BY_PATH = {path: name for name, path in FORM_PATHS.items()}
-
-
-def _allowed(check: Callable[[], None]) -> bool:
-    try:
-        check()
-    except PermissionDeniedError:
-        return False
-    return True
-
-
-def available_forms(
-    principal: Principal, finding: FindingDetails, extension_pending: bool
-) -> dict[str, bool]:
-    """Which forms to offer; the application refuses the others anyway."""
-    dept = finding.department_id
-    staff = _allowed(lambda: require_council_staff(principal))
-    may_report = _allowed(lambda: require_may_report(principal, dept))
-    is_department = _allowed(lambda: require_department(principal, dept))
-    is_open = not finding.is_closed
-    return {
-        "report": may_report and is_open,
-        "verification": staff and finding.verification is Verification.PENDING,
-        "reopen": staff and finding.is_closed,
-        "due_date": staff and is_open,
-        "reassign": staff and is_open,
-        "extension_request": is_department and is_open and not extension_pending,
-        "extension_decision": staff and extension_pending,
-        "comment": may_report,
-        "evidence": may_report and is_open,
-    }
 
 
 def _defaults(finding: FindingDetails) -> dict[str, dict[str, str]]:
@@ -270,29 +226,30 @@ def finding_page(
     kept: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    tracker = tracker_of(request)
+    services = services_of(request)
+    queries = services.queries
     try:
-        finding = tracker.get_finding(finding_id)
-        entries = tracker.timeline(finding_id)
+        finding = queries.get_finding(finding_id)
+        entries = queries.timeline(finding_id)
     except FindingNotFoundError as exc:
         return not_found(request, user, exc.message_ko)
     users = {u.id: u.name for u in request.app.state.accounts.list_users()}
     extension = pending_extension(entries)
-    forms = available_forms(user.principal, finding, extension is not None)
+    forms = available_commands(user.principal, finding, extension is not None)
     values = _defaults(finding)
     if error is not None and kept is not None:
         forms[error.form] = True  # never lose what was typed, even if the state moved on
         values[error.form].update(kept)
-    audit = next((a for a in tracker.list_audits() if a.audit_id == finding.audit_id), None)
+    audit = queries.audit(finding.audit_id)
     departments: list[str] = []
     if forms["reassign"]:
-        rows = tracker.list_findings(FindingFilter(audit_id=finding.audit_id))
+        rows = queries.list_findings(FindingFilter(audit_id=finding.audit_id))
         departments = sorted({r.department for r in rows} - {finding.department})
     last_return = next(
         (str(e.data.get("reason")) for e in reversed(entries) if e.event == "ClaimReturned"),
         None,
     )
-    today = tracker.clock.today()
+    today = services.clock.today()
     context: dict[str, Any] = {
         "user": user,
         "nav": "findings",
@@ -347,13 +304,12 @@ def act_on_finding(
             raise FormInputError("버전")
         done = COMMANDS[name](
             Command(
-                tracker=tracker_of(request),
+                findings=services_of(request).findings,
                 principal=user.principal,
                 finding_id=parsed,
                 version=version,
                 values=values,
                 form=form,
-                evidence=request.app.state.evidence,
             )
         )
     except DomainError as exc:

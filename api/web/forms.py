@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -19,6 +19,7 @@ from domain.errors import (
 )
 
 E = TypeVar("E", bound=Enum)
+T = TypeVar("T")
 
 
 class FormInputError(DomainError):
@@ -67,24 +68,23 @@ def optional_text(value: str) -> str | None:
     return value or None
 
 
-def parse_date(value: str, label: str) -> date | None:
+def _parsed(value: str, label: str, convert: Callable[[str], T]) -> T | None:
+    """None for a blank field; FormInputError (naming ``label``) for one that does not convert."""
     value = value.strip()
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        return convert(value)
     except ValueError:
         raise FormInputError(label) from None
+
+
+def parse_date(value: str, label: str) -> date | None:
+    return _parsed(value, label, date.fromisoformat)
 
 
 def parse_int(value: str, label: str) -> int | None:
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise FormInputError(label) from None
+    return _parsed(value, label, int)
 
 
 def parse_uuid(value: str | None) -> UUID | None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -22,9 +21,9 @@ from api.web.presenters import (
 )
 from api.web.rendering import render
 from api.web.session import FormDep, WebUser, WebUserDep
-from application.dto import AuditRow, FindingFilter, FindingRow
-from application.reminders import STAFF, InboxEntry, ReminderJob, reminders_due
-from application.tracker import AuditTracker
+from application.dto import AuditRow, FindingFilter, FindingRow, InboxEntry
+from application.queries import Queries
+from application.services import Followup
 from domain.errors import DomainError
 from domain.vocabulary import (
     KIND_LABELS,
@@ -42,14 +41,9 @@ PAGE_SIZE = 50
 DASHBOARD_ROWS = 10
 
 
-def tracker_of(request: Request) -> AuditTracker:
-    tracker: AuditTracker = request.app.state.runtime.tracker
-    return tracker
-
-
-def reminder_job_of(request: Request) -> ReminderJob:
-    job: ReminderJob = request.app.state.runtime.reminder_job()
-    return job
+def services_of(request: Request) -> Followup:
+    services: Followup = request.app.state.services
+    return services
 
 
 def audit_title(audit: AuditRow) -> str:
@@ -57,32 +51,9 @@ def audit_title(audit: AuditRow) -> str:
     return f"{audit.year}년 {council}{audit.committee} · {audit.audited_body}"
 
 
-def _due_ids(
-    job: ReminderJob, today: date, rule: ReminderRule, departments: frozenset[str] | None = None
-) -> tuple[UUID, ...]:
-    """Findings a reminder rule applies to today (Korean business days), optionally mine."""
-    candidates = [
-        c
-        for c in job.read_model.reminder_candidates()
-        if departments is None or c.department_id in departments
-    ]
-    due = reminders_due(candidates, today, job.calendar, job.policy)
-    return tuple(dict.fromkeys(r.finding_id for r in due if r.rule is rule))
-
-
-def _rows_by_ids(tracker: AuditTracker, ids: tuple[UUID, ...]) -> list[FindingRow]:
-    return tracker.list_findings(FindingFilter(finding_ids=ids)) if ids else []
-
-
-def _inbox(job: ReminderJob, user: WebUser) -> list[InboxEntry]:
+def _inbox(queries: Queries, user: WebUser) -> list[InboxEntry]:
     """My inbox: council staff's, or my departments' (newest first)."""
-    if user.is_staff:
-        recipients: list[str] = [STAFF]
-    elif user.is_officer:
-        recipients = sorted(user.principal.departments)
-    else:
-        recipients = []
-    entries = [e for r in recipients for e in job.read_model.inbox(r)]
+    entries = queries.inbox(queries.inbox_recipients(user.principal))
     return sorted(entries, key=lambda e: (e.raised_on, e.version), reverse=True)
 
 
@@ -96,28 +67,29 @@ class DepartmentPanel:
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, user: WebUserDep) -> HTMLResponse:
-    tracker, job = tracker_of(request), reminder_job_of(request)
-    today = tracker.clock.today()
+    services = services_of(request)
+    queries = services.queries
+    today = services.clock.today()
     context: dict[str, Any] = {"user": user, "today": today, "nav": "dashboard"}
     if user.is_staff:
         pending = FindingFilter(verification=Verification.PENDING)
         overdue = FindingFilter(overdue_on=today)
-        waiting = _due_ids(job, today, ReminderRule.CLAIM_WAITING)
+        waiting = queries.due_finding_ids(ReminderRule.CLAIM_WAITING)
         context.update(
-            queue_count=tracker.count_findings(pending),
-            queue_rows=tracker.list_findings(
+            queue_count=queries.count_findings(pending),
+            queue_rows=queries.list_findings(
                 FindingFilter(verification=Verification.PENDING, limit=DASHBOARD_ROWS)
             ),
-            overdue_count=tracker.count_findings(overdue),
-            overdue_rows=tracker.list_findings(
+            overdue_count=queries.count_findings(overdue),
+            overdue_rows=queries.list_findings(
                 FindingFilter(overdue_on=today, limit=DASHBOARD_ROWS)
             ),
             waiting_count=len(waiting),
-            waiting_rows=_rows_by_ids(tracker, waiting[:DASHBOARD_ROWS]),
-            returned_count=tracker.count_findings(
+            waiting_rows=queries.findings_by_ids(waiting[:DASHBOARD_ROWS]),
+            returned_count=queries.count_findings(
                 FindingFilter(verification=Verification.RETURNED)
             ),
-            claim_wait_days=job.policy.claim_wait_days,
+            claim_wait_days=queries.claim_wait_days,
         )
     elif user.is_officer:
         panels = []
@@ -125,7 +97,7 @@ def dashboard(request: Request, user: WebUserDep) -> HTMLResponse:
         for name in user.departments:
             rows = [
                 r
-                for r in tracker.list_findings(FindingFilter(department=name))
+                for r in queries.list_findings(FindingFilter(department=name))
                 if r.verification is not Verification.VERIFIED and r.finding_id not in seen
             ]
             seen.update(r.finding_id for r in rows)
@@ -140,16 +112,16 @@ def dashboard(request: Request, user: WebUserDep) -> HTMLResponse:
         mine = user.principal.departments
         context.update(
             panels=panels,
-            overdue_rows=_rows_by_ids(tracker, _due_ids(job, today, ReminderRule.OVERDUE, mine)),
-            due_soon_rows=_rows_by_ids(tracker, _due_ids(job, today, ReminderRule.DUE_SOON, mine)),
+            overdue_rows=queries.due_findings(ReminderRule.OVERDUE, mine),
+            due_soon_rows=queries.due_findings(ReminderRule.DUE_SOON, mine),
         )
     else:
         context.update(
-            summary=summary_rows(tracker.summary()),
-            overdue_count=tracker.count_findings(FindingFilter(overdue_on=today)),
-            audits=tracker.list_audits(),
+            summary=summary_rows(queries.summary()),
+            overdue_count=queries.count_findings(FindingFilter(overdue_on=today)),
+            audits=queries.list_audits(),
         )
-    context["inbox_count"] = len(_inbox(job, user))
+    context["inbox_count"] = len(_inbox(queries, user))
     context.update(_labels())
     return render(request, "dashboard.html", context)
 
@@ -167,9 +139,10 @@ def _labels() -> dict[str, Any]:
 
 @router.get("/summary", response_class=HTMLResponse)
 def summary(request: Request, user: WebUserDep) -> HTMLResponse:
-    tracker = tracker_of(request)
+    services = services_of(request)
+    queries = services.queries
     query = request.query_params
-    audits = tracker.list_audits()
+    audits = queries.list_audits()
     audit_id = parse_uuid(query.get("audit"))
     committee = (query.get("committee") or "").strip() or None
     department = (query.get("department") or "").strip() or None
@@ -178,7 +151,7 @@ def summary(request: Request, user: WebUserDep) -> HTMLResponse:
         as_of = parse_date(query.get("as_of") or "", "기준일")
     except DomainError as exc:
         as_of, error = None, exc.message_ko
-    table = tracker.summary(
+    table = queries.summary(
         audit_id=audit_id, committee=committee, department=department, as_of=as_of
     )
     # Counts link to the list, which shows findings as they are now: only then.
@@ -206,7 +179,8 @@ def summary(request: Request, user: WebUserDep) -> HTMLResponse:
 
 @router.get("/findings", response_class=HTMLResponse)
 def findings(request: Request, user: WebUserDep) -> HTMLResponse:
-    tracker = tracker_of(request)
+    services = services_of(request)
+    queries = services.queries
     q = request.query_params
     page = max(1, int(q["page"])) if (q.get("page") or "").isdigit() else 1
     audit_id = parse_uuid(q.get("audit"))
@@ -229,17 +203,15 @@ def findings(request: Request, user: WebUserDep) -> HTMLResponse:
         status=parse_enum(Status, filters["status"]),
         verification=parse_enum(Verification, filters["verification"]),
         raised_by=filters["raised_by"] or None,
-        overdue_on=tracker.clock.today() if filters["overdue"] else None,
+        overdue_on=services.clock.today() if filters["overdue"] else None,
         text=filters["q"] or None,
     )
-    total = tracker.count_findings(flt)
+    total = queries.count_findings(flt)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(page, pages)
-    rows = tracker.list_findings(
-        FindingFilter(**{**flt.__dict__, "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE})
-    )
+    rows = queries.list_findings(replace(flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE))
     active = {k: v for k, v in filters.items() if v}
-    audits = tracker.list_audits()
+    audits = queries.list_audits()
     return render(
         request,
         "findings.html",
@@ -257,7 +229,7 @@ def findings(request: Request, user: WebUserDep) -> HTMLResponse:
             "audits": audits,
             "audit_names": {a.audit_id: audit_title(a) for a in audits},
             "departments": sorted({*user.departments, *(r.department for r in rows)}),
-            "today": tracker.clock.today(),
+            "today": services.clock.today(),
             **_labels(),
         },
     )
@@ -265,7 +237,7 @@ def findings(request: Request, user: WebUserDep) -> HTMLResponse:
 
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox(request: Request, user: WebUserDep) -> HTMLResponse:
-    entries = _inbox(reminder_job_of(request), user)
+    entries = _inbox(services_of(request).queries, user)
     return render(
         request,
         "inbox.html",
@@ -302,14 +274,15 @@ def _queue_page(
     picked: frozenset[str] = frozenset(),
     status_code: int = 200,
 ) -> HTMLResponse:
-    tracker = tracker_of(request)
+    services = services_of(request)
+    queries = services.queries
     q = request.query_params
     page = max(1, int(q["page"])) if (q.get("page") or "").isdigit() else 1
     pending = FindingFilter(verification=Verification.PENDING)
-    total = tracker.count_findings(pending)
+    total = queries.count_findings(pending)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(page, pages)
-    rows = tracker.list_findings(
+    rows = queries.list_findings(
         FindingFilter(
             verification=Verification.PENDING, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
         )
@@ -364,7 +337,7 @@ def decide_many(request: Request, user: WebUserDep, form: FormDep) -> HTMLRespon
             picked=picked,
             status_code=422,
         )
-    tracker = tracker_of(request)
+    services = services_of(request)
     results = []
     for pick in picks:
         raw_id, _, raw_version = pick.partition(":")
@@ -375,16 +348,16 @@ def decide_many(request: Request, user: WebUserDep, form: FormDep) -> HTMLRespon
         version = int(raw_version)
         title = raw_id
         try:
-            details = tracker.get_finding(finding_id)
+            details = services.queries.get_finding(finding_id)
             title = f"{KIND_LABELS[details.kind]} {details.seq} · {details.department}"
-            if action == "verify":
-                tracker.verify_claim(user.principal, finding_id, expected_version=version)
-                message = "이행을 확인했습니다."
-            else:
-                tracker.return_claim(
-                    user.principal, finding_id, reason=reason, expected_version=version
-                )
-                message = "보완요구(반려)했습니다."
+            services.findings.decide_claim(
+                user.principal,
+                finding_id,
+                verify=action == "verify",
+                reason=reason if action == "return" else None,
+                expected_version=version,
+            )
+            message = "이행을 확인했습니다." if action == "verify" else "보완요구(반려)했습니다."
         except DomainError as exc:
             results.append(QueueResult(pick, finding_id, title, False, exc.message_ko))
             continue

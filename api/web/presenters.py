@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -18,7 +17,6 @@ from domain.vocabulary import (
     KIND_LABELS,
     ROLE_LABELS,
     STATUS_LABELS,
-    VERIFICATION_LABELS,
     ActorKind,
     FindingKind,
     Role,
@@ -109,13 +107,6 @@ def status_label(value: Status | str) -> str:
     return STATUS_LABELS[status]
 
 
-def verification_label(value: Verification | str | None) -> str:
-    if value is None:
-        return ""
-    verification = value if isinstance(value, Verification) else Verification(value)
-    return VERIFICATION_LABELS[verification]
-
-
 def kind_label(value: FindingKind | str) -> str:
     kind = value if isinstance(value, FindingKind) else FindingKind(value)
     return KIND_LABELS[kind]
@@ -126,6 +117,8 @@ def kind_label(value: FindingKind | str) -> str:
 
 @dataclass(frozen=True)
 class Detail:
+    """One labelled fact of an event, as the timeline lists it."""
+
     label: str
     value: str
     long: bool = False  # free text: keep its line breaks
@@ -134,13 +127,12 @@ class Detail:
 
 @dataclass(frozen=True)
 class TimelineItem:
-    version: int
-    event: str
+    """A timeline entry with what the page says of it in Korean."""
+
+    entry: TimelineEntry  # version, event, business date, recorded at
     label: str
-    actor: str
-    actor_id: str
-    business_date: date
-    recorded_at: datetime
+    actor: str  # the kind of actor and its role
+    actor_id: str  # with the user's name where known
     details: list[Detail] = field(default_factory=list)
 
 
@@ -254,8 +246,7 @@ def timeline_items(
 ) -> list[TimelineItem]:
     return [
         TimelineItem(
-            version=e.version,
-            event=e.event,
+            entry=e,
             label=EVENT_LABELS.get(e.event, e.event),
             actor=actor_description(e.actor_kind, e.actor_role),
             actor_id=(
@@ -263,8 +254,6 @@ def timeline_items(
                 if e.actor_id in user_names
                 else e.actor_id
             ),
-            business_date=e.business_date,
-            recorded_at=e.recorded_at,
             details=_event_details(e.event, e.data, finding_id),
         )
         for e in entries

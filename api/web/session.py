@@ -20,11 +20,13 @@ from starlette.datastructures import FormData
 
 from api.auth import (
     CSRF_FIELD,
-    SESSION_COOKIE,
-    SESSION_MAX_AGE,
+    FORM_TYPES,
     UNSAFE_METHODS,
+    end_session,
     get_accounts,
     get_user,
+    set_private_cookie,
+    start_session,
 )
 from api.web.rendering import render
 from application.access import Principal
@@ -38,7 +40,6 @@ from domain.errors import DomainError
 from domain.vocabulary import ROLE_LABELS, Role
 
 LOGIN_CSRF_COOKIE = "followup_login_csrf"
-_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Upload forms (import, evidence) carry files; their text fields stay small.
 MAX_FORM_FILES = 1
 
@@ -55,10 +56,6 @@ class WebUser:
     @property
     def name(self) -> str:
         return self.user.name
-
-    @property
-    def role(self) -> Role:
-        return self.user.role
 
     @property
     def role_label(self) -> str:
@@ -91,7 +88,7 @@ async def posted_form(request: Request) -> FormData:
     """The form of an unsafe request (parsed once; Starlette caches it on the request)."""
     if request.method not in UNSAFE_METHODS or not request.headers.get(
         "content-type", ""
-    ).startswith(_FORM_TYPES):
+    ).startswith(FORM_TYPES):
         return FormData()
     return await request.form(max_files=MAX_FORM_FILES)
 
@@ -166,14 +163,8 @@ def _login_page(
         {"name": name, "next": target, "login_csrf": token, "error": error},
         status_code=status_code,
     )
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE,
-        token,
-        max_age=SESSION_MAX_AGE,
-        path="/login",
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
+    set_private_cookie(
+        request, response, LOGIN_CSRF_COOKIE, token, path="/login", samesite="strict"
     )
     return response
 
@@ -190,59 +181,30 @@ def login(request: Request, form: FormDep) -> Response:
     target = _safe_next(str(form.get("next") or "/"))
     sent = str(form.get("login_csrf") or "")
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+
+    def refused(error: str, status_code: int) -> HTMLResponse:
+        return _login_page(request, name=name, target=target, error=error, status_code=status_code)
+
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-        return _login_page(
-            request,
-            name=name,
-            target=target,
-            error="로그인 화면이 만료되었습니다. 다시 시도하세요.",
-            status_code=403,
-        )
+        return refused("로그인 화면이 만료되었습니다. 다시 시도하세요.", 403)
     if not name or not password:
-        return _login_page(
-            request,
-            name=name,
-            target=target,
-            error="아이디와 비밀번호를 입력하세요.",
-            status_code=422,
-        )
+        return refused("아이디와 비밀번호를 입력하세요.", 422)
     accounts = get_accounts(request)
     try:
         user = accounts.authenticate(name, password)
     except LoginThrottledError as exc:
         minutes = max(1, -(-exc.retry_after // 60))
-        return _login_page(
-            request,
-            name=name,
-            target=target,
-            error=f"{exc.message_ko} (약 {minutes}분 후)",
-            status_code=429,
-        )
+        return refused(f"{exc.message_ko} (약 {minutes}분 후)", 429)
     except DomainError as exc:  # wrong name or password: deliberately not which
-        return _login_page(request, name=name, target=target, error=exc.message_ko, status_code=401)
-    previous = request.cookies.get(SESSION_COOKIE)
-    if previous:
-        accounts.end_session(previous)  # a fresh session id at each sign-in
-    cookie, _csrf = accounts.create_session(user)
+        return refused(exc.message_ko, 401)
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        cookie,
-        max_age=SESSION_MAX_AGE,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+    start_session(request, response, accounts, user)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
 
 @router.post("/logout")
 def logout(request: Request, _: WebUserDep) -> Response:
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        get_accounts(request).end_session(cookie)
     response = RedirectResponse("/login?done=logout", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    end_session(request, response, get_accounts(request))
     return response

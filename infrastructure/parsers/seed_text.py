@@ -2,9 +2,10 @@
 
 The layout (a business report converted to text, see ``reference/seed-notes.md`` §2):
 each data row is one physical line, ``request cell ⇥ result cell``, with HTML-ish
-markup inside the cells. The kind of a row comes from the page-header row that repeats
-at every page break (the body headings are missing in the conversion), and a small
-처리결과 총괄 table before the first block declares the counts the rows must add up to.
+markup inside the cells (``seed_markup``). The kind of a row comes from the
+page-header row that repeats at every page break (the body headings are missing in
+the conversion), and a small 처리결과 총괄 table before the first block declares the
+counts the rows must add up to.
 
 Bad input never raises: every problem is returned with its 1-based physical line. A
 document with any error yields no rows at all, because an import is all or nothing
@@ -13,32 +14,32 @@ document with any error yields no rows at all, because an import is all or nothi
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 
-from application.report import (
-    ParsedReport,
-    Problem,
-    ReportMetadata,
-    ReportRow,
-    Severity,
-    error,
-    warning,
+from application.report import ParsedReport, Problem, ReportMetadata, ReportRow
+from domain.vocabulary import KIND_LABELS, FindingKind, Status, normalise_kind, normalise_status
+from infrastructure.parsers.date_cells import read_date_cell
+from infrastructure.parsers.document import finished, has_errors, metadata_from, open_text, refused
+from infrastructure.parsers.problems import (
+    NOWHERE,
+    Say,
+    count_mismatch,
+    document_problem,
+    kind_named,
+    problem,
 )
-from domain.vocabulary import (
-    KIND_LABELS,
-    STATUS_LABELS,
-    FindingKind,
-    Status,
-    normalise_kind,
-    normalise_status,
+from infrastructure.parsers.seed_markup import render
+from infrastructure.parsers.text import (
+    GENERIC_COUNCILS,
+    collapse,
+    read_status,
+    squash,
+    trailing_bracket,
 )
-from infrastructure.parsers.common import decode_text, missing_request, prefix, unknown_status
 
 FORMAT = "seed_text"
 
@@ -53,11 +54,8 @@ _SECTION_HEADING = re.compile(
 _ROMAN_HEADING = re.compile(rf"\s*{_ROMAN}\s*\.\s+\S")
 _ARABIC_HEADING = re.compile(r"\s*(?P<num>[0-9]{1,4})\s*\.\s+\S")
 
-_FRONT_DATE = re.compile(r"(?P<y>[0-9]{4})\s*\.\s*(?P<m>[0-9]{1,2})\s*\.\s*(?P<d>[0-9]{1,2})\.?")
 _SESSION = re.compile(r"제\s*[0-9]+\s*회\s.*(?:정례회|임시회)")
 _SESSION_COUNCIL = re.compile(r"제\s*[0-9]+\s*회\s+(?P<council>\S+의회)\s")
-# "시의회" alone names no council: which city's is for the caller to say.
-_GENERIC_COUNCILS = frozenset({"의회", "시의회", "도의회", "구의회", "군의회"})
 _FRONT_PAGE_MAX_LINES = 60
 _SHORT_LINE = 40  # front-page labels and stray body headings ("4", "기타사항")
 
@@ -68,118 +66,10 @@ _STATUS_LINE = re.compile(r"\s*추진\s*상황\s*[:：]?(?P<raw>[^<]*)(?P<rest>.
 _LEADING_TEXT = re.compile(r"(?:\s*+<[^<>]*+>)*+(?P<text>[^<]*+)(?P<rest>.*)", re.DOTALL)
 # Where a heading without a closing tag ends: the first bullet of its body.
 _BODY_BULLET = re.compile(r"[○●■□▪•※]|(?<!\S)-(?=\s)")
-_DEPARTMENT = re.compile(r"[(（](?P<name>[^()（）]*+)[)）]\s*+$")
 _DEPARTMENT_MAX = 40
-
-_TAG = re.compile(
-    r"<!--.*?(?:-->|\Z)|<\s*+(?P<close>/?)\s*+(?P<name>[A-Za-z][\w:-]*+)[^<>]*+>",
-    re.DOTALL,
-)
-# Inline tags join their text to the neighbours; every other tag separates words.
-_INLINE_TAGS = frozenset(
-    {"a", "b", "i", "u", "s", "em", "strong", "span", "font", "sup", "sub", "small"}
-)
 _TABLE_CELL = re.compile(r"<t[dh]\b[^<>]*+>(?P<text>[^<]*+)", re.IGNORECASE)
-_WHITESPACE = re.compile(r"\s+")
 _COUNT = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})*|[0-9]{1,9}")
 _ZERO_MARKS = frozenset({"", "-", "－", "—", "–"})
-
-
-# --- small helpers ----------------------------------------------------------------
-
-
-def _collapse(text: str) -> str:
-    return _WHITESPACE.sub(" ", text).strip()
-
-
-def _squash(text: str) -> str:
-    return _WHITESPACE.sub("", text)
-
-
-class _TextBuilder:
-    """Flattens cell markup to one line; a <table> becomes [표: a | b / c | d]."""
-
-    def __init__(self) -> None:
-        self._parts: list[str] = []
-        self._table: list[list[str]] | None = None
-        self._depth = 0
-
-    def text(self, chunk: str) -> None:
-        if self._table is None:
-            self._parts.append(chunk)
-        else:
-            self._cell_text(chunk)
-
-    def tag(self, name: str, *, closing: bool) -> None:
-        if name == "table":
-            self._table_tag(closing=closing)
-        elif self._table is not None and self._depth == 1 and not closing:
-            if name == "tr":
-                self._table.append([])
-            elif name in ("td", "th"):
-                self._row().append("")
-            else:
-                self._cell_text(" ")
-        elif name not in _INLINE_TAGS:
-            self.text(" ")
-
-    def result(self) -> str:
-        self._flush_table()
-        return _collapse("".join(self._parts))
-
-    def _table_tag(self, *, closing: bool) -> None:
-        if not closing:
-            self._depth += 1
-            if self._depth == 1:
-                self._table = []
-        elif self._depth > 0:
-            self._depth -= 1
-            if self._depth == 0:
-                self._flush_table()
-
-    def _row(self) -> list[str]:
-        assert self._table is not None
-        if not self._table:
-            self._table.append([])
-        return self._table[-1]
-
-    def _cell_text(self, chunk: str) -> None:
-        row = self._row()
-        if not row:
-            if not chunk.strip():
-                return  # layout white space between <tr> and its first cell
-            row.append("")
-        row[-1] += chunk
-
-    def _flush_table(self) -> None:
-        if self._table is None:
-            return
-        rows = [[_collapse(cell) for cell in row] for row in self._table]
-        body = " / ".join(" | ".join(row) for row in rows if any(row))
-        self._parts.append(f" [표: {body}] " if body else " ")
-        self._table = None
-        self._depth = 0
-
-
-def _render(fragment: str) -> str:
-    """Cell markup as text: tags stripped, entities decoded, white space collapsed."""
-    if "<" not in fragment:  # plain text, as most 기타 cells: no markup to walk
-        return _collapse(html.unescape(fragment) if "&" in fragment else fragment)
-    unescape = html.unescape if "&" in fragment else str
-    builder = _TextBuilder()
-    position = 0
-    for match in _TAG.finditer(fragment):
-        builder.text(unescape(fragment[position : match.start()]))
-        name = match.group("name")
-        if name:
-            builder.tag(name.lower(), closing=bool(match.group("close")))
-        position = match.end()
-    builder.text(unescape(fragment[position:]))
-    return builder.result()
-
-
-# --- decoding ---------------------------------------------------------------------
-
 
 # --- locating the section -----------------------------------------------------------
 
@@ -225,7 +115,7 @@ def looks_like_seed_report(text: str) -> bool:
     lines = text.split("\n")
     for index, line in enumerate(lines):
         if _SECTION_HEADING.fullmatch(line.strip()):
-            return any("처리결과총괄" in _squash(later) for later in lines[index + 1 :])
+            return any("처리결과총괄" in squash(later) for later in lines[index + 1 :])
     return False
 
 
@@ -246,70 +136,46 @@ def _is_label(line: str) -> bool:
     return "\t" not in line and 0 < len(line.strip()) <= _SHORT_LINE
 
 
-def _read_date(line: str, lineno: int) -> tuple[date | None, list[Problem]]:
-    match = _FRONT_DATE.fullmatch(line.strip())
-    if match is None:
-        return None, []
-    try:
-        return date(int(match["y"]), int(match["m"]), int(match["d"])), []
-    except ValueError:
-        return None, [
-            warning(
-                lineno,
-                "BAD_REPORT_DATE",
-                f"보고일 '{line.strip()}'은(는) 없는 날짜입니다.",
-                f"The report date '{line.strip()}' is not a calendar date.",
-            )
-        ]
+_NOT_FOUND = (
+    ("committee", Say("위원회를", "committee")),
+    ("report_date", Say("보고일을", "report date")),
+    ("audited_body", Say("피감기관을", "audited body")),
+)
 
 
 def _read_metadata(lines: Sequence[str], year: int | None) -> tuple[ReportMetadata, list[Problem]]:
     """Session, committee, report date and audited body, found by their shape."""
     problems: list[Problem] = []
-    session = council = committee = body = None
-    report_date: date | None = None
+    values: dict[str, object] = {"year": year}
     date_index: int | None = None
     front = _front_page(lines)
     for index, line in enumerate(front):
-        if session is None and _SESSION.fullmatch(line.strip()) and "\t" not in line:
-            session = _collapse(line)
+        text = line.strip()
+        if "session" not in values and _SESSION.fullmatch(text) and "\t" not in line:
+            values["session"] = session = collapse(line)
             match = _SESSION_COUNCIL.search(session + " ")
-            if match and match["council"] not in _GENERIC_COUNCILS:
-                council = match["council"]
-        elif committee is None and _is_label(line) and line.strip().endswith("위원회"):
-            committee = _collapse(line)
-        elif date_index is None and _FRONT_DATE.fullmatch(line.strip()):
+            if match and match["council"] not in GENERIC_COUNCILS:
+                values["council"] = match["council"]
+        elif "committee" not in values and _is_label(line) and text.endswith("위원회"):
+            values["committee"] = collapse(line)
+        elif date_index is None and len(text) <= _SHORT_LINE:
+            # The report date: a line holding one day ("2018. 11. 15").
+            cell = read_date_cell(text)
+            if cell.impossible:
+                problems.append(problem("BAD_REPORT_DATE", index + 1, raw=text))
+            elif cell.day is None:
+                continue
             date_index = index
-            report_date, found = _read_date(line, index + 1)
-            problems += found
+            values["report_date"] = cell.day
     if date_index is not None:
         # The audited body is named on the first line after the report date.
         following = [line for line in front[date_index + 1 :] if line.strip()]
         if following and _is_label(following[0]) and not following[0][:1].isdigit():
-            body = _collapse(following[0])
-    for value, ko, en in (
-        (committee, "위원회를", "committee"),
-        (report_date, "보고일을", "report date"),
-        (body, "피감기관을", "audited body"),
-    ):
-        if value is None:
-            problems.append(
-                warning(
-                    1,
-                    "METADATA_NOT_FOUND",
-                    f"표지에서 {ko} 찾지 못했습니다.",
-                    f"No {en} found on the front page.",
-                )
-            )
-    metadata = ReportMetadata(
-        year=year,
-        council=council,
-        committee=committee,
-        audited_body=body,
-        report_date=report_date,
-        session=session,
-    )
-    return metadata, problems
+            values["audited_body"] = collapse(following[0])
+    for name, what in _NOT_FOUND:
+        if values.get(name) is None:
+            problems.append(problem("METADATA_NOT_FOUND", 1, what=what))
+    return metadata_from(values), problems
 
 
 # --- the 처리결과 총괄 table ----------------------------------------------------------
@@ -335,7 +201,7 @@ class _Layout:
 
 
 def _count(cell: str) -> int | None:
-    cell = _squash(cell)
+    cell = squash(cell)
     if cell in _ZERO_MARKS:
         return 0  # the table writes "-" for none
     if _COUNT.fullmatch(cell):
@@ -349,12 +215,8 @@ def _summary_layout(line: str) -> _Layout | None:
     statuses = {i: s for i, c in enumerate(cells) if (s := normalise_status(c))}
     if len(statuses) < 2:
         return None
-    total = next((i for i, c in enumerate(cells) if _squash(c) == "계"), None)
+    total = next((i for i, c in enumerate(cells) if squash(c) == "계"), None)
     return _Layout(statuses, total)
-
-
-def _summary_problem(lineno: int, code: str, ko: str, en: str) -> Problem:
-    return warning(lineno, code, f"처리결과 총괄: {ko}", f"처리결과 총괄: {en}")
 
 
 def _summary_row(summary: _Summary, lineno: int, line: str, layout: _Layout) -> list[Problem]:
@@ -362,39 +224,19 @@ def _summary_row(summary: _Summary, lineno: int, line: str, layout: _Layout) -> 
     cells = line.split("\t") + [""] * (max(layout.columns) + 1)  # short rows
     labels = [c.strip() for c in cells[: min(layout.columns)] if c.strip()]
     label = labels[-1] if labels else ""
-    if _squash(label) == "계":
+    if squash(label) == "계":
         return []
     if (kind := normalise_kind(label)) is None:
-        return [
-            _summary_problem(
-                lineno,
-                "UNKNOWN_SUMMARY_ROW",
-                f"구분을 알 수 없는 행입니다: '{_collapse(line)[:60]}'",
-                f"a row of unknown kind: '{_collapse(line)[:60]}'.",
-            )
-        ]
+        return [problem("UNKNOWN_SUMMARY_ROW", lineno, raw=collapse(line))]
     counts = {status: _count(cells[i]) for i, status in layout.statuses.items()}
     total = _count(cells[layout.total]) if layout.total is not None else None
     if any(value is None for value in counts.values()):
-        return [
-            _summary_problem(
-                lineno,
-                "BAD_SUMMARY_VALUE",
-                f"{KIND_LABELS[kind]} 행에 건수가 아닌 값이 있습니다.",
-                f"the {kind.value} row holds a value that is not a count.",
-            )
-        ]
+        return [problem("BAD_SUMMARY_VALUE", lineno, kind=kind_named(kind))]
     summary.counts[kind] = {s: n for s, n in counts.items() if n is not None}
     summary.lines[kind] = lineno
     if total is not None and total != sum(summary.counts[kind].values()):
-        return [
-            _summary_problem(
-                lineno,
-                "SUMMARY_INCONSISTENT",
-                f"{KIND_LABELS[kind]}의 계 {total}건이 상태별 건수의 합과 다릅니다.",
-                f"the {kind.value} total {total} is not the sum of its statuses.",
-            )
-        ]
+        source = Say(f"처리결과 총괄 {KIND_LABELS[kind]}", f"처리결과 총괄, {kind.value}")
+        return [problem("SUMMARY_INCONSISTENT", lineno, source=source, total=total)]
     return []
 
 
@@ -422,13 +264,13 @@ def _read_summary(
 def _page_header_kind(line: str) -> FindingKind | None:
     """The kind a repeated page-header row announces ("건의사항⇥조치결과")."""
     cells = line.split("\t")
-    if len(cells) < 2 or not _squash(cells[1]).startswith("조치결과"):
+    if len(cells) < 2 or not squash(cells[1]).startswith("조치결과"):
         return None
     return normalise_kind(cells[0])
 
 
 def _looks_like_row(line: str) -> bool:
-    return _render(line.split("\t", 1)[0]).startswith("○") or "추진상황" in line
+    return render(line.split("\t", 1)[0]).startswith("○") or "추진상황" in line
 
 
 @dataclass
@@ -437,11 +279,10 @@ class _Result:
 
     status_raw: str | None = None
     texts: dict[str, list[str]] = field(default_factory=dict)
-    headings: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
-    def add(self, name: str, text: str) -> None:
-        if text:
+    def add(self, name: str | None, text: str) -> None:
+        if text and name is not None:
             self.texts.setdefault(name, []).append(text)
 
     def text(self, name: str) -> str | None:
@@ -450,7 +291,7 @@ class _Result:
 
 def _field_for(heading: str) -> str | None:
     """Which field a checkbox heading opens: 추진내용…, 향후계획, 부진사유."""
-    key = _squash(heading)
+    key = squash(heading)
     if key.startswith(("추진내용", "조치내용", "추진실적")):
         return "actions"  # also the combined 추진내용 및 향후(추진)계획
     if key.startswith(("향후", "추진계획")):
@@ -467,43 +308,45 @@ def _split_heading(segment: str) -> tuple[str, str]:
     heading, rest = match["text"], match["rest"]
     if bullet := _BODY_BULLET.search(heading):
         heading, rest = heading[: bullet.start()], heading[bullet.start() :] + rest
-    return _collapse(html.unescape(heading)), rest
+    return collapse(html.unescape(heading)), rest
 
 
 def _read_result(cell: str, lineno: int) -> _Result:
-    """Status, status note and the checkbox-headed blocks of a result cell."""
+    """Status and the checkbox-headed blocks of a result cell.
+
+    Text under no heading (after the status line, before the first heading) is a
+    note on the status, which no field holds.
+    """
     result = _Result()
-    current = "status_note"  # text under no heading yet
+    current: str | None = None
     for segment in _CHECKBOX.split(cell):
         if status := _STATUS_LINE.match(segment):
             if result.status_raw is not None:
-                result.problems.append(_duplicate_status(lineno))
-            result.status_raw = _collapse(html.unescape(status["raw"]))
-            current = "status_note"
-            result.add(current, _render(status["rest"]))
+                result.problems.append(problem("DUPLICATE_STATUS", lineno))
+            result.status_raw = collapse(html.unescape(status["raw"]))
+            current = None
             continue
         heading, body = _split_heading(segment)
         name = _field_for(heading) if heading else None
         if name is None:
             if heading:
-                result.problems.append(_unknown_heading(lineno, heading))
-            result.add(current, _render(segment))
+                result.problems.append(problem("UNKNOWN_HEADING", lineno, raw=heading))
+            result.add(current, render(segment))
             continue
         current = name
-        result.headings.setdefault(name, heading)
-        result.add(name, _render(body))
+        result.add(name, render(body))
     return result
 
 
 def _split_department(request: str) -> tuple[str, str | None]:
     """The department is the last parenthesised group at the end of the request."""
-    match = _DEPARTMENT.search(request)
-    if match is None:
+    split = trailing_bracket(request)
+    if split is None:
         return request, None
-    name = _collapse(match["name"])
+    before, name = split
     if not name or "," in name or len(name) > _DEPARTMENT_MAX:
         return request, None  # a remark in brackets, not a department
-    return request[: match.start()].strip(), name
+    return before, name
 
 
 def _check_extra_cells(cells: Sequence[str], lineno: int) -> list[Problem]:
@@ -512,105 +355,57 @@ def _check_extra_cells(cells: Sequence[str], lineno: int) -> list[Problem]:
     Anything else would be text cut off the row by a stray tab: say so, as it is
     not read.
     """
-    extra = {_squash(c) for c in cells[2:] if c.strip()}
-    table = {_squash(html.unescape(m["text"])) for m in _TABLE_CELL.finditer(cells[1])}
+    extra = {squash(c) for c in cells[2:] if c.strip()}
+    table = {squash(html.unescape(m["text"])) for m in _TABLE_CELL.finditer(cells[1])}
     if extra <= table:
         return []
-    return [
-        warning(
-            lineno,
-            "EXTRA_CELLS",
-            "조치결과 칸 뒤의 탭 칸은 읽지 않았습니다(표의 사본이 아닙니다).",
-            "Tab cells after the result cell were not read (not a copy of its table).",
-        )
-    ]
+    where = Say(
+        "조치결과 칸 뒤 탭으로 나뉜(표의 사본이 아닌)",
+        "after the result cell, split off by a tab (not a copy of its table),",
+    )
+    return [problem("EXTRA_CELLS", lineno, where=where)]
+
+
+_BROKEN = Say(
+    "요구사항 칸 뒤에 탭으로 구분된 조치결과 칸이 없습니다",
+    "no tab-separated result cell after the request cell",
+)
+_NO_STATUS_LINE = Say(
+    "(조치결과에 '추진상황 : …' 줄이 없음)", ": the result cell has no '추진상황 : …' line"
+)
 
 
 def _parse_row(
     line: str, lineno: int, kind: FindingKind, seq: int
 ) -> tuple[ReportRow | None, list[Problem]]:
     cells = line.split("\t")
-    if len(cells) < 2 or not _render(cells[1]):
-        return None, [_broken_row(lineno)]
-    request, department = _split_department(_render(cells[0]).removeprefix("○").strip())
+    if len(cells) < 2 or not render(cells[1]):
+        return None, [problem("BROKEN_ROW", lineno, why=_BROKEN)]
+    request, department = _split_department(render(cells[0]).removeprefix("○").strip())
     result = _read_result(cells[1], lineno)
     problems = list(result.problems) + _check_extra_cells(cells, lineno)
     if department is None:
-        problems.append(_missing_department(lineno))
+        problems.append(problem("MISSING_DEPARTMENT", lineno))
     if not request:
-        problems.append(missing_request(lineno))
-    status = None
-    if not result.status_raw:
-        problems.append(_missing_status(lineno))
-    elif (status := normalise_status(result.status_raw)) is None:
-        problems.append(unknown_status(lineno, result.status_raw))
-    if any(p.severity is Severity.ERROR for p in problems):
+        problems.append(problem("MISSING_REQUEST", lineno, where=NOWHERE))
+    status_raw = result.status_raw or ""
+    status, status_problem = read_status(lineno, status_raw, _NO_STATUS_LINE)
+    problems += filter(None, [status_problem])
+    if has_errors(problems) or department is None or status is None:
         return None, problems
-    assert department is not None and status is not None and result.status_raw
     row = ReportRow(
         line=lineno,
         kind=kind,
         seq=seq,
         department=department,
         request=request,
-        status_raw=result.status_raw,
+        status_raw=status_raw,
         status=status,
         actions=result.text("actions"),
         plans=result.text("plans"),
         delay_reason=result.text("delay_reason"),
-        actions_heading=result.headings.get("actions"),
-        plans_heading=result.headings.get("plans"),
-        status_note=result.text("status_note"),
     )
     return row, problems
-
-
-# --- problems of a row ------------------------------------------------------------
-
-
-def _broken_row(lineno: int) -> Problem:
-    return error(
-        lineno,
-        "BROKEN_ROW",
-        "행이 잘렸습니다: 요구사항 칸 뒤에 탭으로 구분된 조치결과 칸이 없습니다.",
-        "Broken row: no tab-separated result cell after the request cell.",
-    )
-
-
-def _missing_department(lineno: int) -> Problem:
-    return error(
-        lineno,
-        "MISSING_DEPARTMENT",
-        "요구사항 끝에 괄호로 쓴 담당부서가 없습니다.",
-        "No responsible department in brackets at the end of the request.",
-    )
-
-
-def _missing_status(lineno: int) -> Problem:
-    return error(
-        lineno,
-        "MISSING_STATUS",
-        "조치결과에 '추진상황 : …'이 없습니다.",
-        "The result cell has no '추진상황 : …' status line.",
-    )
-
-
-def _duplicate_status(lineno: int) -> Problem:
-    return error(
-        lineno,
-        "DUPLICATE_STATUS",
-        "한 행에 추진상황이 두 번 있습니다.",
-        "The row states its status twice.",
-    )
-
-
-def _unknown_heading(lineno: int, heading: str) -> Problem:
-    return warning(
-        lineno,
-        "UNKNOWN_HEADING",
-        f"알 수 없는 항목 '{heading}'은(는) 앞 항목에 이어 붙였습니다.",
-        f"Unknown heading '{heading}': its text was kept with the preceding block.",
-    )
 
 
 # --- walking the section ----------------------------------------------------------
@@ -643,7 +438,7 @@ class _Walk:
     def _row(self, lineno: int, line: str) -> None:
         self.candidates += 1
         if self.kind is None:
-            self.problems.append(_row_without_kind(lineno))
+            self.problems.append(problem("ROW_WITHOUT_KIND", lineno))
             return
         self.seqs[self.kind] += 1
         row, problems = _parse_row(line, lineno, self.kind, self.seqs[self.kind])
@@ -651,67 +446,20 @@ class _Walk:
         if row is not None:
             self.rows.append(row)
         cells = line.split("\t")[2:]
-        self.duplicates = frozenset(_squash(c) for c in cells if c.strip())
+        self.duplicates = frozenset(squash(c) for c in cells if c.strip())
 
     def _other(self, lineno: int, line: str) -> None:
-        cells = [_squash(c) for c in line.split("\t") if c.strip()]
+        cells = [squash(c) for c in line.split("\t") if c.strip()]
         if "\t" in line and cells and set(cells) <= self.duplicates:
             return  # a flattened copy of the previous row's table (lines 1601-1602)
         if "\t" not in line and len(line.strip()) <= _SHORT_LINE:
             return  # a stray body heading ("4", "기타사항")
-        self.problems.append(
-            warning(
-                lineno,
-                "UNRECOGNISED_LINE",
-                "행으로 읽지 않은 줄입니다.",
-                "This line was not read as a row.",
-            )
-        )
-
-
-def _row_without_kind(lineno: int) -> Problem:
-    return error(
-        lineno,
-        "ROW_WITHOUT_KIND",
-        "구분(시정·처리요구사항/건의사항/기타) 머리행보다 앞에 있는 행입니다.",
-        "Row before any page header naming its kind (시정·건의·기타).",
-    )
+        self.problems.append(problem("UNRECOGNISED_LINE", lineno))
 
 
 # --- counts -----------------------------------------------------------------------
 
-
-# The 총괄 table's column order, for messages.
-_SUMMARY_ORDER = (
-    Status.COMPLETED,
-    Status.IN_PROGRESS,
-    Status.UNDER_REVIEW,
-    Status.NOT_ADOPTED,
-)
-
-
-def _describe(counts: dict[Status, int], *, english: bool) -> str:
-    total = sum(counts.values())
-    parts = [
-        f"{status.value if english else STATUS_LABELS[status]} {counts[status]}"
-        for status in _SUMMARY_ORDER
-        if counts.get(status)
-    ]
-    listed = f" ({', '.join(parts)})" if parts else ""
-    return f"{total}{listed}" if english else f"{total}건{listed}"
-
-
-def _count_mismatch(
-    line: int, kind: FindingKind, declared: dict[Status, int], found: dict[Status, int]
-) -> Problem:
-    return warning(
-        line,
-        "COUNT_MISMATCH",
-        f"{KIND_LABELS[kind]}: 처리결과 총괄은 {_describe(declared, english=False)}"
-        f"인데 찾은 행은 {_describe(found, english=False)}입니다.",
-        f"{kind.value}: the 처리결과 총괄 declares {_describe(declared, english=True)}"
-        f" but {_describe(found, english=True)} rows were found.",
-    )
+_SUMMARY_TABLE = Say("처리결과 총괄", "the 처리결과 총괄")
 
 
 def _compare_counts(
@@ -725,55 +473,42 @@ def _compare_counts(
     problems: list[Problem] = []
     for kind in FindingKind:
         declared = {s: summary.counts.get(kind, {}).get(s, 0) for s in Status}
-        found = dict.fromkeys(Status, 0)
-        for row in rows:
-            if row.kind is kind:
-                found[row.status] += 1
-        if sum(found.values()) != candidates[kind]:
+        found = Counter(row.status for row in rows if row.kind is kind)
+        found_total = found.total()
+        if found_total != candidates[kind]:
             mismatch = sum(declared.values()) != candidates[kind]
         else:
-            mismatch = declared != found
+            mismatch = any(declared[s] != found[s] for s in Status)
         if mismatch:
             line = summary.lines.get(kind, summary.header_line)
-            problems.append(_count_mismatch(line, kind, declared, found))
+            problems.append(
+                count_mismatch(
+                    line,
+                    kind,
+                    _SUMMARY_TABLE,
+                    (sum(declared.values()), declared),
+                    (found_total, found),
+                )
+            )
     return problems
 
 
 # --- entry point ------------------------------------------------------------------
 
 
-def _document_problem(code: str, ko: str, en: str, source_name: str) -> Problem:
-    name = prefix(source_name)
-    return error(1, code, name + ko, name + en)
-
-
 def parse_seed_report(data: bytes, *, source_name: str = "") -> ParsedReport:
     """Parse the 처리결과 section of a seed-layout report; never raises on bad input."""
-    digest = hashlib.sha256(data).hexdigest()
-    decoded = decode_text(data, source_name)
-    if isinstance(decoded, Problem):
-        return ParsedReport(FORMAT, digest, "unknown", ReportMetadata(), (), (decoded,))
-    text, encoding = decoded
-    if not text.strip():
-        problem = _document_problem(
-            "EMPTY_DOCUMENT", "빈 파일입니다.", "The file is empty.", source_name
-        )
-        return ParsedReport(FORMAT, digest, encoding, ReportMetadata(), (), (problem,))
+    opened = open_text(data, FORMAT, source_name)
+    if isinstance(opened, ParsedReport):
+        return opened
     # Physical lines, as an editor counts them; the last one may lack its newline.
-    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    lines = [line.removesuffix("\r") for line in opened.text.split("\n")]
     section = _find_section(lines)
     metadata, problems = _read_metadata(lines, section.year if section else None)
     if section is None:
         # Not this layout at all: front-page gaps would only bury the one problem.
-        problems = [
-            _document_problem(
-                "SECTION_NOT_FOUND",
-                "'N. YYYY년 행정사무감사 처리결과' 절을 찾지 못했습니다.",
-                "No section headed 'N. YYYY년 행정사무감사 처리결과' was found.",
-                source_name,
-            )
-        ]
-        return ParsedReport(FORMAT, digest, encoding, metadata, (), tuple(problems))
+        not_found = document_problem("SECTION_NOT_FOUND", 1, source_name)
+        return refused(FORMAT, opened.digest, opened.encoding, not_found, metadata=metadata)
     walk = _Walk()
     for index in range(section.heading + 1, section.end):
         walk.read(index + 1, lines[index])
@@ -781,33 +516,10 @@ def parse_seed_report(data: bytes, *, source_name: str = "") -> ParsedReport:
     problems += walk.problems + summary_problems
     heading_line = section.heading + 1
     if walk.candidates == 0:
-        problems.append(
-            error(
-                heading_line,
-                "NO_ROWS",
-                "처리결과 절에 요구사항 행이 없습니다.",
-                "The section holds no finding rows.",
-            )
-        )
+        where = Say("처리결과 절에", "in the section")
+        problems.append(problem("NO_ROWS", heading_line, where=where))
     if summary is None:
-        problems.append(
-            warning(
-                heading_line,
-                "SUMMARY_NOT_FOUND",
-                "처리결과 총괄 표를 찾지 못해 건수를 대조하지 못했습니다.",
-                "No 처리결과 총괄 table: the row counts were not checked.",
-            )
-        )
+        problems.append(problem("SUMMARY_NOT_FOUND", heading_line))
     else:
         problems += _compare_counts(summary, walk.rows, walk.seqs)
-    problems.sort(key=lambda p: p.line or 0)
-    failed = any(p.severity is Severity.ERROR for p in problems)
-    return ParsedReport(
-        format=FORMAT,
-        document_hash=digest,
-        encoding=encoding,
-        metadata=metadata,
-        rows=() if failed else tuple(walk.rows),
-        problems=tuple(problems),
-        declared_counts=summary.counts if summary else None,
-    )
+    return finished(FORMAT, opened.digest, opened.encoding, metadata, walk.rows, problems)

@@ -11,13 +11,15 @@ from sqlalchemy import Select, case, func, select
 
 from application.dto import (
     AuditRow,
+    DepartmentRow,
     FindingFilter,
     FindingRow,
+    InboxEntry,
+    ReminderCandidate,
     ReportSnapshot,
     SummaryTable,
     TimelineEntry,
 )
-from application.reminders import InboxEntry, ReminderCandidate
 from domain.values import DepartmentRef
 from domain.vocabulary import KIND_LABELS, FindingKind, Status, Verification
 from infrastructure.readmodel import tables
@@ -184,6 +186,18 @@ class SqlReadModel:
             .where(n.c.name_key == "".join(name.split()))
         )
         return DepartmentRef(id=rows[0].department_id, name=rows[0].name) if rows else None
+
+    def list_departments(self) -> list[DepartmentRow]:
+        d = tables.departments
+        return [
+            DepartmentRow(
+                department_id=r.department_id,
+                name=r.name,
+                merged_into=r.merged_into,
+                merged_on=r.merged_on,
+            )
+            for r in self._rows(select(d).order_by(d.c.name))
+        ]
 
     def department_ids(
         self, name: str, *, historical: bool = False, as_of: date | None = None

@@ -22,7 +22,7 @@ Matching rules:
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 
 from domain.finding import Finding
 from infrastructure.readmodel import tables
-from infrastructure.readmodel.views import BatchView, Positioned
+from infrastructure.readmodel.views import BatchView, Positioned, chunks
 
 TERM_LENGTH = 40
 
@@ -65,9 +65,6 @@ SEARCHED_COLUMNS = (
     tables.findings.c.plans,
     tables.findings.c.delay_reason,
 )
-
-# IN-lists stay below SQLite's bound-parameter limit.
-_CHUNK = 500
 
 _SEPARATOR, _CJK, _WORD = 0, 1, 2
 
@@ -194,11 +191,6 @@ class _Text:
         return terms_of("\n".join(p for p in parts if p))
 
 
-def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), _CHUNK):
-        yield items[i : i + _CHUNK]
-
-
 class SearchView(BatchView):
     """The bigram index: one row per (term, finding) of the finding's current text."""
 
@@ -228,7 +220,7 @@ class SearchView(BatchView):
             return
         earlier = sorted(i for i in texts if i not in registered)
         self._load_requests(session, earlier, texts)
-        for chunk in _chunks(earlier):
+        for chunk in chunks(earlier):
             session.execute(delete(search_terms).where(search_terms.c.finding_id.in_(chunk)))
         rows = [
             {"finding_id": finding_id, "term": term}
@@ -248,7 +240,7 @@ class SearchView(BatchView):
         ahead. Our own rows hold only terms, from which the text cannot be rebuilt.
         """
         f = tables.findings
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             for row in session.execute(
                 select(f.c.finding_id, f.c.request).where(f.c.finding_id.in_(chunk))
             ):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Column,
+    Constraint,
     Date,
     DateTime,
     Dialect,
@@ -45,6 +46,32 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 metadata = MetaData()
 
+
+# Column sets several tables share (fresh Column objects each time: a column
+# belongs to one table).
+def _per_event(pk_name: str, *more_key: Column[Any]) -> tuple[Column[Any] | Constraint, ...]:
+    """Rows per event: the finding and version it comes from (then ``more_key``) as the key."""
+    key = (
+        Column("finding_id", Uuid, nullable=False),
+        Column("version", Integer, nullable=False),
+        *more_key,
+    )
+    return (*key, PrimaryKeyConstraint(*(c.name for c in key), name=pk_name))
+
+
+def _recipient() -> Column[Any]:
+    """Who a row is for: a department id, or "staff"."""
+    return Column("recipient", String(64), nullable=False)
+
+
+def _department() -> tuple[Column[Any], ...]:
+    """The responsible department: its stable id and its name as written."""
+    return (
+        Column("department_id", String(64), nullable=False),
+        Column("department_name", String(200), nullable=False),
+    )
+
+
 audits = Table(
     "rm_audits",
     metadata,
@@ -70,8 +97,7 @@ findings = Table(
     Column("kind", String(20), nullable=False),
     Column("seq", Integer, nullable=False),
     Column("request", Text, nullable=False),
-    Column("department_id", String(64), nullable=False),
-    Column("department_name", String(200), nullable=False),
+    *_department(),
     Column("raised_by", String(200)),
     Column("status", String(20), nullable=False),
     Column("status_raw", String(200), nullable=False),
@@ -120,8 +146,7 @@ summary_counts = Table(
 status_history = Table(
     "rm_status_history",
     metadata,
-    Column("finding_id", Uuid, nullable=False),
-    Column("version", Integer, nullable=False),
+    *_per_event("pk_rm_status_history"),
     Column("valid_from", Date, nullable=False),
     Column("audit_id", Uuid, nullable=False),
     Column("committee", String(200), nullable=False),
@@ -129,15 +154,13 @@ status_history = Table(
     Column("department_id", String(64), nullable=False),
     Column("status", String(20), nullable=False),
     Column("verification", String(20)),
-    PrimaryKeyConstraint("finding_id", "version", name="pk_rm_status_history"),
     Index("ix_rm_status_history_valid_from", "valid_from"),
 )
 
 timeline = Table(
     "rm_timeline",
     metadata,
-    Column("finding_id", Uuid, nullable=False),
-    Column("version", Integer, nullable=False),
+    *_per_event("pk_rm_timeline"),
     Column("event", String(50), nullable=False),
     Column("business_date", Date, nullable=False),
     Column("recorded_at", UtcDateTime, nullable=False),
@@ -145,7 +168,6 @@ timeline = Table(
     Column("actor_id", String(200), nullable=False),
     Column("actor_role", String(30)),
     Column("data", JSON, nullable=False),
-    PrimaryKeyConstraint("finding_id", "version", name="pk_rm_timeline"),
 )
 
 # Dated items of the last report's 향후계획 (stale-plan reminders).
@@ -166,17 +188,13 @@ milestones = Table(
 inbox = Table(
     "rm_inbox",
     metadata,
-    Column("finding_id", Uuid, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("recipient", String(64), nullable=False),
-    Column("department_id", String(64), nullable=False),
-    Column("department_name", String(200), nullable=False),
+    *_per_event("pk_rm_inbox", _recipient()),
+    *_department(),
     Column("topic", String(30), nullable=False),
     Column("level", Integer, nullable=False),
     Column("reference_date", Date),
     Column("detail", Text),
     Column("raised_on", Date, nullable=False),
-    PrimaryKeyConstraint("finding_id", "version", "recipient", name="pk_rm_inbox"),
     Index("ix_rm_inbox_recipient", "recipient", "raised_on"),
 )
 
@@ -203,11 +221,8 @@ outbox = Table(
 digest_items = Table(
     "followup_digest_items",
     metadata,
-    Column("finding_id", Uuid, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("recipient", String(64), nullable=False),
+    *_per_event("pk_followup_digest_items", _recipient()),
     Column("message_id", String(200), nullable=False),
-    PrimaryKeyConstraint("finding_id", "version", "recipient", name="pk_followup_digest_items"),
 )
 
 # Idempotency-Key: the first response to a POST, replayed for a repeated key.

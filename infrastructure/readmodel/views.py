@@ -18,7 +18,7 @@ from enum import Enum
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
@@ -171,20 +171,16 @@ class _FindingState:
 
     @classmethod
     def registered(cls, e: Finding.Registered, committee: str) -> _FindingState:
+        given = ("audit_id", "seq", "request", "department", "raised_by", "due_date")
         return cls(
+            **{name: getattr(e, name) for name in given},
             key=None,
             finding_id=e.originator_id,
-            audit_id=e.audit_id,
             committee=committee,
             kind=FindingKind(e.kind),
-            seq=e.seq,
-            request=e.request,
-            department=e.department,
-            raised_by=e.raised_by,
             status=Status.UNDER_REVIEW,
             status_raw=STATUS_LABELS[Status.UNDER_REVIEW],
             verification=None,
-            due_date=e.due_date,
             actions=None,
             plans=None,
             delay_reason=None,
@@ -246,7 +242,8 @@ class _FindingState:
         }
 
 
-def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+def chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    """``items`` in slices short enough for one IN-list."""
     for i in range(0, len(items), _CHUNK):
         yield items[i : i + _CHUNK]
 
@@ -322,7 +319,7 @@ class FindingsView(BatchView):
             session.execute(insert(tables.status_history), history)
         if milestones:
             m = tables.milestones
-            for chunk in _chunks(list(milestones)):
+            for chunk in chunks(list(milestones)):
                 session.execute(delete(m).where(m.c.finding_id.in_(chunk)))
             rows = [row for per_finding in milestones.values() for row in per_finding]
             if rows:
@@ -333,7 +330,7 @@ class FindingsView(BatchView):
     def _load_findings(self, session: Session, ids: Sequence[UUID]) -> dict[UUID, _FindingState]:
         states: dict[UUID, _FindingState] = {}
         t = tables.findings
-        for chunk in _chunks(list(set(ids))):
+        for chunk in chunks(list(set(ids))):
             for row in session.execute(select(t).where(t.c.finding_id.in_(chunk))):
                 states[row.finding_id] = _FindingState.from_row(row)
         return states
@@ -341,7 +338,7 @@ class FindingsView(BatchView):
     def _load_committees(self, session: Session, audit_ids: Sequence[UUID]) -> dict[UUID, str]:
         t = tables.audits
         found: dict[UUID, str] = {}
-        for chunk in _chunks(list(set(audit_ids))):
+        for chunk in chunks(list(set(audit_ids))):
             rows = session.execute(
                 select(t.c.audit_id, t.c.committee).where(t.c.audit_id.in_(chunk))
             )
@@ -421,48 +418,29 @@ STAFF = "staff"  # the inbox recipient for council staff
 def _inbox_rows(e: Finding.Event, state: _FindingState) -> list[dict[str, Any]]:
     """Reminders and notices this event sends, and to whom (SPEC §4, issue: notices)."""
     department = state.department
-    topic: str
-    recipient, level, reference, detail = department.id, 0, None, getattr(e, "reason", None)
+    # (recipient, topic, the department the row is about), per row
+    addressed: list[tuple[str, str, DepartmentRef]]
+    level, reference, detail = 0, None, getattr(e, "reason", None)
     if isinstance(e, Finding.ReminderRaised):
         rule = ReminderRule(e.rule)
         # A claim waits on the council, never on the department.
         recipient = STAFF if rule is ReminderRule.CLAIM_WAITING else department.id
-        topic, level, reference, detail = rule.value, e.level, e.reference_date, e.detail
+        addressed = [(recipient, rule.value, department)]
+        level, reference, detail = e.level, e.reference_date, e.detail
     elif isinstance(e, Finding.ClaimReturned):
-        topic = "claim_returned"
+        addressed = [(department.id, "claim_returned", department)]
     elif isinstance(e, Finding.Reassigned):
-        base = {
-            "finding_id": e.originator_id,
-            "version": e.originator_version,
-            "level": 0,
-            "reference_date": None,
-            "detail": e.reason,
-            "raised_on": e.business_date,
-        }
-        return [
-            {
-                **base,
-                "recipient": e.previous_department.id,
-                "topic": "reassigned_out",
-                "department_id": e.previous_department.id,
-                "department_name": e.previous_department.name,
-            },
-            {
-                **base,
-                "recipient": e.department.id,
-                "topic": "reassigned_in",
-                "department_id": e.department.id,
-                "department_name": e.department.name,
-            },
-        ]
+        before, after = e.previous_department, e.department
+        addressed = [(before.id, "reassigned_out", before), (after.id, "reassigned_in", after)]
     elif isinstance(e, Finding.DueDateChanged):
-        topic, reference = "due_date_changed", e.due_date
+        addressed, reference = [(department.id, "due_date_changed", department)], e.due_date
     elif isinstance(e, Finding.ExtensionGranted):
-        topic, reference = "extension_granted", e.due_date
+        addressed, reference = [(department.id, "extension_granted", department)], e.due_date
     elif isinstance(e, Finding.ExtensionRefused):
-        topic = "extension_refused"
+        addressed = [(department.id, "extension_refused", department)]
     elif isinstance(e, Finding.ExtensionRequested):
-        recipient, topic, reference = STAFF, "extension_requested", e.requested_due_date
+        addressed = [(STAFF, "extension_requested", department)]
+        reference = e.requested_due_date
     else:
         return []
     return [
@@ -470,14 +448,15 @@ def _inbox_rows(e: Finding.Event, state: _FindingState) -> list[dict[str, Any]]:
             "finding_id": e.originator_id,
             "version": e.originator_version,
             "recipient": recipient,
-            "department_id": department.id,
-            "department_name": department.name,
+            "department_id": about.id,
+            "department_name": about.name,
             "topic": topic,
             "level": level,
             "reference_date": reference,
             "detail": detail,
             "raised_on": e.business_date,
         }
+        for recipient, topic, about in addressed
     ]
 
 
@@ -512,14 +491,10 @@ def _audit_row(e: Audit.Registered) -> dict[str, Any]:
 
 _PLAIN = (str, int, bool)
 
-_BASE_FIELDS = {
-    "originator_id",
-    "originator_version",
-    "timestamp",
-    "originator_topic",
-    "actor",
-    "business_date",
-}
+# What every event carries (ids, time, actor, business date): shown apart, not as data.
+_BASE_FIELDS = frozenset(
+    {*Finding.Event.__dataclass_fields__, *Aggregate.Created.__dataclass_fields__}
+)
 
 
 def jsonable(value: Any) -> Any:

@@ -112,20 +112,20 @@ def test_findings_list_filters_search_and_pages(web: Web, new_page: PageFactory)
 
 def test_dashboards_show_overdue_and_due_soon_findings(web: Web, new_page: PageFactory) -> None:
     runtime = web.api.app.state.runtime
-    tracker, job = runtime.tracker, runtime.reminder_job()
-    today = tracker.clock.today()
+    services, job = runtime.services, runtime.reminder_job()
+    today = services.clock.today()
     overdue = web.finding(FindingKind.CORRECTIVE, 1)
-    tracker.change_due_date(
+    services.findings.change_due_date(
         staff_principal(web), overdue, due_date=today - timedelta(days=3), reason="점검 일정"
     )
     # A claim stops the department's clock: withdraw it (추진중), then bring its due date near.
     soon = next(
         r.finding_id
-        for r in tracker.list_findings()
+        for r in services.queries.list_findings()
         if r.department == "사회적경제담당관" and r.finding_id != overdue
     )
-    tracker.report_progress(staff_principal(web), soon, status=Status.IN_PROGRESS)
-    tracker.change_due_date(
+    services.findings.report_progress(staff_principal(web), soon, status=Status.IN_PROGRESS)
+    services.findings.change_due_date(
         staff_principal(web),
         soon,
         due_date=job.calendar.add_business_days(today, 2),
@@ -179,7 +179,9 @@ def test_import_preview_lists_problems_then_confirm_saves(web: Web, new_page: Pa
     expect(page.locator("table.rows tbody tr")).to_have_count(2)
     expect(page.locator("table.rows")).to_contain_text("돌봄정책과")
     screenshot(page, "import-preview")
-    assert web.api.app.state.runtime.tracker.count_findings() == 56  # a dry run wrote nothing
+    assert (
+        web.api.app.state.runtime.services.queries.count_findings() == 56
+    )  # a dry run wrote nothing
     page.get_by_role("button", name="가져오기 확정").click()
     expect(page.get_by_role("heading", name="가져오기 결과")).to_be_visible()
     expect(page.locator(".flash")).to_contain_text("신규 2건")
@@ -214,8 +216,8 @@ def test_staff_verify_many_at_once_and_see_what_was_refused(
         expect(page.locator("table.findings tbody input[type=checkbox]").nth(i)).to_be_checked()
     # One of them changes meanwhile: its version on the page is stale.
     stale = picked[1].partition(":")[0]
-    tracker = web.api.app.state.runtime.tracker
-    tracker.add_comment(staff_principal(web), UUID(stale), text="확인 중")
+    services = web.api.app.state.runtime.services
+    services.findings.add_comment(staff_principal(web), UUID(stale), text="확인 중")
     page.get_by_role("button", name="선택한 보고 이행 확인").click()
     results = page.locator("table.results tbody tr")
     expect(results).to_have_count(3)
@@ -226,7 +228,7 @@ def test_staff_verify_many_at_once_and_see_what_was_refused(
     expect(page.locator("p.count")).to_contain_text("52건")
     expect(page.locator(f"#pick-{stale}")).to_be_checked()
     screenshot(page, "queue")
-    rows = tracker.list_findings()
+    rows = services.queries.list_findings()
     assert sum(r.verification is Verification.VERIFIED for r in rows) == 2
 
 

@@ -18,7 +18,9 @@ def principal_of(web: Web, name: str) -> Principal:
 
 
 def version_of(web: Web, kind: FindingKind, seq: int) -> int:
-    return int(web.api.app.state.runtime.tracker.get_finding(web.finding(kind, seq)).version)
+    return int(
+        web.api.app.state.runtime.services.queries.get_finding(web.finding(kind, seq)).version
+    )
 
 
 def test_a_form_post_without_the_csrf_token_is_refused(web: Web, new_page: PageFactory) -> None:
@@ -104,7 +106,7 @@ def test_a_refused_form_keeps_the_users_text(web: Web, new_page: PageFactory) ->
     form.get_by_label("추진내용").fill("○ 심사기준 강화 완료 (사용자가 쓴 글)")
     form.get_by_label("향후계획").fill("○ 하반기 점검")
     # Meanwhile council staff comment: the version the page shows is stale now.
-    web.api.app.state.runtime.tracker.add_comment(
+    web.api.app.state.runtime.services.findings.add_comment(
         principal_of(web, "staff"), web.finding(FindingKind.CORRECTIVE, 1), text="동시 의견"
     )
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
@@ -169,7 +171,7 @@ def test_forms_follow_the_role_and_the_application_refuses_a_forged_one(
     expect(labour.locator("#form-report")).to_have_count(0)
     expect(labour.locator("#form-verification")).to_have_count(0)
     # Its own department's finding offers the department's forms, not the council's.
-    mine = web.api.app.state.runtime.tracker.list_findings()
+    mine = web.api.app.state.runtime.services.queries.list_findings()
     own = next(r for r in mine if r.department == "노동정책담당관")
     labour.goto(f"{web.url}/findings/{own.finding_id}")
     expect(labour.locator("#form-report")).to_have_count(1)
@@ -179,8 +181,8 @@ def test_forms_follow_the_role_and_the_application_refuses_a_forged_one(
 
 
 def test_request_texts_are_shown_as_text_and_never_run(web: Web, new_page: PageFactory) -> None:
-    tracker = web.api.app.state.runtime.tracker
-    finding = tracker.register_finding(
+    services = web.api.app.state.runtime.services
+    finding = services.audits.register_finding(
         principal_of(web, "staff"),
         audit_id=web.api.audit_id,
         kind=FindingKind.OTHER,

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from application.access import Principal
-from application.importing import ImportOptions, import_report
+from application.importing import ImportOptions
 from domain.finding import Finding
 from domain.vocabulary import FindingKind, Role
 from infrastructure.parsers import parse_document
@@ -64,8 +64,7 @@ def seeded_api(settings: Settings) -> Iterator[Api]:
     app = create_app(settings)
     with TestClient(app) as client:
         runtime = app.state.runtime
-        outcome = import_report(
-            runtime.tracker,
+        outcome = runtime.services.importer.run(
             Principal.system(),
             parse_document(SEED.read_bytes()),
             ImportOptions(council="서울특별시의회"),

@@ -10,7 +10,6 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from application.access import Principal
-from application.importing import import_report
 from infrastructure.bootstrap import open_runtime
 from infrastructure.parsers import parse_document
 from infrastructure.settings import Settings
@@ -82,8 +81,7 @@ def test_serve_runs_one_active_scheduler_per_database(database_url: str) -> None
     from application.importing import ImportOptions as Options
 
     runtime = open_runtime(Settings(database_url=database_url))
-    import_report(
-        runtime.tracker,
+    runtime.services.importer.run(
         Principal.system(),
         parse_document(SEED.read_bytes()),
         Options(council="서울특별시의회"),

@@ -37,7 +37,7 @@ ERROR_KEYS = {"code", "message_ko", "message_en", "detail"}
 
 @pytest.fixture
 def accounts(runtime: Runtime, clock: FixedClock) -> SqlAccountStore:
-    datastore = runtime.tracker.factory.datastore  # type: ignore[attr-defined]
+    datastore = runtime.datastore
     hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)  # fast for tests
     store = SqlAccountStore(datastore, clock=clock, hasher=hasher)
     store.add_user("officer", PASSWORD, Role.DEPARTMENT_OFFICER, ["일자리정책담당관"])
@@ -239,7 +239,7 @@ def test_cli_users_add_list_and_tokens_create(database_url: str) -> None:
     # The password piped in and the token printed both work against the database.
     runtime = open_runtime(Settings(database_url=database_url))
     try:
-        store = SqlAccountStore(runtime.tracker.factory.datastore, clock=runtime.tracker.clock)  # type: ignore[attr-defined]
+        store = SqlAccountStore(runtime.datastore, clock=runtime.services.clock)
         assert store.authenticate("김담당", PASSWORD).name == "김담당"
         holder = store.user_for_token(token)
         assert holder is not None and holder.name == "김담당"

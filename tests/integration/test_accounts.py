@@ -36,7 +36,7 @@ FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 @pytest.fixture
 def store(runtime: Runtime, clock: FixedClock) -> SqlAccountStore:
-    datastore = runtime.tracker.factory.datastore  # type: ignore[attr-defined]
+    datastore = runtime.datastore
     return SqlAccountStore(datastore, clock=clock, hasher=FAST)
 
 
@@ -46,7 +46,7 @@ def _column(store: SqlAccountStore, column: object) -> list[object]:
 
 
 def test_passwords_are_stored_as_argon2id_hashes_only(runtime: Runtime, clock: FixedClock) -> None:
-    datastore = runtime.tracker.factory.datastore  # type: ignore[attr-defined]
+    datastore = runtime.datastore
     store = SqlAccountStore(datastore, clock=clock)  # the production parameters
     store.add_user("김담당", PASSWORD, Role.COUNCIL_STAFF)
     [stored] = _column(store, users.c.password_hash)

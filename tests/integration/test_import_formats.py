@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from application.access import Principal
-from application.importing import ImportOptions, import_report
+from application.importing import ImportOptions
 from application.report import Severity
 from infrastructure.bootstrap import Runtime
+from infrastructure.exports.template import write_template
 from infrastructure.parsers import parse_document
-from infrastructure.parsers.template import write_template
 from tests.conftest import ROOT, SEED
 
 HTML = ROOT / "tests" / "fixtures" / "html"
@@ -25,7 +25,7 @@ SYSTEM = Principal.system()
 
 
 def counts(runtime: Runtime) -> dict[str, tuple[int, ...]]:
-    rows = runtime.tracker.summary().rows
+    rows = runtime.services.queries.summary().rows
     return {
         kind: (c["total"], c["completed"], c["in_progress"], c["under_review"], c["not_adopted"])
         for kind, c in rows.items()
@@ -82,19 +82,19 @@ def test_html_reports_import_into_the_right_summary(
 ) -> None:
     parsed = parse_document((HTML / fixture).read_bytes())
     assert parsed.format == "html_tables"
-    outcome = import_report(runtime.tracker, SYSTEM, parsed, ImportOptions())
+    outcome = runtime.services.importer.run(SYSTEM, parsed, ImportOptions())
     assert outcome.committed, outcome.problems
     assert {p.code for p in outcome.problems} == warnings
     assert all(p.severity is Severity.WARNING for p in outcome.problems)
     assert counts(runtime) == expected
-    (audit,) = runtime.tracker.list_audits()
+    (audit,) = runtime.services.queries.list_audits()
     assert (audit.council, audit.committee) == (parsed.metadata.council, parsed.metadata.committee)
     # Without a department per row, the audited body is responsible.
     if all(r.department is None for r in parsed.rows):
-        departments = {f.department for f in runtime.tracker.list_findings()}
+        departments = {f.department for f in runtime.services.queries.list_findings()}
         assert departments == {parsed.metadata.audited_body}
-    again = import_report(
-        runtime.tracker, SYSTEM, parse_document((HTML / fixture).read_bytes()), ImportOptions()
+    again = runtime.services.importer.run(
+        SYSTEM, parse_document((HTML / fixture).read_bytes()), ImportOptions()
     )
     assert (again.created, again.changed, again.events) == (0, 0, 0)
 
@@ -178,10 +178,10 @@ def test_a_filled_template_imports_with_due_dates_and_milestones(
     fill_template(path)
     parsed = parse_document(path.read_bytes())
     assert parsed.format == "template_xlsx" and not parsed.problems
-    outcome = import_report(runtime.tracker, SYSTEM, parsed, ImportOptions())
+    outcome = runtime.services.importer.run(SYSTEM, parsed, ImportOptions())
     assert outcome.committed and outcome.created == 4
     assert counts(runtime)["total"] == (4, 2, 1, 0, 1)
-    findings = {(f.kind.value, f.seq): f for f in runtime.tracker.list_findings()}
+    findings = {(f.kind.value, f.seq): f for f in runtime.services.queries.list_findings()}
     assert findings[("corrective", 1)].due_date == date(2020, 3, 31)
     # No department on the row: the audited body is responsible.
     assert findings[("recommendation", 1)].department == "한빛시 경제정책실"
@@ -197,13 +197,13 @@ def test_missing_metadata_is_asked_for_by_option_name(runtime: Runtime) -> None:
     parsed = parse_document(html.encode())
     if parsed.metadata.committee is not None:
         pytest.fail(f"fixture edit did not remove the committee: {parsed.metadata}")
-    outcome = import_report(runtime.tracker, SYSTEM, parsed, ImportOptions())
+    outcome = runtime.services.importer.run(SYSTEM, parsed, ImportOptions())
     assert not outcome.committed
     missing = [p for p in outcome.problems if p.code == "METADATA_MISSING"]
     assert any("--committee" in p.message_ko and "--committee" in p.message_en for p in missing)
-    assert runtime.tracker.list_audits() == []
-    given_option = import_report(
-        runtime.tracker, SYSTEM, parsed, ImportOptions(committee="행정복지위원회")
+    assert runtime.services.queries.list_audits() == []
+    given_option = runtime.services.importer.run(
+        SYSTEM, parsed, ImportOptions(committee="행정복지위원회")
     )
     assert given_option.committed
 
@@ -220,8 +220,7 @@ def test_missing_metadata_is_asked_for_by_option_name(runtime: Runtime) -> None:
 def test_documents_that_are_not_reports_write_nothing(
     runtime: Runtime, data: bytes, code: str
 ) -> None:
-    outcome = import_report(
-        runtime.tracker,
+    outcome = runtime.services.importer.run(
         SYSTEM,
         parse_document(data),
         ImportOptions(committee="c", audited_body="b", year=2018, report_date=date(2019, 1, 1)),
@@ -246,13 +245,12 @@ def test_duplicate_sequence_and_absurd_due_date_in_a_csv_template(
     codes = {(p.code, p.line) for p in parsed.problems if p.severity is Severity.ERROR}
     assert {c for c, _ in codes} >= {"DUPLICATE_SEQUENCE", "INVALID_DATE"}
     assert all(isinstance(line, int) and line > 1 for _, line in codes)
-    outcome = import_report(
-        runtime.tracker,
+    outcome = runtime.services.importer.run(
         SYSTEM,
         parsed,
         ImportOptions(audited_body="b", year=2018, report_date=date(2019, 1, 1)),
     )
-    assert not outcome.committed and runtime.tracker.list_audits() == []
+    assert not outcome.committed and runtime.services.queries.list_audits() == []
 
 
 # -- fuzz: mutated copies of every layout -----------------------------------------

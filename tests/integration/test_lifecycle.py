@@ -33,8 +33,8 @@ VIEWER = Principal(Actor.user("member-1", Role.VIEWER))
 
 
 def register(runtime: Runtime, day: date) -> tuple[UUID, UUID]:
-    tracker = runtime.tracker
-    audit_id = tracker.register_audit(
+    services = runtime.services
+    audit_id = services.audits.register_audit(
         STAFF,
         council="서울특별시의회",
         committee="기획경제위원회",
@@ -43,7 +43,7 @@ def register(runtime: Runtime, day: date) -> tuple[UUID, UUID]:
         business_date=day,
         default_deadline=date(2018, 1, 31),
     )
-    finding_id = tracker.register_finding(
+    finding_id = services.audits.register_finding(
         STAFF,
         audit_id=audit_id,
         kind=FindingKind.CORRECTIVE,
@@ -56,14 +56,14 @@ def register(runtime: Runtime, day: date) -> tuple[UUID, UUID]:
 
 
 def cell(runtime: Runtime, **kw: object) -> dict[str, int]:
-    return runtime.tracker.summary(**kw).rows["corrective"]  # type: ignore[arg-type]
+    return runtime.services.queries.summary(**kw).rows["corrective"]  # type: ignore[arg-type]
 
 
 def test_summary_follows_the_lifecycle_now_and_as_of_each_business_date(
     runtime: Runtime,
 ) -> None:
     """register → 추진중 → 완료 → return → 완료 → verify, one business date each."""
-    tracker = runtime.tracker
+    services = runtime.services
     days = [
         date(2017, 11, 20),
         date(2018, 1, 10),
@@ -75,7 +75,7 @@ def test_summary_follows_the_lifecycle_now_and_as_of_each_business_date(
     audit_id, fid = register(runtime, days[0])
     expected = [("under_review", None)]
 
-    tracker.report_progress(
+    services.findings.report_progress(
         OFFICER,
         fid,
         status=Status.IN_PROGRESS,
@@ -83,7 +83,7 @@ def test_summary_follows_the_lifecycle_now_and_as_of_each_business_date(
         business_date=days[1],
     )
     expected.append(("in_progress", None))
-    tracker.report_progress(
+    services.findings.report_progress(
         OFFICER,
         fid,
         status=Status.COMPLETED,
@@ -92,9 +92,9 @@ def test_summary_follows_the_lifecycle_now_and_as_of_each_business_date(
         business_date=days[2],
     )
     expected.append(("completed", "pending"))
-    tracker.return_claim(STAFF, fid, reason="증빙 부족", business_date=days[3])
+    services.findings.return_claim(STAFF, fid, reason="증빙 부족", business_date=days[3])
     expected.append(("in_progress", "returned"))
-    tracker.report_progress(
+    services.findings.report_progress(
         OFFICER,
         fid,
         status=Status.COMPLETED,
@@ -102,7 +102,7 @@ def test_summary_follows_the_lifecycle_now_and_as_of_each_business_date(
         business_date=days[4],
     )
     expected.append(("completed", "pending"))
-    tracker.verify_claim(STAFF, fid, business_date=days[5])
+    services.findings.verify_claim(STAFF, fid, business_date=days[5])
     expected.append(("completed", "verified"))
 
     # Now: the command's caller reads its own write at once.
@@ -114,19 +114,19 @@ def test_summary_follows_the_lifecycle_now_and_as_of_each_business_date(
         "under_review": 0,
         "not_adopted": 0,
     }
-    assert tracker.summary().verification["corrective"]["verified"] == 1
-    assert tracker.list_findings()[0].verification is Verification.VERIFIED
+    assert services.queries.summary().verification["corrective"]["verified"] == 1
+    assert services.queries.list_findings()[0].verification is Verification.VERIFIED
 
     # As of each business date in between, and the day before registration.
     assert cell(runtime, as_of=date(2017, 11, 19))["total"] == 0
     for day, (status, verification) in zip(days, expected, strict=True):
-        summary = tracker.summary(audit_id=audit_id, as_of=day)
+        summary = services.queries.summary(audit_id=audit_id, as_of=day)
         assert summary.rows["corrective"][status] == 1, (day, status)
         assert summary.rows["total"]["total"] == 1
         counted = {k: v for k, v in summary.verification["corrective"].items() if v}
         assert counted == ({verification: 1} if verification else {}), day
 
-    timeline = tracker.timeline(fid)
+    timeline = services.queries.timeline(fid)
     assert [e.event for e in timeline] == [
         "Registered",
         "ProgressReported",
@@ -144,82 +144,86 @@ def test_due_date_defaults_to_the_audit_deadline_and_changes_with_reason(
     runtime: Runtime,
 ) -> None:
     _, fid = register(runtime, date(2017, 11, 20))
-    assert runtime.tracker.get_finding(fid).due_date == date(2018, 1, 31)
-    runtime.tracker.change_due_date(STAFF, fid, due_date=date(2018, 6, 30), reason="연장 승인")
-    assert runtime.tracker.list_findings()[0].due_date == date(2018, 6, 30)
-    assert runtime.tracker.timeline(fid)[-1].data["previous_due_date"] == "2018-01-31"
+    assert runtime.services.queries.get_finding(fid).due_date == date(2018, 1, 31)
+    runtime.services.findings.change_due_date(
+        STAFF, fid, due_date=date(2018, 6, 30), reason="연장 승인"
+    )
+    assert runtime.services.queries.list_findings()[0].due_date == date(2018, 6, 30)
+    assert runtime.services.queries.timeline(fid)[-1].data["previous_due_date"] == "2018-01-31"
 
 
 def test_reassignment_counts_under_the_department_responsible_on_each_date(
     runtime: Runtime,
 ) -> None:
-    tracker = runtime.tracker
+    services = runtime.services
     _, fid = register(runtime, date(2017, 11, 20))
-    tracker.reassign(
+    services.findings.reassign(
         STAFF,
         fid,
         department="노동정책담당관",
         reason="업무 이관",
         business_date=date(2018, 2, 1),
     )
-    before = tracker.summary(department="사회적경제담당관", as_of=date(2018, 1, 31))
-    after = tracker.summary(department="사회적경제담당관", as_of=date(2018, 2, 1))
+    before = services.queries.summary(department="사회적경제담당관", as_of=date(2018, 1, 31))
+    after = services.queries.summary(department="사회적경제담당관", as_of=date(2018, 2, 1))
     assert before.rows["total"]["total"] == 1
     assert after.rows["total"]["total"] == 0
-    assert tracker.summary(department="노동정책담당관").rows["total"]["total"] == 1
-    assert tracker.list_findings()[0].department == "노동정책담당관"
+    assert services.queries.summary(department="노동정책담당관").rows["total"]["total"] == 1
+    assert services.queries.list_findings()[0].department == "노동정책담당관"
 
 
 def test_refused_actions_change_nothing(runtime: Runtime) -> None:
-    tracker = runtime.tracker
+    services = runtime.services
     _, fid = register(runtime, date(2017, 11, 20))
-    before = tracker.get_finding(fid).version
+    before = services.queries.get_finding(fid).version
 
     with pytest.raises(PermissionDeniedError):
-        tracker.report_progress(OTHER_OFFICER, fid, status=Status.COMPLETED, actions="x")
+        services.findings.report_progress(OTHER_OFFICER, fid, status=Status.COMPLETED, actions="x")
     with pytest.raises(PermissionDeniedError):
-        tracker.report_progress(VIEWER, fid, status=Status.COMPLETED, actions="x")
+        services.findings.report_progress(VIEWER, fid, status=Status.COMPLETED, actions="x")
     with pytest.raises(PermissionDeniedError):
-        tracker.verify_claim(OFFICER, fid)
+        services.findings.verify_claim(OFFICER, fid)
     with pytest.raises(PermissionDeniedError):
-        tracker.change_due_date(OFFICER, fid, due_date=date(2019, 1, 1), reason="연장")
+        services.findings.change_due_date(OFFICER, fid, due_date=date(2019, 1, 1), reason="연장")
     with pytest.raises(NoPendingClaimError):
-        tracker.verify_claim(STAFF, fid)
+        services.findings.verify_claim(STAFF, fid)
     with pytest.raises(FindingNotFoundError):
-        tracker.report_progress(STAFF, UUID(int=1), status=Status.IN_PROGRESS)
+        services.findings.report_progress(STAFF, UUID(int=1), status=Status.IN_PROGRESS)
     with pytest.raises(FindingAlreadyRegisteredError):
-        tracker.register_finding(
+        services.audits.register_finding(
             STAFF,
-            audit_id=tracker.get_finding(fid).audit_id,
+            audit_id=services.queries.get_finding(fid).audit_id,
             kind=FindingKind.CORRECTIVE,
             seq=1,
             request="중복",
             department="사회적경제담당관",
         )
 
-    assert tracker.get_finding(fid).version == before
-    assert len(tracker.timeline(fid)) == 1
+    assert services.queries.get_finding(fid).version == before
+    assert len(services.queries.timeline(fid)) == 1
 
-    tracker.report_progress(STAFF, fid, status=Status.COMPLETED, actions="대신 보고")
-    tracker.verify_claim(STAFF, fid)
+    services.findings.report_progress(STAFF, fid, status=Status.COMPLETED, actions="대신 보고")
+    services.findings.verify_claim(STAFF, fid)
     with pytest.raises(FindingClosedError):
-        tracker.report_progress(OFFICER, fid, status=Status.IN_PROGRESS)
-    tracker.reopen(STAFF, fid, reason="재발")
-    assert tracker.get_finding(fid).status is Status.IN_PROGRESS
-    assert tracker.list_findings()[0].verification is None
+        services.findings.report_progress(OFFICER, fid, status=Status.IN_PROGRESS)
+    services.findings.reopen(STAFF, fid, reason="재발")
+    assert services.queries.get_finding(fid).status is Status.IN_PROGRESS
+    assert services.queries.list_findings()[0].verification is None
 
 
 def test_stale_expected_version_is_refused(runtime: Runtime, clock: FixedClock) -> None:
-    tracker = runtime.tracker
+    services = runtime.services
     _, fid = register(runtime, date(2017, 11, 20))
-    version = tracker.report_progress(OFFICER, fid, status=Status.IN_PROGRESS, expected_version=1)
+    version = services.findings.report_progress(
+        OFFICER, fid, status=Status.IN_PROGRESS, expected_version=1
+    )
     assert version == 2
     with pytest.raises(StaleVersionError) as refused:
-        tracker.report_progress(
+        services.findings.report_progress(
             OFFICER, fid, status=Status.COMPLETED, actions="x", expected_version=1
         )
     assert refused.value.current_version == 2
-    assert tracker.list_findings()[0].status is Status.IN_PROGRESS
+    assert services.queries.list_findings()[0].status is Status.IN_PROGRESS
 
 
 def test_business_date_defaults_to_the_seoul_calendar_date(
@@ -229,8 +233,8 @@ def test_business_date_defaults_to_the_seoul_calendar_date(
 
     _, fid = register(runtime, date(2017, 11, 20))
     clock.instant = datetime(2018, 3, 4, 16, 30, tzinfo=UTC)  # 2018-03-05 01:30 in Seoul
-    runtime.tracker.report_progress(OFFICER, fid, status=Status.IN_PROGRESS)
-    entry = runtime.tracker.timeline(fid)[-1]
+    runtime.services.findings.report_progress(OFFICER, fid, status=Status.IN_PROGRESS)
+    entry = runtime.services.queries.timeline(fid)[-1]
     assert entry.business_date == date(2018, 3, 5)
     assert entry.recorded_at == clock.instant
 
@@ -239,6 +243,6 @@ def test_permission_is_checked_before_the_version(runtime: Runtime) -> None:
     """An officer of another department gets 'not allowed', not 'reload and retry'."""
     _, fid = register(runtime, date(2017, 11, 20))
     with pytest.raises(PermissionDeniedError):
-        runtime.tracker.report_progress(
+        runtime.services.findings.report_progress(
             OTHER_OFFICER, fid, status=Status.IN_PROGRESS, expected_version=99
         )

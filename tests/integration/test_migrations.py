@@ -34,21 +34,20 @@ def test_upgrading_a_populated_database_rebuilds_the_views_on_start(database_url
     from alembic import command
 
     from application.access import Principal
-    from application.importing import ImportOptions, import_report
+    from application.importing import ImportOptions
     from infrastructure.bootstrap import _alembic_config, open_runtime
     from infrastructure.parsers import parse_document
     from infrastructure.settings import Settings
     from tests.conftest import SEED
 
     runtime = open_runtime(Settings(database_url=database_url))
-    import_report(
-        runtime.tracker,
+    runtime.services.importer.run(
         Principal.system(),
         parse_document(SEED.read_bytes()),
         ImportOptions(council="서울특별시의회"),
     )
-    before = runtime.tracker.summary().rows
-    engine = runtime.tracker.factory.datastore.engine  # type: ignore[attr-defined]
+    before = runtime.services.queries.summary().rows
+    engine = runtime.engine
     with engine.begin() as connection:
         command.downgrade(_alembic_config(connection), "0001")
     with engine.begin() as connection:
@@ -59,6 +58,6 @@ def test_upgrading_a_populated_database_rebuilds_the_views_on_start(database_url
     reopened = open_runtime(Settings(database_url=database_url))
     try:
         assert not reopened.projector.is_behind()
-        assert reopened.tracker.summary().rows == before
+        assert reopened.services.queries.summary().rows == before
     finally:
         reopened.close()

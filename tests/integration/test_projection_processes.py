@@ -47,7 +47,7 @@ def finish(proc: subprocess.Popen[str]) -> str:
 
 
 def count(runtime: Runtime, table: object) -> int:
-    with runtime.tracker.factory.datastore.transaction(commit=False) as session:  # type: ignore[attr-defined]
+    with runtime.datastore.transaction(commit=False) as session:
         return int(session.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
 
 
@@ -68,7 +68,7 @@ def test_two_processes_projecting_at_once_apply_each_event_once(
     finding_events = finding_event_count(runtime)
     assert count(runtime, tables.timeline) == finding_events
     assert count(runtime, tables.status_history) == finding_events
-    summary = runtime.tracker.summary()
+    summary = runtime.services.queries.summary()
     assert summary.rows["total"]["total"] == 150
     assert summary.rows["total"]["completed"] == 75
     top = runtime.tracker.recorder.max_notification_id()
@@ -84,7 +84,7 @@ def test_two_processes_writing_commands_keep_views_exact(
 ) -> None:
     write_unprojected_events(runtime, findings=30)
     runtime.projector.run_pending()
-    ids = [f.finding_id for f in runtime.tracker.list_findings()]
+    ids = [f.finding_id for f in runtime.services.queries.list_findings()]
     ids_file = tmp_path / "ids"
     ids_file.write_text("\n".join(str(i) for i in ids))
     go = tmp_path / "go"
@@ -96,7 +96,7 @@ def test_two_processes_writing_commands_keep_views_exact(
 
     # Every command's events are in the views exactly once, views equal a replay.
     assert count(runtime, tables.timeline) == finding_event_count(runtime)
-    rows = runtime.tracker.summary().rows["total"]
+    rows = runtime.services.queries.summary().rows["total"]
     assert (rows["total"], rows["in_progress"]) == (30, 30)
     projected = dump_views(runtime)
     runtime.projector.rebuild()
@@ -133,10 +133,15 @@ def test_rebuild_gives_identical_views_after_commands(runtime: Runtime) -> None:
     write_unprojected_events(runtime, findings=40)
     runtime.projector.run_pending()
     tracker = runtime.tracker
-    first = tracker.list_findings()[0].finding_id
-    tracker.report_progress(Principal.system(), first, status=Status.COMPLETED, actions="완료")
-    tracker.return_claim(Principal.system(), first, reason="보완")
-    tracker.reassign(Principal.system(), first, department="노동정책담당관", reason="이관")
+    services = runtime.services
+    first = services.queries.list_findings()[0].finding_id
+    services.findings.report_progress(
+        Principal.system(), first, status=Status.COMPLETED, actions="완료"
+    )
+    services.findings.return_claim(Principal.system(), first, reason="보완")
+    services.findings.reassign(
+        Principal.system(), first, department="노동정책담당관", reason="이관"
+    )
 
     before = dump_views(runtime)
     rebuilt = runtime.projector.rebuild()
@@ -149,23 +154,25 @@ def test_a_bulk_import_leaves_the_timeline_and_search_to_the_background(
 ) -> None:
     """An import needs the 총괄, list and history current when it returns (issue 3);
     the timeline and the search index follow within the catch-up interval."""
-    from application.importing import ImportOptions, import_report
+    from application.importing import ImportOptions
     from benchmarks.generate import generate
     from infrastructure.parsers import parse_document
 
-    outcome = import_report(
-        runtime.tracker,
+    outcome = runtime.services.importer.run(
         Principal.system(),
         parse_document(generate(400).encode()),
         ImportOptions(council="벤치의회"),
     )
     assert outcome.events > 500  # a bulk save
-    assert runtime.tracker.summary().rows["total"]["total"] == 400
-    assert runtime.tracker.count_findings() == 400
-    first = runtime.tracker.list_findings()[0].finding_id
-    assert runtime.tracker.timeline(first) == []  # not yet
+    assert runtime.services.queries.summary().rows["total"]["total"] == 400
+    assert runtime.services.queries.count_findings() == 400
+    first = runtime.services.queries.list_findings()[0].finding_id
+    assert runtime.services.queries.timeline(first) == []  # not yet
     runtime.projector.run_pending()  # what the background loop does every second
-    assert [e.event for e in runtime.tracker.timeline(first)] == ["Registered", "ProgressReported"]
+    assert [e.event for e in runtime.services.queries.timeline(first)] == [
+        "Registered",
+        "ProgressReported",
+    ]
     # A single command still sees its own timeline entry at once.
-    runtime.tracker.add_comment(Principal.system(), first, text="확인 바랍니다")
-    assert runtime.tracker.timeline(first)[-1].event == "CommentAdded"
+    runtime.services.findings.add_comment(Principal.system(), first, text="확인 바랍니다")
+    assert runtime.services.queries.timeline(first)[-1].event == "CommentAdded"

@@ -16,14 +16,13 @@ from pathlib import Path
 import pytest
 
 from application.access import Principal
-from application.importing import ImportOptions, import_report
+from application.importing import ImportOptions
 from domain.finding import Finding
 from domain.values import DepartmentRef
 from domain.vocabulary import FindingKind
 from infrastructure.bootstrap import Runtime, open_runtime
 from infrastructure.outbox import SqlOutbox
 from infrastructure.parsers import parse_document
-from infrastructure.readmodel.queries import SqlReadModel
 from infrastructure.settings import Settings
 from tests.conftest import ROOT, SEED, FixedClock
 from tests.support.smtp import SmtpReceiver
@@ -48,8 +47,7 @@ def mail_runtime(
         staff_emails=["committee@council.test"],
     )
     runtime = open_runtime(settings, clock=clock)
-    outcome = import_report(
-        runtime.tracker,
+    outcome = runtime.services.importer.run(
         Principal.system(),
         parse_document(SEED.read_bytes()),
         ImportOptions(council="서울특별시의회", deadline=DEADLINE),
@@ -130,16 +128,18 @@ def test_digests_once_per_department_per_day_and_late_notices_go_into_the_next(
     assert job.run(day).digests_sent == 0  # again the same day: nothing new is sent
 
     # A notice after today's digest: in the inbox at once, in tomorrow's digest.
-    tracker = mail_runtime.tracker
-    in_progress = next(f for f in tracker.list_findings() if f.status.value == "in_progress")
-    tracker.reassign(
+    services = mail_runtime.services
+    in_progress = next(
+        f for f in services.queries.list_findings() if f.status.value == "in_progress"
+    )
+    services.findings.reassign(
         Principal.system(),
         in_progress.finding_id,
         department=LABOUR,
         reason="업무 이관",
         business_date=day,
     )
-    read_model = SqlReadModel(tracker.factory.datastore)  # type: ignore[attr-defined]
+    read_model = mail_runtime.read_model
     social_id, labour_id = DepartmentRef.from_name(SOCIAL).id, DepartmentRef.from_name(LABOUR).id
     assert [e.topic for e in read_model.inbox(labour_id)] == ["reassigned_in"]
     assert "reassigned_out" in [e.topic for e in read_model.inbox(social_id)]
@@ -168,7 +168,7 @@ def test_with_the_server_down_the_outbox_retries_and_delivers_later(
     mail_runtime: Runtime, smtp_receiver: SmtpReceiver, clock: FixedClock
 ) -> None:
     job = mail_runtime.reminder_job()
-    outbox = SqlOutbox(mail_runtime.tracker.factory.datastore)  # type: ignore[attr-defined]
+    outbox = SqlOutbox(mail_runtime.datastore)
     day = date(2019, 1, 16)
     clock.set_date(day)
     smtp_receiver.stop()
@@ -229,8 +229,7 @@ def test_two_remind_processes_at_once_raise_each_reminder_once(
     database_url: str, tmp_path: Path
 ) -> None:
     runtime = open_runtime(Settings(database_url=database_url))
-    import_report(
-        runtime.tracker,
+    runtime.services.importer.run(
         Principal.system(),
         parse_document(SEED.read_bytes()),
         ImportOptions(council="서울특별시의회", deadline=DEADLINE),
@@ -270,7 +269,9 @@ def test_two_remind_processes_at_once_raise_each_reminder_once(
         keys = Counter((e.originator_id, e.rule, e.reference_date, e.level) for e in events)
         assert len(events) == 58 and max(keys.values()) == 1
         finding = runtime.tracker.find_finding(
-            Finding.create_id(runtime.tracker.list_audits()[0].audit_id, FindingKind.CORRECTIVE, 1)
+            Finding.create_id(
+                runtime.services.queries.list_audits()[0].audit_id, FindingKind.CORRECTIVE, 1
+            )
         )
         assert finding is not None and len(finding.reminders) == 2
     finally:
@@ -281,8 +282,7 @@ def test_extension_request_grant_and_refusal_through_the_command_line(
     database_url: str,
 ) -> None:
     runtime = open_runtime(Settings(database_url=database_url))
-    outcome = import_report(
-        runtime.tracker,
+    outcome = runtime.services.importer.run(
         Principal.system(),
         parse_document(SEED.read_bytes()),
         ImportOptions(council="서울특별시의회", deadline=DEADLINE),
@@ -335,25 +335,25 @@ def test_a_reminder_event_is_recorded_with_the_scheduler_as_actor(
     events = reminder_events(mail_runtime)
     assert {e.actor.kind.value for e in events} == {"scheduler"}
     assert {e.business_date for e in events} == {date(2019, 1, 16)}
-    timeline = mail_runtime.tracker.timeline(events[0].originator_id)
+    timeline = mail_runtime.services.queries.timeline(events[0].originator_id)
     assert timeline[-1].event == "ReminderRaised" and timeline[-1].actor_kind == "scheduler"
 
 
 def test_a_returned_claim_and_a_due_date_change_reach_the_department_at_once(
     mail_runtime: Runtime, smtp_receiver: SmtpReceiver, clock: FixedClock
 ) -> None:
-    tracker = mail_runtime.tracker
-    read_model = SqlReadModel(tracker.factory.datastore)  # type: ignore[attr-defined]
+    services = mail_runtime.services
+    read_model = mail_runtime.read_model
     labour_id = DepartmentRef.from_name(LABOUR).id
     claim = next(
         f
-        for f in tracker.list_findings()
+        for f in services.queries.list_findings()
         if f.department == LABOUR and f.kind.value == "corrective"
     )
     day = date(2018, 12, 3)
     clock.set_date(day)
-    tracker.return_claim(Principal.system(), claim.finding_id, reason="증빙 미제출")
-    tracker.change_due_date(
+    services.findings.return_claim(Principal.system(), claim.finding_id, reason="증빙 미제출")
+    services.findings.change_due_date(
         Principal.system(), claim.finding_id, due_date=date(2019, 2, 28), reason="보완 기간 부여"
     )
     inbox = read_model.inbox(labour_id)

@@ -10,12 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from application.access import Principal
-from application.importing import ImportOptions, import_report
+from application.importing import ImportOptions
 from domain.vocabulary import FindingKind, Status
 from infrastructure.bootstrap import Runtime
 from infrastructure.parsers import parse_document
 from infrastructure.readmodel.projector import Projector
-from infrastructure.readmodel.queries import SqlReadModel
 from infrastructure.readmodel.search import (
     SearchView,
     query_words,
@@ -80,9 +79,7 @@ def searchable(runtime: Runtime) -> Runtime:
 
 def add_search_view(runtime: Runtime, *, batch_size: int) -> SearchView:
     """Project in small batches, through the search view the runtime wires."""
-    datastore = runtime.tracker.factory.datastore  # type: ignore[attr-defined]
-    runtime.projector = Projector(runtime.tracker, runtime.views, batch_size=batch_size)
-    runtime.tracker.attach_read_side(runtime.projector, SqlReadModel(datastore))
+    runtime.projector.batch_size = batch_size
     return next(v for v in runtime.views if isinstance(v, SearchView))
 
 
@@ -95,8 +92,7 @@ def forget_search_view(runtime: Runtime) -> None:
 
 
 def import_seed(runtime: Runtime) -> None:
-    outcome = import_report(
-        runtime.tracker,
+    outcome = runtime.services.importer.run(
         SYSTEM,
         parse_document(SEED.read_bytes()),
         ImportOptions(council="서울특별시의회"),
@@ -111,15 +107,15 @@ def found(runtime: Runtime, query: str) -> set[UUID]:
 
 
 def indexed(runtime: Runtime, query: str) -> set[UUID]:
-    with runtime.tracker.factory.datastore.transaction(commit=False) as session:  # type: ignore[attr-defined]
+    with runtime.datastore.transaction(commit=False) as session:
         return set(session.execute(search_finding_ids(query)).scalars())
 
 
 def texts(runtime: Runtime) -> dict[UUID, str]:
     """Each finding's searchable text, from the aggregates (not the read tables)."""
     result = {}
-    for row in runtime.tracker.list_findings():
-        f = runtime.tracker.load_finding(row.finding_id)
+    for row in runtime.services.queries.list_findings():
+        f = runtime.tracker.finding(row.finding_id)
         parts = (f.request, f.actions, f.plans, f.delay_reason)
         result[f.id] = "\n".join(p for p in parts if p).lower()
     return result
@@ -133,7 +129,7 @@ def containing(runtime: Runtime, query: str) -> set[UUID]:
 def index_rows(runtime: Runtime, finding_id: UUID) -> set[str]:
     runtime.projector.run_pending()  # the background catch-up
     t = search_terms
-    with runtime.tracker.factory.datastore.transaction(commit=False) as session:  # type: ignore[attr-defined]
+    with runtime.datastore.transaction(commit=False) as session:
         return set(session.execute(select(t.c.term).where(t.c.finding_id == finding_id)).scalars())
 
 
@@ -181,9 +177,9 @@ def test_blank_query_is_no_filter(searchable: Runtime) -> None:
 
 
 def test_bigram_false_positives_are_removed(searchable: Runtime) -> None:
-    tracker = searchable.tracker
-    (audit,) = tracker.list_audits()
-    decoy = tracker.register_finding(
+    services = searchable.services
+    (audit,) = services.queries.list_audits()
+    decoy = services.audits.register_finding(
         SYSTEM,
         audit_id=audit.audit_id,
         kind=FindingKind.OTHER,
@@ -191,7 +187,7 @@ def test_bigram_false_positives_are_removed(searchable: Runtime) -> None:
         request="청년 지원과 소년센터 운영",  # 청년, 년센, 센터: not 청년센터
         department="노동정책담당관",
     )
-    real = tracker.register_finding(
+    real = services.audits.register_finding(
         SYSTEM,
         audit_id=audit.audit_id,
         kind=FindingKind.OTHER,
@@ -208,7 +204,7 @@ def test_bigram_false_positives_are_removed(searchable: Runtime) -> None:
         .group_by(t.c.finding_id)
         .having(func.count() == len(grams))
     )
-    with tracker.factory.datastore.transaction(commit=False) as session:  # type: ignore[attr-defined]
+    with searchable.datastore.transaction(commit=False) as session:
         assert decoy in set(session.execute(candidates).scalars())  # the index alone is fooled
     assert found(searchable, "청년센터") == {real}
     assert found(searchable, "청년센터 점검") == {real}
@@ -227,8 +223,8 @@ def test_like_wildcards_in_a_query_are_literal(searchable: Runtime) -> None:
 def test_a_later_progress_report_replaces_the_findings_terms(searchable: Runtime) -> None:
     (target,) = containing(searchable, "2.0")
     before = index_rows(searchable, target)
-    finding = searchable.tracker.load_finding(target)
-    searchable.tracker.report_progress(
+    finding = searchable.tracker.finding(target)
+    searchable.services.findings.report_progress(
         SYSTEM,
         target,
         status=Status.IN_PROGRESS,
@@ -247,7 +243,7 @@ def test_a_later_progress_report_replaces_the_findings_terms(searchable: Runtime
 
 def test_rebuild_gives_the_same_index(searchable: Runtime) -> None:
     (target,) = containing(searchable, "2.0")
-    searchable.tracker.report_progress(
+    searchable.services.findings.report_progress(
         SYSTEM, target, status=Status.IN_PROGRESS, actions="계획 변경", plans="재검토"
     )
     searchable.projector.run_pending()  # the background catch-up
@@ -274,7 +270,7 @@ def test_a_view_added_after_the_events_catches_up(runtime: Runtime) -> None:
 
 def test_limit_returns_the_first_ids(searchable: Runtime) -> None:
     expected = sorted(containing(searchable, "센터"))
-    with searchable.tracker.factory.datastore.transaction(commit=False) as session:  # type: ignore[attr-defined]
+    with searchable.datastore.transaction(commit=False) as session:
         ids: list[Any] = list(session.execute(search_finding_ids("센터", limit=3)).scalars())
     assert ids == expected[:3]
 
@@ -288,7 +284,7 @@ def test_the_index_follows_writes_in_the_background_not_in_the_command(
     finding = next(iter(containing(searchable, "청년")))
     view = next(v for v in searchable.views if isinstance(v, SearchView))
     assert not view.synchronous
-    searchable.tracker.report_progress(
+    searchable.services.findings.report_progress(
         SYSTEM, finding, status=Status.IN_PROGRESS, actions="○ 메타버스 플랫폼 구축"
     )
     assert indexed(searchable, "메타버스") == set()  # not yet

@@ -10,7 +10,7 @@ import pytest
 
 from application.access import Principal
 from application.dto import FindingFilter
-from application.importing import ImportOptions, import_report
+from application.importing import ImportOptions
 from domain.finding import Finding
 from domain.vocabulary import STATUS_LABELS, FindingKind, Verification, normalise_kind
 from infrastructure.bootstrap import Runtime
@@ -28,8 +28,7 @@ SEED_COUNTS = {
 
 def seed_import(runtime: Runtime, **options: Any) -> Any:
     dry_run = options.pop("dry_run", False)
-    return import_report(
-        runtime.tracker,
+    return runtime.services.importer.run(
         SYSTEM,
         parse_document(SEED.read_bytes()),
         ImportOptions(council="서울특별시의회", **options),
@@ -57,8 +56,8 @@ def test_seed_yields_the_reference_findings_and_summary(runtime: Runtime) -> Non
     assert not outcome.problems
     assert (outcome.created, outcome.unchanged, outcome.committed) == (56, 0, True)
 
-    tracker = runtime.tracker
-    (audit,) = tracker.list_audits()
+    services = runtime.services
+    (audit,) = services.queries.list_audits()
     assert (
         audit.council,
         audit.year,
@@ -77,7 +76,7 @@ def test_seed_yields_the_reference_findings_and_summary(runtime: Runtime) -> Non
     for item in reference:
         kind = normalise_kind(item["category"])
         assert kind is not None
-        found = tracker.get_finding(Finding.create_id(audit.audit_id, kind, item["seq"]))
+        found = services.queries.get_finding(Finding.create_id(audit.audit_id, kind, item["seq"]))
         where = f"{item['category']} {item['seq']}"
         assert found.department == item["department"], where
         assert found.request == item["request"], where
@@ -86,21 +85,21 @@ def test_seed_yields_the_reference_findings_and_summary(runtime: Runtime) -> Non
         assert collapse(found.actions) == collapse(item["actions"]), where
         assert collapse(found.plans) == collapse(item["plans"]), where
         assert found.verification is Verification.PENDING or found.status.value == "in_progress"
-        timeline = tracker.timeline(found.finding_id)
+        timeline = services.queries.timeline(found.finding_id)
         assert [e.business_date for e in timeline] == [date(2018, 11, 15)] * 2
         assert timeline[0].actor_kind == "import"
 
-    summary = tracker.summary(audit_id=audit.audit_id)
+    summary = services.queries.summary(audit_id=audit.audit_id)
     assert_seed_counts(summary.rows)
     assert summary.verification["total"] == {
         "pending": 54,
         "verified": 0,
         "returned": 0,
     }
-    assert_seed_counts(tracker.summary(as_of=date(2018, 11, 15)).rows)
-    assert tracker.summary(as_of=date(2018, 11, 14)).rows["total"]["total"] == 0
-    assert_seed_counts(tracker.summary(committee="기획경제위원회").rows)
-    social = tracker.summary(department="사회적경제담당관").rows["total"]
+    assert_seed_counts(services.queries.summary(as_of=date(2018, 11, 15)).rows)
+    assert services.queries.summary(as_of=date(2018, 11, 14)).rows["total"]["total"] == 0
+    assert_seed_counts(services.queries.summary(committee="기획경제위원회").rows)
+    social = services.queries.summary(department="사회적경제담당관").rows["total"]
     assert (social["total"], social["in_progress"]) == (16, 2)
 
 
@@ -121,19 +120,19 @@ def test_dry_run_writes_nothing(runtime: Runtime) -> None:
     outcome = seed_import(runtime, dry_run=True)
     assert (outcome.created, outcome.committed, outcome.events) == (56, False, 113)
     assert runtime.tracker.recorder.max_notification_id() is None
-    assert runtime.tracker.list_audits() == []
+    assert runtime.services.queries.list_audits() == []
 
 
 def test_verified_option_accepts_the_documents_claims(runtime: Runtime) -> None:
     seed_import(runtime, verified=True)
-    summary = runtime.tracker.summary()
+    summary = runtime.services.queries.summary()
     assert_seed_counts(summary.rows)
     assert summary.verification["total"] == {
         "pending": 0,
         "verified": 54,
         "returned": 0,
     }
-    open_ones = runtime.tracker.list_findings(FindingFilter(verification=None))
+    open_ones = runtime.services.queries.list_findings(FindingFilter(verification=None))
     assert sum(1 for f in open_ones if f.verification is None) == 2
 
 
@@ -141,7 +140,7 @@ def test_options_override_the_documents_metadata(runtime: Runtime) -> None:
     outcome = seed_import(
         runtime, committee="환경수자원위원회", year=2018, report_date=date(2019, 1, 10)
     )
-    (audit,) = runtime.tracker.list_audits()
+    (audit,) = runtime.services.queries.list_audits()
     assert (audit.committee, audit.year, audit.registered_on) == (
         "환경수자원위원회",
         2018,
@@ -159,16 +158,18 @@ def test_a_later_report_appends_progress_only_for_changed_findings(
         .replace("2018. 11. 15", "2019. 3. 4")
         .replace("추진상황 : 추진중", "추진상황 : 추진완료", 1)
     )
-    outcome = import_report(
-        runtime.tracker,
+    outcome = runtime.services.importer.run(
         SYSTEM,
         parse_document(later.encode()),
         ImportOptions(council="서울특별시의회", report_date=date(2019, 3, 4)),
     )
     assert (outcome.created, outcome.changed, outcome.unchanged) == (0, 1, 55)
-    rows = runtime.tracker.summary().rows
+    rows = runtime.services.queries.summary().rows
     assert rows["corrective"]["completed"] == 25
-    assert runtime.tracker.summary(as_of=date(2019, 3, 3)).rows["corrective"]["completed"] == 24
+    assert (
+        runtime.services.queries.summary(as_of=date(2019, 3, 3)).rows["corrective"]["completed"]
+        == 24
+    )
 
 
 @pytest.mark.parametrize(
@@ -192,8 +193,8 @@ def test_bad_documents_are_refused_whole_with_a_line(
     runtime: Runtime, mutate: Any, code: str
 ) -> None:
     broken = mutate(SEED.read_text(encoding="utf-8"))
-    outcome = import_report(
-        runtime.tracker, SYSTEM, parse_document(broken.encode()), ImportOptions()
+    outcome = runtime.services.importer.run(
+        SYSTEM, parse_document(broken.encode()), ImportOptions()
     )
     assert outcome.refused and not outcome.committed
     problem = next(p for p in outcome.problems if p.code == code)
@@ -205,7 +206,7 @@ def test_bad_documents_are_refused_whole_with_a_line(
 
 def test_kinds_of_seed_rows_cover_every_kind(runtime: Runtime) -> None:
     seed_import(runtime)
-    kinds = {f.kind for f in runtime.tracker.list_findings()}
+    kinds = {f.kind for f in runtime.services.queries.list_findings()}
     assert kinds == set(FindingKind)
 
 
@@ -213,11 +214,9 @@ def test_a_cp949_copy_of_the_seed_imports_identically(runtime: Runtime) -> None:
     text = SEED.read_text(encoding="utf-8").replace("•", "·")  # no "•" in CP949
     parsed = parse_document(text.encode("cp949"))
     assert parsed.encoding == "cp949" and not parsed.problems
-    outcome = import_report(
-        runtime.tracker, SYSTEM, parsed, ImportOptions(council="서울특별시의회")
-    )
+    outcome = runtime.services.importer.run(SYSTEM, parsed, ImportOptions(council="서울특별시의회"))
     assert (outcome.created, outcome.encoding) == (56, "cp949")
-    assert_seed_counts(runtime.tracker.summary().rows)
+    assert_seed_counts(runtime.services.queries.summary().rows)
     # Same findings, same texts: importing the UTF-8 original afterwards changes nothing.
     again = seed_import(runtime)
     assert (again.created, again.changed, again.unchanged) == (0, 0, 56)
@@ -233,7 +232,7 @@ def test_dated_plan_items_become_milestones_of_the_report(runtime: Runtime) -> N
         ("'19.3월", date(2019, 3, 31)),
     ]
     assert "사회적경제 2.0 기본계획" in finding.milestones[1].text
-    reported = runtime.tracker.timeline(finding_id)[-1]
+    reported = runtime.services.queries.timeline(finding_id)[-1]
     assert [m["when"]["deadline"] for m in reported.data["milestones"]] == [
         "2018-12-31",
         "2019-03-31",

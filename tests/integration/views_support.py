@@ -20,8 +20,9 @@ DEPARTMENTS = ["일자리정책담당관", "노동정책담당관", "사회적�
 def write_unprojected_events(runtime: Runtime, findings: int) -> int:
     """Save events with the library's plain save(): the views stay behind."""
     tracker = runtime.tracker
+    services = runtime.services
     actor = Principal.system().actor
-    now = tracker.clock.now()
+    now = services.clock.now()
     day = date(2018, 11, 15)
     audit = Audit.register(
         council="서울특별시의회",
@@ -69,7 +70,7 @@ def dump_views(runtime: Runtime) -> dict[str, list[tuple[Any, ...]]]:
     once the views that follow in the background have caught up."""
     runtime.projector.run_pending()
     dump: dict[str, list[tuple[Any, ...]]] = {}
-    with runtime.tracker.factory.datastore.transaction(commit=False) as session:  # type: ignore[attr-defined]
+    with runtime.datastore.transaction(commit=False) as session:
         for view in runtime.views:
             for table in view.view_tables:
                 keys = list(table.primary_key.columns)

@@ -72,7 +72,7 @@ def main(argv: list[str]) -> None:
         for finding_id in ids:
             for _ in range(20):
                 try:
-                    runtime.tracker.report_progress(
+                    runtime.services.findings.report_progress(
                         Principal.system(),
                         finding_id,
                         status=Status.IN_PROGRESS,

@@ -57,8 +57,3 @@ def test_counting_over_the_2017_october_holidays() -> None:
     # 9-29 (Fri) → 10-10 (Tue): 10-2 temporary, 10-3 개천절, 10-4..6 추석 + substitute,
     # 10-9 한글날: only 10-10 is a business day.
     assert CAL.business_days_after(date(2017, 9, 29), date(2017, 10, 10)) == 1
-
-
-def test_holiday_names_are_korean() -> None:
-    assert CAL.holiday_name(date(2018, 9, 24)) == "추석"
-    assert CAL.holiday_name(date(2018, 11, 15)) is None

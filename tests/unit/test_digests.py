@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from uuid import UUID
 
@@ -237,16 +238,9 @@ def test_recipients_are_deduplicated_in_order() -> None:
 
 
 def test_unknown_topic_keeps_the_label_its_item_brought_and_comes_last() -> None:
-    odd = DigestItem(
-        finding_id=UUID(int=9),
-        kind_label="기타(자료제출 등)",
-        seq=9,
-        request="자료 제출",
-        topic="comment_added",
+    odd = replace(
+        item(9, "comment_added", kind="기타(자료제출 등)", request="자료 제출", reference=None),
         topic_label="의견 등록",
-        level=0,
-        reference_date=None,
-        detail=None,
     )
     text = digest([odd, *MIXED]).text
     assert headings(text)[-1] == "■ 의견 등록 (1건)"

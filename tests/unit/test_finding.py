@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 from uuid import uuid4
 
 import pytest
 
-from domain.errors import (
-    ExtensionAlreadyRequestedError,
-    FindingClosedError,
-    FindingNotClosedError,
-    InvalidExtensionError,
-    InvalidFindingError,
-    NoPendingClaimError,
-    NoPendingExtensionError,
-    NotAdoptedReasonRequiredError,
-    ReasonRequiredError,
-)
+from domain import errors
 from domain.finding import Finding
 from domain.values import Actor, DepartmentRef
 from domain.vocabulary import ActorKind, FindingKind, Role, Status, Verification
@@ -33,15 +24,21 @@ def stamp(actor: Actor = OFFICER, day: date = DAY) -> dict[str, object]:
     return {"actor": actor, "business_date": day, "now": NOW}
 
 
-def new_finding() -> Finding:
-    finding = Finding.register(
-        audit_id=uuid4(),
-        kind=FindingKind.CORRECTIVE,
-        seq=1,
-        request="도덕적 해이 방지 방안을 마련하기 바람",
-        department=DEPT,
+def register(**given: Any) -> Finding:
+    """A finding registered by council staff; ``given`` replaces any of its facts."""
+    facts = {
+        "audit_id": uuid4(),
+        "kind": FindingKind.CORRECTIVE,
+        "seq": 1,
+        "request": "도덕적 해이 방지 방안을 마련하기 바람",
+        "department": DEPT,
         **stamp(STAFF),
-    )
+    }
+    return Finding.register(**{**facts, **given})
+
+
+def new_finding() -> Finding:
+    finding = register()
     finding.collect_events()
     return finding
 
@@ -54,14 +51,8 @@ def claimed(status: Status = Status.COMPLETED) -> Finding:
 
 
 def test_registration_emits_registered_with_actor_and_business_date() -> None:
-    finding = Finding.register(
-        audit_id=uuid4(),
-        kind=FindingKind.RECOMMENDATION,
-        seq=3,
-        request="  검토 바람  ",
-        department=DEPT,
-        due_date=date(2019, 1, 31),
-        **stamp(STAFF),
+    finding = register(
+        kind=FindingKind.RECOMMENDATION, seq=3, request="  검토 바람  ", due_date=date(2019, 1, 31)
     )
     (registered,) = finding.collect_events()
     assert isinstance(registered, Finding.Registered)
@@ -89,15 +80,8 @@ def test_finding_id_is_deterministic_from_audit_kind_and_seq() -> None:
 def test_registration_refuses_invalid_data(
     request_text: str, department: DepartmentRef, seq: int
 ) -> None:
-    with pytest.raises(InvalidFindingError):
-        Finding.register(
-            audit_id=uuid4(),
-            kind=FindingKind.OTHER,
-            seq=seq,
-            request=request_text,
-            department=department,
-            **stamp(STAFF),
-        )
+    with pytest.raises(errors.InvalidFindingError):
+        register(kind=FindingKind.OTHER, seq=seq, request=request_text, department=department)
 
 
 def test_progress_report_records_texts_and_raw_status() -> None:
@@ -140,7 +124,7 @@ def test_reporting_another_status_withdraws_a_pending_claim() -> None:
 
 def test_not_adopted_needs_a_reason() -> None:
     finding = new_finding()
-    with pytest.raises(NotAdoptedReasonRequiredError):
+    with pytest.raises(errors.NotAdoptedReasonRequiredError):
         finding.report_progress(status=Status.NOT_ADOPTED, plans="계획만", **stamp())
     assert finding.collect_events() == []
     finding.report_progress(status=Status.NOT_ADOPTED, delay_reason="법령상 불가", **stamp())
@@ -154,11 +138,11 @@ def test_verify_closes_the_finding_and_refuses_further_reports() -> None:
     assert isinstance(event, Finding.ClaimVerified)
     assert event.note == "현장 확인"
     assert finding.is_closed
-    with pytest.raises(FindingClosedError):
+    with pytest.raises(errors.FindingClosedError):
         finding.report_progress(status=Status.IN_PROGRESS, **stamp())
-    with pytest.raises(FindingClosedError):
+    with pytest.raises(errors.FindingClosedError):
         finding.change_due_date(due_date=DAY, reason="연장", **stamp(STAFF))
-    with pytest.raises(FindingClosedError):
+    with pytest.raises(errors.FindingClosedError):
         finding.reassign(
             department=DepartmentRef.from_name("노동정책담당관"),
             reason="이관",
@@ -172,9 +156,9 @@ def test_verifying_or_returning_an_open_finding_is_refused(status: Status) -> No
     finding = new_finding()
     finding.report_progress(status=status, **stamp())
     finding.collect_events()
-    with pytest.raises(NoPendingClaimError):
+    with pytest.raises(errors.NoPendingClaimError):
         finding.verify_claim(**stamp(STAFF))
-    with pytest.raises(NoPendingClaimError):
+    with pytest.raises(errors.NoPendingClaimError):
         finding.return_claim(reason="보완", **stamp(STAFF))
     assert finding.collect_events() == []
 
@@ -187,23 +171,23 @@ def test_return_puts_the_finding_back_in_progress() -> None:
     assert event.reason == "증빙 부족"
     assert finding.status is Status.IN_PROGRESS
     assert finding.verification is Verification.RETURNED
-    with pytest.raises(NoPendingClaimError):
+    with pytest.raises(errors.NoPendingClaimError):
         finding.verify_claim(**stamp(STAFF))
 
 
 def test_return_needs_a_reason() -> None:
     finding = claimed()
-    with pytest.raises(ReasonRequiredError):
+    with pytest.raises(errors.ReasonRequiredError):
         finding.return_claim(reason="  ", **stamp(STAFF))
     assert finding.verification is Verification.PENDING
 
 
 def test_reopen_needs_a_closed_finding_and_a_reason() -> None:
     finding = claimed()
-    with pytest.raises(FindingNotClosedError):
+    with pytest.raises(errors.FindingNotClosedError):
         finding.reopen(reason="재점검", **stamp(STAFF))
     finding.verify_claim(**stamp(STAFF))
-    with pytest.raises(ReasonRequiredError):
+    with pytest.raises(errors.ReasonRequiredError):
         finding.reopen(reason="", **stamp(STAFF))
     finding.collect_events()
     finding.reopen(reason="재발 확인", **stamp(STAFF))
@@ -227,14 +211,14 @@ def test_due_date_change_records_previous_date_and_reason() -> None:
     # The same date again is no change: no event.
     finding.change_due_date(due_date=date(2019, 3, 31), reason="재확인", **stamp(STAFF))
     assert finding.collect_events() == []
-    with pytest.raises(ReasonRequiredError):
+    with pytest.raises(errors.ReasonRequiredError):
         finding.change_due_date(due_date=None, reason=" ", **stamp(STAFF))
 
 
 def test_reassignment_keeps_previous_department_and_needs_reason() -> None:
     finding = new_finding()
     labour = DepartmentRef.from_name("노동정책담당관")
-    with pytest.raises(ReasonRequiredError):
+    with pytest.raises(errors.ReasonRequiredError):
         finding.reassign(department=labour, reason="", **stamp(STAFF))
     finding.reassign(department=labour, reason="업무 이관", **stamp(STAFF))
     (event,) = finding.collect_events()
@@ -277,25 +261,25 @@ def test_extension_request_then_grant_changes_the_due_date() -> None:
     finding = new_finding()
     finding.change_due_date(due_date=date(2019, 1, 31), reason="기한 지정", **stamp(STAFF))
     finding.request_extension(due_date=date(2019, 4, 30), reason="용역 지연", **stamp())
-    with pytest.raises(ExtensionAlreadyRequestedError):
+    with pytest.raises(errors.ExtensionAlreadyRequestedError):
         finding.request_extension(due_date=date(2019, 5, 31), reason="다시", **stamp())
     finding.grant_extension(reason="사유 타당", **stamp(STAFF))
     assert finding.due_date == date(2019, 4, 30)
     assert finding.extension_request is None
     names = [type(e).__name__ for e in finding.collect_events()]
     assert names[-2:] == ["ExtensionRequested", "ExtensionGranted"]
-    with pytest.raises(NoPendingExtensionError):
+    with pytest.raises(errors.NoPendingExtensionError):
         finding.grant_extension(reason="중복", **stamp(STAFF))
 
 
 def test_extension_refusal_keeps_the_due_date_and_bad_requests_are_refused() -> None:
     finding = new_finding()
     finding.change_due_date(due_date=date(2019, 1, 31), reason="기한 지정", **stamp(STAFF))
-    with pytest.raises(InvalidExtensionError):
+    with pytest.raises(errors.InvalidExtensionError):
         finding.request_extension(due_date=date(2019, 1, 31), reason="같은 날", **stamp())
-    with pytest.raises(ReasonRequiredError):
+    with pytest.raises(errors.ReasonRequiredError):
         finding.request_extension(due_date=date(2019, 3, 1), reason=" ", **stamp())
-    with pytest.raises(NoPendingExtensionError):
+    with pytest.raises(errors.NoPendingExtensionError):
         finding.refuse_extension(reason="없음", **stamp(STAFF))
     finding.request_extension(due_date=date(2019, 3, 1), reason="추가 협의", **stamp())
     finding.refuse_extension(reason="기한 내 처리 가능", **stamp(STAFF))
@@ -311,7 +295,7 @@ def test_the_claim_date_is_the_business_date_of_the_claim() -> None:
 def test_comments_and_evidence_are_events() -> None:
     finding = new_finding()
     finding.add_comment(text=" 증빙 보완 바랍니다 ", **stamp(STAFF))
-    with pytest.raises(InvalidFindingError):
+    with pytest.raises(errors.InvalidFindingError):
         finding.add_comment(text="  ", **stamp(STAFF))
     finding.attach_evidence(
         file_name="결과보고.pdf",
@@ -320,7 +304,7 @@ def test_comments_and_evidence_are_events() -> None:
         sha256="a" * 64,
         **stamp(),
     )
-    with pytest.raises(InvalidFindingError):
+    with pytest.raises(errors.InvalidFindingError):
         finding.attach_evidence(
             file_name="x", content_type="text/plain", size=1, sha256="zz", **stamp()
         )

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from application.report import ParsedReport, Problem, ReportRow, Severity
+from domain.dates import Precision
 from domain.vocabulary import FindingKind, Status, normalise_status
 from infrastructure.parsers.html_tables import (
     FORMAT,
@@ -160,8 +161,7 @@ def test_district_report_splits_results_into_actions_and_plans() -> None:
         "○ 수질검사 주기를 월 1회에서 월 2회로 강화('18.12월) "
         "○ 검사결과를 센터 누리집 및 안내게시판에 매월 공개"
     )
-    assert first.plans == "○ 외부 전문기관 교차검사 분기별 실시"
-    assert (first.actions_heading, first.plans_heading) == ("추진실적", "향후계획")
+    assert first.plans == "○ 외부 전문기관 교차검사 분기별 실시"  # the headings are no text
     third = row(parsed(DISTRICT), CORR, 3)
     assert third.actions == (
         "○ 정규직 전환심의위원회 구성 및 1차 심의('19.2월) - 상시·지속 업무 종사자 14명 전환 결정"
@@ -189,13 +189,39 @@ def test_district_report_metadata() -> None:
     assert metadata.session is None
 
 
-def test_district_report_declared_counts_from_summary_lines() -> None:
-    zero = dict.fromkeys(Status, 0)
-    assert parsed(DISTRICT).declared_counts == {
-        CORR: {**zero, DONE: 3, DOING: 1, REVIEW: 1},
-        REC: {**zero, DONE: 2, DOING: 1, REFUSED: 1},
-        ETC: {**zero, DONE: 2},
-    }
+def count_mismatches(name: str, old: str, new: str) -> list[str]:
+    """The COUNT_MISMATCH messages once one summary line of a fixture says `new`."""
+    text = fixture_text(name)
+    assert old in text
+    data = text.replace(old, new, 1).encode("cp949" if name == CP949 else "utf-8")
+    report = parse_html_report(data)
+    return [p.message_ko for p in report.problems if p.code == "COUNT_MISMATCH"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "declared", "found"),
+    [
+        (
+            "5건 (완료 3, 추진중 1, 검토중 1)",
+            "5건 (완료 4, 추진중 1)",
+            "5건 (완료 4, 추진중 1)",
+            "5건 (완료 3, 추진중 1, 검토중 1)",
+        ),
+        (
+            "4건 (완료 2, 추진중 1, 미반영 1)",
+            "4건 (완료 1, 추진중 2, 미반영 1)",
+            "4건 (완료 1, 추진중 2, 미반영 1)",
+            "4건 (완료 2, 추진중 1, 미반영 1)",
+        ),
+        ("총 2건 (완료 2)", "총 2건 (완료 1, 추진중 1)", "2건 (완료 1, 추진중 1)", "2건 (완료 2)"),
+    ],
+)
+def test_district_report_summary_lines_are_read_as_declared_counts(
+    old: str, new: str, declared: str, found: str
+) -> None:
+    # The fixture's lines match its rows; changed, each one's counts are checked.
+    (message,) = count_mismatches(DISTRICT, old, new)
+    assert f"{declared}인데 찾은 행은 {found}입니다" in message
 
 
 # --- fixture 2: a city committee's report with a department column ------------------------
@@ -212,11 +238,9 @@ def test_city_report_count_mismatch_is_a_warning_and_rows_are_kept() -> None:
 
 
 def test_city_report_declared_counts_are_as_written_never_fixed() -> None:
-    zero = dict.fromkeys(Status, 0)
-    assert parsed(CITY).declared_counts == {
-        CORR: {**zero, DONE: 2, DOING: 2},
-        REC: {**zero, DONE: 3, DOING: 2, REVIEW: 1},
-    }
+    (mismatch,) = parsed(CITY).problems
+    declared, rows = "6건 (완료 3, 추진중 2, 검토중 1)", "6건 (완료 3, 추진중 3)"
+    assert f"{declared}인데 찾은 행은 {rows}입니다" in mismatch.message_ko
     found = [r.status for r in parsed(CITY).rows if r.kind is REC]
     assert (found.count(DONE), found.count(DOING), found.count(REVIEW)) == (3, 3, 0)
 
@@ -238,8 +262,7 @@ def test_city_report_status_from_the_result_cells_status_line() -> None:
     report = parsed(CITY)
     first = row(report, CORR, 1)
     assert (first.status_raw, first.status) == ("추진중", DOING)
-    assert first.actions_heading == "추진내용"
-    assert first.actions is not None and not first.actions.startswith("추진상황")
+    assert first.actions is not None and not first.actions.startswith(("추진상황", "추진내용"))
     assert first.plans == "○ 참여자 사후 취업실태 조사 ('19.12월)"
     assert row(report, CORR, 2).actions == "○ 상담인력 6명 무기계약직 전환 완료 ('19.1.1.)"
 
@@ -285,12 +308,15 @@ def test_corporation_report_has_no_problems_and_kinds_from_full_width_rows() -> 
     assert [(r.kind, r.seq) for r in report.rows] == [
         (CORR, 1), (CORR, 2), (CORR, 3), (CORR, 4), (REC, 1), (REC, 2), (REC, 3), (ETC, 1),
     ]  # fmt: skip
-    # "Ⅲ. 기타(자료제출 등) 1건" gives a total only: no counts by status to declare.
-    assert report.declared_counts is None
+    # "Ⅲ. 기타(자료제출 등) 1건" gives a total only, and it is checked.
+    (message,) = count_mismatches(CORPORATION, "기타(자료제출 등) 1건", "기타(자료제출 등) 2건")
+    assert "2건인데 찾은 행은 1건 (완료 1)입니다" in message
 
 
-def test_corporation_status_note_from_a_bracket_after_the_status() -> None:
-    assert row(parsed(CORPORATION), REC, 3).status_note == "'18.12월"
+def test_corporation_a_bracket_after_the_status_is_no_part_of_it() -> None:
+    found = row(parsed(CORPORATION), REC, 3)
+    assert (found.status_raw, found.status) == ("완료", DONE)  # written "완료('18.12월)"
+    assert "'18.12월" in fixture_text(CORPORATION)
 
 
 def test_corporation_not_adopted_rows_carry_their_reasons() -> None:
@@ -350,11 +376,9 @@ def test_cp949_report() -> None:
     assert (metadata.council, metadata.committee) == ("한빛구의회", "복지건설위원회")
     assert metadata.audited_body == "한빛구 일자리경제과"
     assert (metadata.audit_date, metadata.report_date) == (date(2018, 11, 26), date(2019, 3, 8))
-    zero = dict.fromkeys(Status, 0)
-    assert report.declared_counts == {
-        CORR: {**zero, DONE: 1, DOING: 1, REVIEW: 1},
-        REC: {**zero, DONE: 2},
-    }
+    # Its summary lines are read (they match: no problems above).
+    (message,) = count_mismatches(CP949, "완료 2)", "완료 1, 검토중 1)")
+    assert "2건 (완료 1, 검토중 1)인데 찾은 행은 2건 (완료 2)입니다" in message
 
 
 # --- content sniffing -------------------------------------------------------------------
@@ -568,13 +592,13 @@ def test_status_line_in_the_result_cell(result: str, status_raw: str, actions: s
     assert (found.status_raw, found.actions) == (status_raw, actions)
 
 
-def test_status_column_wins_over_remark_column_which_becomes_a_note() -> None:
+def test_status_column_wins_over_remark_column_which_is_a_note() -> None:
     header = (
         "<tr><th>연번</th><th>요구사항</th><th>조치결과</th><th>추진상황</th><th>비고</th></tr>"
     )
     cells = "<tr><td>1</td><td>청년</td><td>○ 조치</td><td>완료</td><td>예산 3억 확보</td></tr>"
     found = row(parse(page(table(cells, header=header))), REC, 1)
-    assert (found.status_raw, found.status_note) == ("완료", "예산 3억 확보")
+    assert (found.status_raw, found.actions) == ("완료", "○ 조치")
 
 
 def test_header_matching_tolerates_spaces_and_breaks() -> None:
@@ -726,7 +750,8 @@ def test_summary_in_a_full_width_row_of_the_table() -> None:
     text = page(table(ROW_1, ROW_2, total_row))
     report = parse(text)
     assert codes(report) == [(line_of(text, "계 3건"), "COUNT_MISMATCH")]
-    assert report.declared_counts == {REC: {**dict.fromkeys(Status, 0), DONE: 2, DOING: 1}}
+    declared, found = "3건 (완료 2, 추진중 1)", "2건 (완료 1, 추진중 1)"
+    assert f"{declared}인데 찾은 행은 {found}입니다" in report.problems[0].message_ko
 
 
 def test_metadata_that_is_not_written_stays_none() -> None:
@@ -761,15 +786,48 @@ def test_impossible_date_is_a_warning() -> None:
     assert report.metadata.audit_date is None and len(report.rows) == 1
 
 
-def test_due_date_that_is_not_a_day_is_left_empty_with_a_warning() -> None:
-    header = (
-        "<tr><th>연번</th><th>요구사항</th><th>조치결과</th><th>처리기한</th><th>추진상황</th></tr>"
-    )
-    cells = "<tr><td>1</td><td>청년</td><td>○ 조치</td><td>'19.12월</td><td>추진중</td></tr>"
-    text = page(table(cells, header=header))
+DUE_HEADER = (
+    "<tr><th>연번</th><th>요구사항</th><th>조치결과</th><th>처리기한</th><th>추진상황</th></tr>"
+)
+
+
+def with_due(due: str) -> str:
+    cells = f"<tr><td>1</td><td>청년</td><td>○ 조치</td><td>{due}</td><td>추진중</td></tr>"
+    return page(table(cells, header=DUE_HEADER))
+
+
+@pytest.mark.parametrize("due", ["추후 결정", "수시", "'19.12월~", "2019. 2. 30."])
+def test_due_date_that_names_no_day_to_be_due_by_is_left_empty_with_a_warning(due: str) -> None:
+    text = with_due(due)
     report = parse(text)
-    assert row(report, REC, 1).due_date is None
+    found = row(report, REC, 1)
+    assert (found.due_date, found.due_date_as_written) == (None, None)
     assert codes(report) == [(line_of(text, "청년"), "DUE_DATE_NOT_READ")]
+    assert due in report.problems[0].message_ko
+
+
+@pytest.mark.parametrize(
+    ("due", "precision", "day"),
+    [
+        ("'18.12월", Precision.MONTH, date(2018, 12, 31)),  # due by the end of the month
+        ("2018.12.31.", Precision.DAY, date(2018, 12, 31)),
+        ("'18년 하반기", Precision.HALF_YEAR, date(2018, 12, 31)),
+        ("'18.12~'19.2월", Precision.RANGE, date(2019, 2, 28)),
+        ("~'18.12월", Precision.OPEN_ENDED, date(2018, 12, 31)),
+        ("2019. 3. 31.(예정)", Precision.DAY, date(2019, 3, 31)),
+        ("2019-03-31", Precision.DAY, date(2019, 3, 31)),
+    ],
+)
+def test_due_date_keeps_its_raw_text_and_precision_and_is_due_by_its_last_day(
+    due: str, precision: Precision, day: date
+) -> None:
+    report = parse(with_due(due))
+    assert report.problems == ()
+    found = row(report, REC, 1)
+    assert found.due_date == day
+    written = found.due_date_as_written
+    assert written is not None
+    assert (written.raw, written.precision, written.deadline) == (due, precision, day)
 
 
 def test_word_conditional_comments_and_scripts_are_ignored() -> None:

@@ -7,7 +7,8 @@ from uuid import UUID
 
 import pytest
 
-from application.reminders import DueReminder, ReminderCandidate, ReminderPolicy, reminders_due
+from application.dto import ReminderCandidate
+from application.reminders import DueReminder, ReminderPolicy, reminders_due
 from domain.vocabulary import ReminderRule, Status, Verification
 from infrastructure.calendar import KoreanBusinessCalendar
 

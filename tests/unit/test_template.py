@@ -25,20 +25,20 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from application.report import ParsedReport, ReportMetadata, ReportRow, Severity
 from domain.vocabulary import FindingKind, Status, normalise_kind, normalise_status
-from infrastructure.parsers import template
+from infrastructure.exports.template import (
+    KIND_SPELLINGS_SHOWN,
+    SHEET_GUIDE,
+    STATUS_SPELLINGS_SHOWN,
+    write_template,
+)
+from infrastructure.parsers import parse_document, template_sources
 from infrastructure.parsers.template import (
     FORMAT_CSV,
     FORMAT_XLSX,
-    KIND_SPELLINGS_SHOWN,
-    SHEET_AUDIT,
-    SHEET_FINDINGS,
-    SHEET_GUIDE,
-    STATUS_SPELLINGS_SHOWN,
     looks_like_template_csv,
-    looks_like_template_xlsx,
     parse_template,
-    write_template,
 )
+from infrastructure.parsers.template_layout import SHEET_AUDIT, SHEET_FINDINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "demo" / "seed_2018_business_report.txt"
@@ -273,7 +273,7 @@ def test_the_empty_template_is_ours_and_yields_no_rows(
     assert report.rows == ()
     assert codes(report) == [(header_line, "NO_ROWS")]
     assert report.metadata == ReportMetadata()
-    assert looks_like_template_xlsx(data) is (suffix == ".xlsx")
+    assert parse_document(data) == report  # picked by content, without a name
     assert looks_like_template_csv(data.decode("utf-8-sig", errors="replace")) is (suffix == ".csv")
 
 
@@ -296,7 +296,7 @@ def test_filled_workbook_yields_its_rows_and_metadata() -> None:
     assert report.metadata == EXPECTED_META
     assert list(report.rows) == expected_rows()
     assert report.rows[2].status_raw == "추진 불가"
-    assert looks_like_template_xlsx(data)
+    assert parse_document(data, source_name="감사.xlsx") == report
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp949"])
@@ -449,7 +449,6 @@ def unrelated_xlsx(title: str = "Sheet") -> bytes:
     ],
 )
 def test_sniffers_refuse_what_is_not_ours(data: bytes) -> None:
-    assert not looks_like_template_xlsx(data)
     assert not looks_like_template_csv(data.decode("utf-8", errors="replace"))
     report = parse_template(data)
     assert report.rows == ()
@@ -457,10 +456,10 @@ def test_sniffers_refuse_what_is_not_ours(data: bytes) -> None:
 
 
 def test_sniffers_accept_ours() -> None:
-    assert looks_like_template_xlsx(xlsx())
     assert looks_like_template_csv(csv_text())
     assert not looks_like_template_csv(empty_template(".xlsx").decode("latin-1"))
-    assert not looks_like_template_xlsx(csv_text().encode("utf-8"))
+    assert parse_document(xlsx()).format == FORMAT_XLSX
+    assert parse_document(csv_text().encode("utf-8")).format == FORMAT_CSV
 
 
 # --- bad input ----------------------------------------------------------------------------
@@ -633,16 +632,15 @@ def test_a_stray_quote_is_a_csv_syntax_error() -> None:
 
 
 def test_row_cap(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(template, "_MAX_ROWS", 4)
+    monkeypatch.setattr(template_sources, "_MAX_ROWS", 4)
     assert errors(parse_template(xlsx())) == [(5, "TOO_MANY_ROWS")]
     assert errors(parse_template(csv_text(meta={}).encode("utf-8"))) == [(6, "TOO_MANY_ROWS")]
 
 
 def test_zip_bomb_guard(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(template, "_MAX_UNCOMPRESSED", 10_000)
+    monkeypatch.setattr(template_sources, "_MAX_UNCOMPRESSED", 10_000)
     data = xlsx()
     assert errors(parse_template(data)) == [(1, "WORKBOOK_TOO_LARGE")]
-    assert not looks_like_template_xlsx(data)
 
 
 def test_forged_row_numbers_and_merges_are_bounded() -> None:
@@ -697,7 +695,6 @@ def assert_well_formed(report: ParsedReport) -> None:
 @given(st.binary())
 def test_arbitrary_bytes_never_raise(data: bytes) -> None:
     assert_well_formed(parse_template(data))
-    looks_like_template_xlsx(data)
     looks_like_template_csv(data.decode("utf-8", errors="replace"))
 
 
@@ -706,7 +703,6 @@ def test_arbitrary_bytes_never_raise(data: bytes) -> None:
 def test_zip_looking_bytes_never_raise(tail: bytes) -> None:
     data = b"PK\x03\x04" + tail
     assert_well_formed(parse_template(data))
-    assert not looks_like_template_xlsx(data)
 
 
 Mutation = tuple[str, float, str]
@@ -756,7 +752,6 @@ def test_mutated_workbook_bytes_never_raise(changes: list[tuple[int, bytes]]) ->
         at %= len(data)
         data[at : at + len(piece)] = piece or b"\xff"
     assert_well_formed(parse_template(bytes(data)))
-    looks_like_template_xlsx(bytes(data))
 
 
 xml_pieces = st.sampled_from(
@@ -791,7 +786,6 @@ xml_pieces = st.sampled_from(
 def test_mutated_sheet_xml_never_raises(changes: list[Mutation]) -> None:
     data = patch_part(xlsx_cached(), FINDINGS_PART, lambda xml: mutate(xml, changes))
     assert_well_formed(parse_template(data))
-    looks_like_template_xlsx(data)
 
 
 @cache

@@ -4,10 +4,18 @@ every event. A failure here means stored events would no longer load: add
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import uuid4
+
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
+from application.tracker import AuditTracker
 from domain.audit import Audit
 from domain.finding import Finding
+from domain.values import Actor, DepartmentRef
+from domain.vocabulary import FindingKind, Role, Status, Verification
 
 GOLDEN = {
     "domain.audit:Audit",
@@ -97,31 +105,36 @@ def test_event_fields_are_stable() -> None:
         assert set(cls.__dataclass_fields__) - base == fields, name
 
 
-def test_stored_events_decode_to_the_types_they_were_saved_with() -> None:
-    """Through the real mapper and transcoder (in-memory store)."""
-    from datetime import UTC, date, datetime
-    from uuid import uuid4
+def in_memory() -> AuditTracker:
+    return AuditTracker(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
 
-    from application.tracker import AuditTracker
-    from domain.values import Actor, DepartmentRef
-    from domain.vocabulary import FindingKind, Role, Status, Verification
 
-    tracker = AuditTracker(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    actor = Actor.user("u1", Role.COUNCIL_STAFF)
-    stamp = {
+def stamp(actor: Actor) -> dict[str, Any]:
+    return {
         "actor": actor,
         "business_date": date(2018, 11, 15),
         "now": datetime(2018, 11, 15, tzinfo=UTC),
     }
-    finding = Finding.register(
+
+
+def new_finding(seq: int, actor: Actor) -> Finding:
+    department = DepartmentRef.from_name("노동정책담당관")
+    return Finding.register(
         audit_id=uuid4(),
         kind=FindingKind.OTHER,
-        seq=2,
+        seq=seq,
         request="자료",
-        department=DepartmentRef.from_name("노동정책담당관"),
-        **stamp,
+        department=department,
+        **stamp(actor),
     )
-    finding.report_progress(status=Status.COMPLETED, actions="제출", **stamp)
+
+
+def test_stored_events_decode_to_the_types_they_were_saved_with() -> None:
+    """Through the real mapper and transcoder (in-memory store)."""
+    tracker = in_memory()
+    actor = Actor.user("u1", Role.COUNCIL_STAFF)
+    finding = new_finding(2, actor)
+    finding.report_progress(status=Status.COMPLETED, actions="제출", **stamp(actor))
     tracker.save(finding)
 
     (registered, reported) = [
@@ -138,30 +151,10 @@ def test_stored_events_decode_to_the_types_they_were_saved_with() -> None:
 
 def test_a_version_1_progress_report_is_upcast_with_no_milestones() -> None:
     """Events stored before milestones existed still load."""
-    from datetime import UTC, date, datetime
-    from uuid import uuid4
-
-    from eventsourcing.persistence import StoredEvent
-
-    from application.tracker import AuditTracker
-    from domain.values import Actor, DepartmentRef
-    from domain.vocabulary import FindingKind, Status
-
-    tracker = AuditTracker(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    stamp = {
-        "actor": Actor.system(),
-        "business_date": date(2018, 11, 15),
-        "now": datetime(2018, 11, 15, tzinfo=UTC),
-    }
-    finding = Finding.register(
-        audit_id=uuid4(),
-        kind=FindingKind.OTHER,
-        seq=1,
-        request="자료",
-        department=DepartmentRef.from_name("노동정책담당관"),
-        **stamp,
-    )
-    finding.report_progress(status=Status.IN_PROGRESS, plans="○ 연구용역 : '19.3월", **stamp)
+    tracker = in_memory()
+    finding = new_finding(1, Actor.system())
+    plans = "○ 연구용역 : '19.3월"
+    finding.report_progress(status=Status.IN_PROGRESS, plans=plans, **stamp(Actor.system()))
     registered, reported = finding.collect_events()
     v1 = tracker.mapper.to_stored_event(reported)
     state = tracker.mapper.transcoder.decode(v1.state)
@@ -173,4 +166,4 @@ def test_a_version_1_progress_report_is_upcast_with_no_milestones() -> None:
     tracker.recorder.insert_events([tracker.mapper.to_stored_event(registered), old])
 
     loaded = tracker.repository.get(finding.id)
-    assert loaded.milestones == () and loaded.plans == "○ 연구용역 : '19.3월"
+    assert loaded.milestones == () and loaded.plans == plans

@@ -1,67 +1,28 @@
-"""`followup users …` and `followup tokens …`: accounts from the command line.
-
-Registered on the main app by ``register(app)`` at the end of api/cli.py. The
-shared helpers of api.cli are imported when a command runs, not at import time,
-so either module may be imported first.
-"""
+"""`followup users add|list|demo` and `followup tokens create`: accounts."""
 
 from __future__ import annotations
 
 import getpass
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.cli.context import open_cli_runtime
+from api.cli.options import DbOption, JsonOption, emit, refuse
 from application.accounts import User
 from domain.errors import DomainError
 from domain.vocabulary import ROLE_LABELS, Role
-from infrastructure.accounts import SqlAccountStore
-from infrastructure.settings import DEFAULT_DATABASE_URL
 
 users_app = typer.Typer(help="사용자 계정 (user accounts).", no_args_is_help=True)
 tokens_app = typer.Typer(help="API 토큰 (API tokens, shown once).", no_args_is_help=True)
-
-# The same options as api.cli's (that module cannot be imported here at import time).
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help=f"Database URL (else FOLLOWUP_DATABASE_URL, else {DEFAULT_DATABASE_URL}).",
-        show_default=False,
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(users_app, name="users")
     app.add_typer(tokens_app, name="tokens")
-
-
-@contextmanager
-def _accounts(db: str | None) -> Iterator[SqlAccountStore]:
-    from api.cli import _runtime
-
-    with _runtime(db) as runtime:
-        datastore = runtime.tracker.factory.datastore  # type: ignore[attr-defined]
-        yield SqlAccountStore(datastore, clock=runtime.tracker.clock)
-
-
-def _refuse(as_json: bool, e: DomainError) -> NoReturn:
-    from api.cli import _refuse as refuse
-
-    refuse(as_json, e)
-
-
-def _emit(document: object) -> None:
-    from api.cli import _emit as emit
-
-    emit(document)
 
 
 def _read_password() -> str:
@@ -97,13 +58,13 @@ def users_add(
 ) -> None:
     """Add a user; the password is read from stdin (not echoed on a terminal)."""
     password = _read_password()
-    with _accounts(db) as store:
+    with open_cli_runtime(db) as runtime:
         try:
-            user = store.add_user(name, password, role, department or [])
+            user = runtime.accounts.add_user(name, password, role, department or [])
         except DomainError as e:
-            _refuse(as_json, e)
+            refuse(as_json, e)
     if as_json:
-        _emit(_as_dict(user))
+        emit(_as_dict(user))
     else:
         Console(stderr=True).print(
             f"사용자를 추가했습니다 (user added): {user.name} — {ROLE_LABELS[user.role]}"
@@ -113,10 +74,10 @@ def users_add(
 @users_app.command("list")
 def users_list(as_json: JsonOption = False, db: DbOption = None) -> None:
     """List the users (no passwords, no tokens)."""
-    with _accounts(db) as store:
-        found = store.list_users()
+    with open_cli_runtime(db) as runtime:
+        found = runtime.accounts.list_users()
     if as_json:
-        _emit([_as_dict(u) for u in found])
+        emit([_as_dict(u) for u in found])
         return
     table = Table("아이디", "역할", "담당부서", "사용")
     for u in found:
@@ -132,8 +93,8 @@ def users_list(as_json: JsonOption = False, db: DbOption = None) -> None:
 @users_app.command("demo")
 def users_demo(as_json: JsonOption = False, db: DbOption = None) -> None:
     """Create (or restore) the demo accounts for `make run` and print their passwords."""
-    with _accounts(db) as store:
-        accounts = store.demo_accounts()
+    with open_cli_runtime(db) as runtime:
+        accounts = runtime.accounts.demo_accounts()
     rows = [
         {
             "name": a.name,
@@ -144,7 +105,7 @@ def users_demo(as_json: JsonOption = False, db: DbOption = None) -> None:
         for a in accounts
     ]
     if as_json:
-        _emit(rows)
+        emit(rows)
         return
     for r in rows:
         Console(stderr=True).print(
@@ -162,13 +123,13 @@ def tokens_create(
     db: DbOption = None,
 ) -> None:
     """Create an API token; it is printed once and only its hash is kept."""
-    with _accounts(db) as store:
+    with open_cli_runtime(db) as runtime:
         try:
-            token = store.create_token(name, label)
+            token = runtime.accounts.create_token(name, label)
         except DomainError as e:
-            _refuse(as_json, e)
+            refuse(as_json, e)
     if as_json:
-        _emit({"name": name, "label": label, "token": token})
+        emit({"name": name, "label": label, "token": token})
     else:
         # The bare token on stdout, so `TOKEN=$(followup tokens create …)` works.
         sys.stdout.write(token + "\n")

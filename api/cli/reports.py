@@ -1,0 +1,151 @@
+"""`followup audits`, `summary` and `findings`: what the read model says."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from api.cli.context import open_cli_runtime
+from api.cli.options import DbOption, JsonOption, emit, parse_date, parse_uuid
+from application.dto import FindingFilter, SummaryTable
+from domain.vocabulary import KIND_LABELS, STATUS_LABELS, FindingKind, Status
+
+
+def register(app: typer.Typer) -> None:
+    app.command("audits")(audits_command)
+    app.command("summary")(summary_command)
+    app.command("findings")(findings_command)
+
+
+_AUDIT_COLUMNS = ("audit_id", "council", "year", "committee", "audited_body", "findings")
+
+
+def audits_command(as_json: JsonOption = False, db: DbOption = None) -> None:
+    """List the audits (행정사무감사) with their number of findings."""
+    with open_cli_runtime(db) as runtime:
+        audits = runtime.services.queries.list_audits()
+    rows = [
+        {
+            "audit_id": str(a.audit_id),
+            "council": a.council,
+            "year": a.year,
+            "committee": a.committee,
+            "audited_body": a.audited_body,
+            "findings": a.findings,
+        }
+        for a in audits
+    ]
+    if as_json:
+        emit(rows)
+        return
+    table = Table("audit_id", "의회", "연도", "위원회", "피감기관", "지적사항")
+    for r in rows:
+        table.add_row(*(str(r[k]) for k in _AUDIT_COLUMNS))
+    Console().print(table)
+
+
+def render_summary(summary: SummaryTable) -> Table:
+    """The 처리결과 총괄 as the business report lays it out ('-' for zero)."""
+    title = "처리결과 총괄" + (f" ({summary.as_of.isoformat()} 기준)" if summary.as_of else "")
+    table = Table(
+        "구 분",
+        "계",
+        "완 료",
+        "추진중",
+        "검토중",
+        "미반영",
+        "이행확인 (확인/대기/보완요구)",
+        title=title,
+    )
+    labels = {"total": "계", **{k.value: label for k, label in KIND_LABELS.items()}}
+    for row, label in labels.items():
+        c, v = summary.rows[row], summary.verification[row]
+        cells = [
+            c["total"],
+            c["completed"],
+            c["in_progress"],
+            c["under_review"],
+            c["not_adopted"],
+        ]
+        table.add_row(
+            label,
+            *(str(n) if n else "-" for n in cells),
+            f"{v['verified']}/{v['pending']}/{v['returned']}",
+        )
+    return table
+
+
+def summary_command(
+    audit: Annotated[
+        str | None, typer.Option("--audit", help="Audit id; all audits when absent.")
+    ] = None,
+    committee: Annotated[str | None, typer.Option(help="Committee name.")] = None,
+    department: Annotated[str | None, typer.Option(help="Department name (담당부서).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Business date YYYY-MM-DD.")] = None,
+    historical: Annotated[
+        bool, typer.Option("--historical", help="The department as written, not its merges.")
+    ] = False,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """처리결과 총괄: kind × status counts, now or as of a business date."""
+    audit_id, as_of_date = parse_uuid(audit), parse_date(as_of)
+    with open_cli_runtime(db) as runtime:
+        summary = runtime.services.queries.summary(
+            audit_id=audit_id,
+            committee=committee,
+            department=department,
+            as_of=as_of_date,
+            historical=historical,
+        )
+    if as_json:
+        emit(summary.as_dict())
+    else:
+        Console().print(render_summary(summary))
+
+
+def findings_command(
+    audit: Annotated[str | None, typer.Option("--audit", help="Audit id.")] = None,
+    status: Annotated[Status | None, typer.Option("--status", help="Status identifier.")] = None,
+    kind: Annotated[FindingKind | None, typer.Option("--kind", help="Kind identifier.")] = None,
+    department: Annotated[str | None, typer.Option(help="Department name.")] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """List findings with their current status and verification."""
+    flt = FindingFilter(audit_id=parse_uuid(audit), status=status, kind=kind, department=department)
+    with open_cli_runtime(db) as runtime:
+        findings = runtime.services.queries.list_findings(flt)
+    rows = [
+        {
+            "finding_id": str(f.finding_id),
+            "audit_id": str(f.audit_id),
+            "kind": f.kind.value,
+            "seq": f.seq,
+            "department": f.department,
+            "status": f.status.value,
+            "status_raw": f.status_raw,
+            "verification": f.verification.value if f.verification else None,
+            "due_date": f.due_date.isoformat() if f.due_date else None,
+            "version": f.version,
+        }
+        for f in findings
+    ]
+    if as_json:
+        emit(rows)
+        return
+    table = Table("구분", "연번", "담당부서", "추진상황", "이행확인", "처리기한", "요구사항")
+    for f in findings:
+        table.add_row(
+            KIND_LABELS[f.kind],
+            str(f.seq),
+            f.department,
+            STATUS_LABELS[f.status],
+            f.verification.value if f.verification else "-",
+            f.due_date.isoformat() if f.due_date else "-",
+            f.request[:40],
+        )
+    Console().print(table)

@@ -1,0 +1,94 @@
+"""Registering audits and the findings they raise (council staff)."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from datetime import date
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from application.access import Principal, require_council_staff
+from application.departments import DepartmentDirectory
+from application.errors import FindingAlreadyRegisteredError
+from application.writer import Writer
+from domain.audit import Audit
+from domain.finding import Finding
+from domain.vocabulary import FindingKind
+
+
+class AuditRegistration:
+    def __init__(self, writer: Writer, departments: DepartmentDirectory) -> None:
+        self.writer = writer
+        self.departments = departments
+
+    def register_audit(
+        self,
+        principal: Principal,
+        *,
+        council: str,
+        committee: str,
+        audited_body: str,
+        year: int,
+        business_date: date | None = None,
+        audit_date: date | None = None,
+        adoption_date: date | None = None,
+        default_deadline: date | None = None,
+        session: str | None = None,
+    ) -> UUID:
+        """Register an audit; registering the same natural key again is a no-op."""
+        require_council_staff(principal)
+        audit = Audit.register(
+            council=council,
+            committee=committee,
+            audited_body=audited_body,
+            year=year,
+            audit_date=audit_date,
+            adoption_date=adoption_date,
+            default_deadline=default_deadline,
+            session=session,
+            **self.writer.stamp(principal.actor, business_date).fields,
+        )
+        if audit.id not in self.writer.events.repository:
+            # Registered concurrently by someone else: same id, same facts.
+            with suppress(IntegrityError):
+                self.writer.save(audit)
+        return audit.id
+
+    def register_finding(
+        self,
+        principal: Principal,
+        *,
+        audit_id: UUID,
+        kind: FindingKind,
+        seq: int,
+        request: str,
+        department: str,
+        raised_by: str | None = None,
+        due_date: date | None = None,
+        business_date: date | None = None,
+    ) -> UUID:
+        """Register a finding; its due date defaults to the audit's deadline.
+
+        Raises:
+            AuditNotFoundError, FindingAlreadyRegisteredError, InvalidFindingError.
+        """
+        require_council_staff(principal)
+        audit = self.writer.events.audit(audit_id)
+        finding = Finding.register(
+            audit_id=audit.id,
+            kind=kind,
+            seq=seq,
+            request=request,
+            department=self.departments.resolve(department),
+            raised_by=raised_by,
+            due_date=due_date or audit.default_deadline,
+            **self.writer.stamp(principal.actor, business_date).fields,
+        )
+        if finding.id in self.writer.events.repository:
+            raise FindingAlreadyRegisteredError(f"{kind.value} #{seq}")
+        try:
+            self.writer.save(finding)
+        except IntegrityError:
+            raise FindingAlreadyRegisteredError(f"{kind.value} #{seq}") from None
+        return finding.id

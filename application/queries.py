@@ -1,0 +1,155 @@
+"""The read side: every question a route, page or command asks, in one façade.
+
+Lists and tables come from the read model; a single finding comes from its
+aggregate (so its version is the one a write must name).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from uuid import UUID
+
+from application.access import Principal
+from application.departments import DepartmentDirectory
+from application.dto import (
+    AuditRow,
+    DepartmentRow,
+    FindingDetails,
+    FindingFilter,
+    FindingRow,
+    InboxEntry,
+    SummaryTable,
+    TimelineEntry,
+)
+from application.ports import ContentStore, ReadModel
+from application.reminders import STAFF, DueReminders
+from application.tracker import AuditTracker
+from domain.vocabulary import ReminderRule
+
+
+class Queries:
+    def __init__(
+        self,
+        events: AuditTracker,
+        read_model: ReadModel,
+        departments: DepartmentDirectory,
+        reminders: DueReminders,
+        evidence: ContentStore,
+    ) -> None:
+        self.events = events
+        self.read_model = read_model
+        self.departments = departments
+        self.reminders = reminders
+        self.evidence = evidence
+        self.clock = reminders.clock
+
+    def summary(
+        self,
+        *,
+        audit_id: UUID | None = None,
+        committee: str | None = None,
+        department: str | None = None,
+        as_of: date | None = None,
+        historical: bool = False,
+    ) -> SummaryTable:
+        """처리결과 총괄; a department filter follows merges unless ``historical``."""
+        return self.read_model.summary(
+            audit_id=audit_id,
+            committee=committee,
+            department=department,
+            as_of=as_of,
+            historical=historical,
+        )
+
+    def list_audits(self) -> list[AuditRow]:
+        return self.read_model.list_audits()
+
+    def audit(self, audit_id: UUID) -> AuditRow | None:
+        return next((a for a in self.list_audits() if a.audit_id == audit_id), None)
+
+    def list_findings(self, flt: FindingFilter | None = None) -> list[FindingRow]:
+        return self.read_model.list_findings(flt or FindingFilter())
+
+    def count_findings(self, flt: FindingFilter | None = None) -> int:
+        """How many match, whatever the page (``limit``/``offset``) asked for."""
+        return self.read_model.count_findings(replace(flt or FindingFilter(), limit=None, offset=0))
+
+    def get_finding(self, finding_id: UUID) -> FindingDetails:
+        f = self.events.finding(finding_id)
+        return FindingDetails(
+            finding_id=f.id,
+            audit_id=f.audit_id,
+            kind=f.kind,
+            seq=f.seq,
+            request=f.request,
+            department_id=f.department.id,
+            department=f.department.name,
+            raised_by=f.raised_by,
+            due_date=f.due_date,
+            registered_on=f.registered_on,
+            status=f.status,
+            status_raw=f.status_raw,
+            actions=f.actions,
+            plans=f.plans,
+            delay_reason=f.delay_reason,
+            verification=f.verification,
+            is_closed=f.is_closed,
+            version=f.version,
+        )
+
+    def timeline(self, finding_id: UUID) -> list[TimelineEntry]:
+        self.events.finding(finding_id)  # FindingNotFoundError rather than an empty list
+        return self.read_model.timeline(finding_id)
+
+    def evidence_file(
+        self, finding_id: UUID, sha256: str
+    ) -> tuple[bytes, dict[str, object]] | None:
+        """A file attached to this finding and what its event recorded; None otherwise."""
+        attached = {
+            e.data.get("sha256"): e.data
+            for e in self.timeline(finding_id)
+            if e.event == "EvidenceAttached"
+        }
+        data = self.evidence.get(sha256) if sha256 in attached else None
+        return None if data is None else (data, attached[sha256])
+
+    def departments_list(self) -> list[DepartmentRow]:
+        return self.departments.list()
+
+    # -- reminders ------------------------------------------------------------------
+
+    def inbox_recipients(self, principal: Principal, department: str | None = None) -> list[str]:
+        """Whose inbox a caller reads: one named (a department id, or 'staff'), else
+        council staff's for staff, else the officer's own departments'."""
+        if department is not None:
+            return [department]
+        if principal.is_council_staff:
+            return [STAFF]
+        return sorted(principal.departments)
+
+    def inbox(self, recipients: list[str]) -> list[InboxEntry]:
+        return [e for r in recipients for e in self.read_model.inbox(r)]
+
+    @property
+    def claim_wait_days(self) -> int:
+        return self.reminders.policy.claim_wait_days
+
+    def department_inbox(self, name: str) -> list[InboxEntry]:
+        """The inbox of a department named as people write it, or 'staff'."""
+        return self.read_model.inbox(STAFF if name == STAFF else self.departments.id_of(name))
+
+    def due_finding_ids(
+        self, rule: ReminderRule, departments: frozenset[str] | None = None
+    ) -> tuple[UUID, ...]:
+        """Findings a reminder rule applies to today (Korean business days), optionally
+        of some departments only."""
+        return self.reminders.finding_ids(rule, departments=departments)
+
+    def due_findings(
+        self, rule: ReminderRule, departments: frozenset[str] | None = None
+    ) -> list[FindingRow]:
+        return self.findings_by_ids(self.due_finding_ids(rule, departments))
+
+    def findings_by_ids(self, ids: tuple[UUID, ...]) -> list[FindingRow]:
+        return self.list_findings(FindingFilter(finding_ids=ids)) if ids else []

@@ -1,0 +1,1 @@
+"""Documents the product writes for people to fill in or read (the import template)."""
