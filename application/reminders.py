@@ -180,6 +180,7 @@ class ReminderJob:
         self.clock = writer.clock
         self.read_model = read_model
         self.outbox = outbox
+        self.calendar = calendar
         self.rules = DueReminders(read_model, calendar, writer.clock, policy)
         self.sender = sender
         self.recipients = recipients

@@ -10,7 +10,6 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypedDict
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -21,13 +20,7 @@ from application.errors import StaleVersionError
 from application.ports import Clock, Projections
 from application.tracker import AuditTracker
 from domain.finding import Finding
-from domain.values import Actor
-
-
-class StampFields(TypedDict):
-    actor: Actor
-    business_date: date
-    now: datetime
+from domain.values import Actor, StampFields
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidAuditError
-from domain.values import Actor, Stamp, natural_id, one_line, stamped
+from domain.values import Actor, StampFields, natural_id, one_line, stamped
 
 # Local councils were re-established in 1991; anything earlier is a typo.
 FIRST_AUDIT_YEAR = 1991
@@ -74,7 +74,7 @@ class Audit(Aggregate):
         audit_date: date | None = None,
         adoption_date: date | None = None,
         default_deadline: date | None = None,
-        **stamp: Unpack[Stamp],
+        **stamp: Unpack[StampFields],
     ) -> Audit:
         """Register an audit.
 

@@ -14,7 +14,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError
-from domain.values import Actor, DepartmentRef, Stamp, one_line, required_reason, stamped
+from domain.values import Actor, DepartmentRef, StampFields, one_line, required_reason, stamped
 
 
 class DepartmentMergedError(DomainError):
@@ -88,7 +88,7 @@ class Department(Aggregate):
         return DepartmentRef(id=f"dept-{self.id}", name=self.name)
 
     @classmethod
-    def register(cls, *, name: str, **stamp: Unpack[Stamp]) -> Department:
+    def register(cls, *, name: str, **stamp: Unpack[StampFields]) -> Department:
         clean = _name(name)
         return cls._create(cls.Registered, id=cls.create_id(clean), name=clean, **stamped(**stamp))
 

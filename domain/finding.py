@@ -22,7 +22,7 @@ from domain.errors import (
 from domain.values import (
     Actor,
     DepartmentRef,
-    Stamp,
+    StampFields,
     natural_id,
     optional_text,
     required_reason,
@@ -237,7 +237,7 @@ class Finding(Aggregate):
         department: DepartmentRef,
         raised_by: str | None = None,
         due_date: date | None = None,
-        **stamp: Unpack[Stamp],
+        **stamp: Unpack[StampFields],
     ) -> Finding:
         """Register a finding of an audit.
 
@@ -272,7 +272,7 @@ class Finding(Aggregate):
         actions: str | None = None,
         plans: str | None = None,
         delay_reason: str | None = None,
-        **stamp: Unpack[Stamp],
+        **stamp: Unpack[StampFields],
     ) -> None:
         """Record a progress report (추진상황, 추진내용, 향후계획, 부진사유).
 
@@ -298,7 +298,7 @@ class Finding(Aggregate):
             milestones=list(extract_milestones(plans, reference=stamp["business_date"])),
         )
 
-    def verify_claim(self, *, note: str | None = None, **stamp: Unpack[Stamp]) -> None:
+    def verify_claim(self, *, note: str | None = None, **stamp: Unpack[StampFields]) -> None:
         """Accept the pending 완료/미반영 claim; the finding is closed.
 
         Raises:
@@ -307,7 +307,7 @@ class Finding(Aggregate):
         self._check_pending_claim()
         self._record(self.ClaimVerified, stamp, note=optional_text(note))
 
-    def return_claim(self, *, reason: str, **stamp: Unpack[Stamp]) -> None:
+    def return_claim(self, *, reason: str, **stamp: Unpack[StampFields]) -> None:
         """Send the claim back (보완요구): status 추진중, the department is told.
 
         Raises:
@@ -316,7 +316,7 @@ class Finding(Aggregate):
         self._check_pending_claim()
         self._record(self.ClaimReturned, stamp, reason=required_reason(reason))
 
-    def reopen(self, *, reason: str, **stamp: Unpack[Stamp]) -> None:
+    def reopen(self, *, reason: str, **stamp: Unpack[StampFields]) -> None:
         """Reopen a closed finding: status 추진중, verification cleared.
 
         Raises:
@@ -327,7 +327,7 @@ class Finding(Aggregate):
         self._record(self.Reopened, stamp, reason=required_reason(reason))
 
     def change_due_date(
-        self, *, due_date: date | None, reason: str, **stamp: Unpack[Stamp]
+        self, *, due_date: date | None, reason: str, **stamp: Unpack[StampFields]
     ) -> None:
         """Set a new 처리기한 (or none). The same date again records nothing.
 
@@ -337,7 +337,9 @@ class Finding(Aggregate):
         changed = due_date != self.due_date
         self._replace(self.DueDateChanged, "due_date", due_date, changed, reason, stamp)
 
-    def reassign(self, *, department: DepartmentRef, reason: str, **stamp: Unpack[Stamp]) -> None:
+    def reassign(
+        self, *, department: DepartmentRef, reason: str, **stamp: Unpack[StampFields]
+    ) -> None:
         """Make another department responsible. The same department records nothing.
 
         Raises:
@@ -353,7 +355,7 @@ class Finding(Aggregate):
         reference_date: date,
         level: int,
         detail: str | None = None,
-        **stamp: Unpack[Stamp],
+        **stamp: Unpack[StampFields],
     ) -> bool:
         """Record a reminder unless this one (rule, date, level) was raised before.
 
@@ -372,7 +374,9 @@ class Finding(Aggregate):
         )
         return True
 
-    def request_extension(self, *, due_date: date, reason: str, **stamp: Unpack[Stamp]) -> None:
+    def request_extension(
+        self, *, due_date: date, reason: str, **stamp: Unpack[StampFields]
+    ) -> None:
         """A department asks for a later due date (기한연장 요청).
 
         Raises:
@@ -386,7 +390,7 @@ class Finding(Aggregate):
             raise InvalidExtensionError(f"{due_date} <= {self.due_date}")
         self._record(self.ExtensionRequested, stamp, requested_due_date=due_date, reason=reason)
 
-    def grant_extension(self, *, reason: str, **stamp: Unpack[Stamp]) -> None:
+    def grant_extension(self, *, reason: str, **stamp: Unpack[StampFields]) -> None:
         """Council staff grant the pending request: the due date becomes the requested one.
 
         Raises:
@@ -402,7 +406,7 @@ class Finding(Aggregate):
             reason=reason,
         )
 
-    def refuse_extension(self, *, reason: str, **stamp: Unpack[Stamp]) -> None:
+    def refuse_extension(self, *, reason: str, **stamp: Unpack[StampFields]) -> None:
         """Council staff refuse the pending request; the due date stays.
 
         Raises:
@@ -412,7 +416,7 @@ class Finding(Aggregate):
         self._pending_extension()
         self._record(self.ExtensionRefused, stamp, reason=reason)
 
-    def add_comment(self, *, text: str, **stamp: Unpack[Stamp]) -> None:
+    def add_comment(self, *, text: str, **stamp: Unpack[StampFields]) -> None:
         """Staff and departments talk on the finding; closed findings too (read only otherwise).
 
         Raises:
@@ -431,7 +435,7 @@ class Finding(Aggregate):
         size: int,
         sha256: str,
         note: str | None = None,
-        **stamp: Unpack[Stamp],
+        **stamp: Unpack[StampFields],
     ) -> None:
         """Attach a stored file (증빙자료) to the finding's reports and claims.
 
@@ -452,7 +456,7 @@ class Finding(Aggregate):
             note=optional_text(note),
         )
 
-    def _record(self, event_class: type[Finding.Event], stamp: Stamp, **facts: Any) -> None:
+    def _record(self, event_class: type[Finding.Event], stamp: StampFields, **facts: Any) -> None:
         self.trigger_event(event_class, **facts, **stamped(**stamp))
 
     def _replace(
@@ -462,7 +466,7 @@ class Finding(Aggregate):
         value: object,
         changed: bool,
         reason: str,
-        stamp: Stamp,
+        stamp: StampFields,
     ) -> None:
         """Record that ``name`` becomes ``value`` (and what it was) for a reason; an open
         finding only, and nothing when it does not change."""

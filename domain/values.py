@@ -100,7 +100,7 @@ def _department_from_name(name: str) -> DepartmentRef:
     return DepartmentRef(id=f"dept-{natural_id('department', clean.replace(' ', ''))}", name=clean)
 
 
-class Stamp(TypedDict):
+class StampFields(TypedDict):
     """What every command is told besides its own facts: who, the business date, when."""
 
     actor: Actor

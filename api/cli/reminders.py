@@ -70,7 +70,7 @@ def inbox_command(
     with open_cli_runtime(db) as runtime:
         queries = runtime.services.queries
         # No department: every recipient's inbox.
-        entries = queries.department_inbox(department) if department else queries.read_model.inbox()
+        entries = queries.department_inbox(department) if department else queries.inbox()
     rows = [
         {
             "finding_id": str(e.finding_id),
