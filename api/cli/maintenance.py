@@ -50,7 +50,7 @@ def serve_command(
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     db: DbOption = None,
 ) -> None:
-    """Serve the API (and, as their issues land, the UI and the scheduler)."""
+    """Serve the JSON API, the web UI and the scheduler."""
     import uvicorn
 
     from api.app import create_app
