@@ -9,7 +9,8 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
-from application.dto import FindingDetails, FindingRow, TimelineEntry
+from application.digests import topic_label
+from application.dto import FindingDetails, FindingRow, InboxEntry, TimelineEntry
 from domain.vocabulary import (
     KIND_LABELS,
     STATUS_LABELS,
@@ -174,6 +175,8 @@ class CommentRequest(Versioned):
 
 
 class InboxEntryPublic(BaseModel):
+    """What reached an inbox: a reminder (``rule``) or a notice, with its Korean label."""
+
     finding_id: UUID
     department: str
     rule: str
@@ -185,3 +188,8 @@ class InboxEntryPublic(BaseModel):
     kind_label: str
     seq: int
     request: str
+
+    @classmethod
+    def of(cls, e: InboxEntry) -> Self:
+        same = {k: getattr(e, k) for k in cls.model_fields if hasattr(e, k)}
+        return cls.model_validate({**same, "rule": e.topic, "label": topic_label(e.topic)})

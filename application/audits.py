@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
@@ -17,10 +18,10 @@ from domain.finding import Finding
 from domain.vocabulary import FindingKind
 
 
+@dataclass
 class AuditRegistration:
-    def __init__(self, writer: Writer, departments: DepartmentDirectory) -> None:
-        self.writer = writer
-        self.departments = departments
+    writer: Writer
+    departments: DepartmentDirectory
 
     def register_audit(
         self,

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-
-from eventsourcing.application import AggregateNotFoundError
 
 from application.access import Principal, require_admin
 from application.dto import DepartmentRow
@@ -14,11 +13,11 @@ from domain.department import Department, department_uuid
 from domain.values import DepartmentRef
 
 
+@dataclass
 class DepartmentDirectory:
     """The one rule for turning a department's name as written into its id."""
 
-    def __init__(self, read_model: DepartmentReadModel) -> None:
-        self.read_model = read_model
+    read_model: DepartmentReadModel
 
     def resolve(self, name: str) -> DepartmentRef:
         """A renamed department keeps its id; a name never seen gets a fresh one."""
@@ -35,10 +34,10 @@ class DepartmentDirectory:
         return self.read_model.list_departments()
 
 
+@dataclass
 class DepartmentAdmin:
-    def __init__(self, writer: Writer, directory: DepartmentDirectory) -> None:
-        self.writer = writer
-        self.directory = directory
+    writer: Writer
+    directory: DepartmentDirectory
 
     def rename(
         self, principal: Principal, name: str, *, new_name: str, effective_on: date, reason: str
@@ -76,12 +75,10 @@ class DepartmentAdmin:
 
     def _department(self, name: str, principal: Principal) -> Department:
         ref = self.directory.resolve(name)
-        try:
-            department: Department = self.writer.events.repository.get(department_uuid(ref.id))
-        except AggregateNotFoundError:
+        department = self.writer.events.load(department_uuid(ref.id), Department)
+        if department is None:
             # Departments come into being with the first finding that names them;
             # the aggregate is created when an administrator first changes one.
-            department = Department.register(
-                name=ref.name, **self.writer.stamp(principal.actor).fields
-            )
+            stamp = self.writer.stamp(principal.actor)
+            department = Department.register(name=ref.name, **stamp.fields)
         return department

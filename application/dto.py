@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict
 from uuid import UUID
 
 from application.digests import topic_label
@@ -54,6 +54,17 @@ class SummaryTable:
             "verification": self.verification,
             "as_of": self.as_of.isoformat() if self.as_of else None,
         }
+
+
+class SummaryCriteria(TypedDict, total=False):
+    """Which findings a 처리결과 총괄 counts, and on which business date."""
+
+    audit_id: UUID | None
+    committee: str | None
+    # The department as it is today, with those merged into it; as written if historical.
+    department: str | None
+    as_of: date | None
+    historical: bool
 
 
 @dataclass(frozen=True)
@@ -131,7 +142,9 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
-class FindingDetails:
+class FindingDetails(ReportSnapshot):
+    """A finding as its aggregate holds it: its last report, and what it is about."""
+
     finding_id: UUID
     audit_id: UUID
     kind: FindingKind
@@ -142,14 +155,7 @@ class FindingDetails:
     raised_by: str | None
     due_date: date | None
     registered_on: date
-    status: Status
-    status_raw: str
-    actions: str | None
-    plans: str | None
-    delay_reason: str | None
-    verification: Verification | None
     is_closed: bool
-    version: int
 
 
 @dataclass(frozen=True)
@@ -191,14 +197,19 @@ class InboxEntry:
     request: str
 
     def as_digest_item(self) -> DigestItem:
+        """The digest line: the department is the reader's own, so it is not named."""
         return DigestItem(
-            finding_id=self.finding_id,
-            kind_label=self.kind_label,
-            seq=self.seq,
-            request=self.request,
-            topic=self.topic,
-            topic_label=topic_label(self.topic),
-            level=self.level,
-            reference_date=self.reference_date,
-            detail=self.detail,
+            **{k: getattr(self, k) for k in _DIGEST_FIELDS}, topic_label=topic_label(self.topic)
         )
+
+
+_DIGEST_FIELDS = (
+    "finding_id",
+    "kind_label",
+    "seq",
+    "request",
+    "topic",
+    "level",
+    "reference_date",
+    "detail",
+)

@@ -1,13 +1,14 @@
 """Commands on a finding: reports by its department, decisions by council staff.
 
-Each is one call of ``Writer.change_finding`` with its authorisation rule.
+Each names its ``Target`` (who, which finding, which version, which business
+date) and is one call of ``Writer.change_finding`` with its authorisation rule.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from uuid import UUID
 
 from application.access import (
     Principal,
@@ -20,11 +21,23 @@ from application.dto import FindingDetails
 from application.errors import PermissionDeniedError
 from application.evidence import Upload, check_upload
 from application.ports import EvidenceStore
-from application.writer import Stamp, Writer
+from application.writer import Stamp, Target, Writer
 from domain.finding import Finding
 from domain.vocabulary import Status, Verification
 
-Act = Callable[[Finding, Stamp], None]
+
+def _may_report(principal: Principal, finding: Finding) -> None:
+    """Officers of the responsible department, or council staff on its behalf."""
+    require_may_report(principal, finding.department.id)
+
+
+def _is_department(principal: Principal, finding: Finding) -> None:
+    """Only the responsible department itself (asking for more time)."""
+    require_department(principal, finding.department.id)
+
+
+def _is_staff(principal: Principal, _: Finding) -> None:
+    require_council_staff(principal)
 
 
 def _allowed(check: Callable[[], None]) -> bool:
@@ -58,30 +71,25 @@ def available_commands(
     }
 
 
+@dataclass
 class FindingCommands:
-    def __init__(
-        self, writer: Writer, departments: DepartmentDirectory, evidence: EvidenceStore
-    ) -> None:
-        self.writer = writer
-        self.departments = departments
-        self.evidence = evidence
+    writer: Writer
+    departments: DepartmentDirectory
+    evidence: EvidenceStore
 
     # -- the responsible department (or council staff on its behalf) ------------
 
     def report_progress(
         self,
-        principal: Principal,
-        finding_id: UUID,
+        target: Target,
         *,
         status: Status,
         status_raw: str | None = None,
         actions: str | None = None,
         plans: str | None = None,
         delay_reason: str | None = None,
-        expected_version: int | None = None,
-        business_date: date | None = None,
     ) -> int:
-        """Record a progress report; returns the finding's new version."""
+        """Record a progress report (추진상황, 추진내용, 향후계획, 부진사유)."""
 
         def act(f: Finding, s: Stamp) -> None:
             f.report_progress(
@@ -93,242 +101,75 @@ class FindingCommands:
                 **s.fields,
             )
 
-        return self._by_department(principal, finding_id, act, expected_version, business_date)
+        return self.writer.change_finding(target, _may_report, act)
 
-    def add_comment(
-        self,
-        principal: Principal,
-        finding_id: UUID,
-        *,
-        text: str,
-        expected_version: int | None = None,
-        business_date: date | None = None,
-    ) -> int:
-        return self._by_department(
-            principal,
-            finding_id,
-            lambda f, s: f.add_comment(text=text, **s.fields),
-            expected_version,
-            business_date,
-        )
+    def add_comment(self, target: Target, *, text: str) -> int:
+        act = _act(lambda f, s: f.add_comment(text=text, **s.fields))
+        return self.writer.change_finding(target, _may_report, act)
 
-    def attach_evidence(
-        self,
-        principal: Principal,
-        finding_id: UUID,
-        upload: Upload,
-        *,
-        note: str | None = None,
-        expected_version: int | None = None,
-        business_date: date | None = None,
-    ) -> int:
+    def attach_evidence(self, target: Target, *, upload: Upload, note: str | None = None) -> int:
         """Attach a file (증빙자료): checked and authorised before it is stored, so a
         refused upload never reaches the store."""
         check_upload(upload)
-        require_may_report(principal, self.writer.events.finding(finding_id).department.id)
+        _may_report(target.principal, self.writer.events.finding(target.finding_id))
         sha256 = self.evidence.put(upload.data)
-        return self._by_department(
-            principal,
-            finding_id,
-            lambda f, s: f.attach_evidence(
+
+        def act(f: Finding, s: Stamp) -> None:
+            f.attach_evidence(
                 file_name=upload.file_name or "evidence",
                 content_type=upload.content_type,
                 size=len(upload.data),
                 sha256=sha256,
                 note=note,
                 **s.fields,
-            ),
-            expected_version,
-            business_date,
-        )
+            )
 
-    def request_extension(
-        self,
-        principal: Principal,
-        finding_id: UUID,
-        *,
-        due_date: date,
-        reason: str,
-        expected_version: int | None = None,
-        business_date: date | None = None,
-    ) -> int:
+        return self.writer.change_finding(target, _may_report, act)
+
+    def request_extension(self, target: Target, *, due_date: date, reason: str) -> int:
         """The department asks for a later due date; council staff then decide."""
-        return self.writer.change_finding(
-            principal,
-            finding_id,
-            lambda f: require_department(principal, f.department.id),
-            lambda f, s: f.request_extension(due_date=due_date, reason=reason, **s.fields),
-            expected_version=expected_version,
-            business_date=business_date,
-        )
+        act = _act(lambda f, s: f.request_extension(due_date=due_date, reason=reason, **s.fields))
+        return self.writer.change_finding(target, _is_department, act)
 
     # -- council staff ------------------------------------------------------------
 
-    def decide_claim(
-        self,
-        principal: Principal,
-        finding_id: UUID,
-        *,
-        verify: bool,
-        reason: str | None = None,
-        expected_version: int | None = None,
-        business_date: date | None = None,
-    ) -> int:
+    def decide_claim(self, target: Target, *, verify: bool, reason: str | None = None) -> int:
         """Verify a claim (the reason is an optional note) or return it (reason required)."""
         if verify:
-            return self.verify_claim(
-                principal,
-                finding_id,
-                note=reason,
-                expected_version=expected_version,
-                business_date=business_date,
-            )
-        return self.return_claim(
-            principal,
-            finding_id,
-            reason=reason or "",
-            expected_version=expected_version,
-            business_date=business_date,
-        )
+            return self.verify_claim(target, note=reason)
+        return self.return_claim(target, reason=reason or "")
 
-    def verify_claim(
-        self,
-        principal: Principal,
-        finding_id: UUID,
-        *,
-        note: str | None = None,
-        expected_version: int | None = None,
-        business_date: date | None = None,
-    ) -> int:
-        return self._by_staff(
-            principal,
-            finding_id,
-            lambda f, s: f.verify_claim(note=note, **s.fields),
-            expected_version,
-            business_date,
-        )
+    def verify_claim(self, target: Target, *, note: str | None = None) -> int:
+        act = _act(lambda f, s: f.verify_claim(note=note, **s.fields))
+        return self.writer.change_finding(target, _is_staff, act)
 
-    def return_claim(
-        self,
-        principal: Principal,
-        finding_id: UUID,
-        *,
-        reason: str,
-        expected_version: int | None = None,
-        business_date: date | None = None,
-    ) -> int:
-        return self._by_staff(
-            principal,
-            finding_id,
-            lambda f, s: f.return_claim(reason=reason, **s.fields),
-            expected_version,
-            business_date,
-        )
+    def return_claim(self, target: Target, *, reason: str) -> int:
+        act = _act(lambda f, s: f.return_claim(reason=reason, **s.fields))
+        return self.writer.change_finding(target, _is_staff, act)
 
-    def reopen(
-        self,
-        principal: Principal,
-        finding_id: UUID,
-        *,
-        reason: str,
-        expected_version: int | None = None,
-        business_date: date | None = None,
-    ) -> int:
-        return self._by_staff(
-            principal,
-            finding_id,
-            lambda f, s: f.reopen(reason=reason, **s.fields),
-            expected_version,
-            business_date,
-        )
+    def reopen(self, target: Target, *, reason: str) -> int:
+        act = _act(lambda f, s: f.reopen(reason=reason, **s.fields))
+        return self.writer.change_finding(target, _is_staff, act)
 
-    def change_due_date(
-        self,
-        principal: Principal,
-        finding_id: UUID,
-        *,
-        due_date: date | None,
-        reason: str,
-        expected_version: int | None = None,
-        business_date: date | None = None,
-    ) -> int:
-        return self._by_staff(
-            principal,
-            finding_id,
-            lambda f, s: f.change_due_date(due_date=due_date, reason=reason, **s.fields),
-            expected_version,
-            business_date,
-        )
+    def change_due_date(self, target: Target, *, due_date: date | None, reason: str) -> int:
+        act = _act(lambda f, s: f.change_due_date(due_date=due_date, reason=reason, **s.fields))
+        return self.writer.change_finding(target, _is_staff, act)
 
-    def reassign(
-        self,
-        principal: Principal,
-        finding_id: UUID,
-        *,
-        department: str,
-        reason: str,
-        expected_version: int | None = None,
-        business_date: date | None = None,
-    ) -> int:
+    def reassign(self, target: Target, *, department: str, reason: str) -> int:
         ref = self.departments.resolve(department)
-        return self._by_staff(
-            principal,
-            finding_id,
-            lambda f, s: f.reassign(department=ref, reason=reason, **s.fields),
-            expected_version,
-            business_date,
-        )
+        act = _act(lambda f, s: f.reassign(department=ref, reason=reason, **s.fields))
+        return self.writer.change_finding(target, _is_staff, act)
 
-    def decide_extension(
-        self,
-        principal: Principal,
-        finding_id: UUID,
-        *,
-        grant: bool,
-        reason: str,
-        expected_version: int | None = None,
-        business_date: date | None = None,
-    ) -> int:
+    def decide_extension(self, target: Target, *, grant: bool, reason: str) -> int:
         """Grant or refuse the pending extension request."""
 
         def act(f: Finding, s: Stamp) -> None:
             decide = f.grant_extension if grant else f.refuse_extension
             decide(reason=reason, **s.fields)
 
-        return self._by_staff(principal, finding_id, act, expected_version, business_date)
+        return self.writer.change_finding(target, _is_staff, act)
 
-    # -------------------------------------------------------------------------------
 
-    def _by_department(
-        self,
-        principal: Principal,
-        finding_id: UUID,
-        act: Act,
-        expected_version: int | None,
-        business_date: date | None,
-    ) -> int:
-        return self.writer.change_finding(
-            principal,
-            finding_id,
-            lambda f: require_may_report(principal, f.department.id),
-            act,
-            expected_version=expected_version,
-            business_date=business_date,
-        )
-
-    def _by_staff(
-        self,
-        principal: Principal,
-        finding_id: UUID,
-        act: Act,
-        expected_version: int | None,
-        business_date: date | None,
-    ) -> int:
-        return self.writer.change_finding(
-            principal,
-            finding_id,
-            lambda _: require_council_staff(principal),
-            act,
-            expected_version=expected_version,
-            business_date=business_date,
-        )
+def _act(act: Callable[[Finding, Stamp], None]) -> Callable[[Finding, Stamp], None]:
+    """Types a one-line act (a lambda) for ``Writer.change_finding``."""
+    return act

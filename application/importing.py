@@ -111,22 +111,15 @@ _REQUIRED = (
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
 
+@dataclass
 class Importer:
     """Reads a council's document and records what it reports (SPEC §6)."""
 
-    def __init__(
-        self,
-        writer: Writer,
-        read_model: ReadModel,
-        departments: DepartmentDirectory,
-        parse: DocumentParser,
-        staging: ContentStore,
-    ) -> None:
-        self.writer = writer
-        self.read_model = read_model
-        self.departments = departments
-        self.parse = parse
-        self.staging = staging
+    writer: Writer
+    read_model: ReadModel
+    departments: DepartmentDirectory
+    parse: DocumentParser
+    staging: ContentStore
 
     def stage(self, data: bytes) -> str:
         """Keep a previewed document by its SHA-256, so the confirm step re-reads

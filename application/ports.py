@@ -10,17 +10,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Recording
 
-from application.dto import (
-    AuditRow,
-    DepartmentRow,
-    FindingFilter,
-    FindingRow,
-    InboxEntry,
-    ReminderCandidate,
-    ReportSnapshot,
-    SummaryTable,
-    TimelineEntry,
-)
+from application import dto
 from application.notifications import OutgoingMail
 from application.report import ParsedReport
 from domain.values import DepartmentRef
@@ -63,35 +53,27 @@ class DepartmentReadModel(Protocol):
     def department_named(self, name: str) -> DepartmentRef | None:
         """The department that has or had this name (renames), as it is named today."""
 
-    def list_departments(self) -> list[DepartmentRow]: ...
+    def list_departments(self) -> list[dto.DepartmentRow]: ...
 
 
 class ReminderReadModel(Protocol):
-    def reminder_candidates(self) -> list[ReminderCandidate]: ...
+    def reminder_candidates(self) -> list[dto.ReminderCandidate]: ...
 
-    def inbox(self, recipient: str | None = None) -> list[InboxEntry]: ...
+    def inbox(self, recipient: str | None = None) -> list[dto.InboxEntry]: ...
 
 
 class ReadModel(DepartmentReadModel, ReminderReadModel, Protocol):
-    def summary(
-        self,
-        *,
-        audit_id: UUID | None = None,
-        committee: str | None = None,
-        department: str | None = None,
-        as_of: date | None = None,
-        historical: bool = False,
-    ) -> SummaryTable: ...
+    def summary(self, criteria: dto.SummaryCriteria) -> dto.SummaryTable: ...
 
-    def list_audits(self) -> list[AuditRow]: ...
+    def list_audits(self) -> list[dto.AuditRow]: ...
 
-    def list_findings(self, flt: FindingFilter) -> list[FindingRow]: ...
+    def list_findings(self, flt: dto.FindingFilter) -> list[dto.FindingRow]: ...
 
-    def count_findings(self, flt: FindingFilter) -> int: ...
+    def count_findings(self, flt: dto.FindingFilter) -> int: ...
 
-    def timeline(self, finding_id: UUID) -> list[TimelineEntry]: ...
+    def timeline(self, finding_id: UUID) -> list[dto.TimelineEntry]: ...
 
-    def report_snapshots(self, audit_id: UUID) -> dict[UUID, ReportSnapshot]: ...
+    def report_snapshots(self, audit_id: UUID) -> dict[UUID, dto.ReportSnapshot]: ...
 
 
 class ContentStore(Protocol):
@@ -114,7 +96,7 @@ class DocumentParser(Protocol):
 class Outbox(Protocol):
     def has_digest(self, recipient_key: str, day: date) -> bool: ...
 
-    def undigested(self, recipient: str) -> list[InboxEntry]:
+    def undigested(self, recipient: str) -> list[dto.InboxEntry]:
         """Inbox entries of ``recipient`` no digest has carried yet."""
 
     def enqueue(
@@ -123,7 +105,7 @@ class Outbox(Protocol):
         *,
         recipient_key: str,
         day: date,
-        items: Sequence[InboxEntry],
+        items: Sequence[dto.InboxEntry],
         now: datetime,
     ) -> bool:
         """Store a digest and what it carries, atomically; False if (recipient, day) has one."""

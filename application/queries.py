@@ -6,8 +6,8 @@ aggregate (so its version is the one a write must name).
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date
+from dataclasses import dataclass, replace
+from typing import Unpack
 from uuid import UUID
 
 from application.access import Principal
@@ -19,6 +19,7 @@ from application.dto import (
     FindingFilter,
     FindingRow,
     InboxEntry,
+    SummaryCriteria,
     SummaryTable,
     TimelineEntry,
 )
@@ -28,39 +29,17 @@ from application.tracker import AuditTracker
 from domain.vocabulary import ReminderRule
 
 
+@dataclass
 class Queries:
-    def __init__(
-        self,
-        events: AuditTracker,
-        read_model: ReadModel,
-        departments: DepartmentDirectory,
-        reminders: DueReminders,
-        evidence: ContentStore,
-    ) -> None:
-        self.events = events
-        self.read_model = read_model
-        self.departments = departments
-        self.reminders = reminders
-        self.evidence = evidence
-        self.clock = reminders.clock
+    events: AuditTracker
+    read_model: ReadModel
+    departments: DepartmentDirectory
+    reminders: DueReminders
+    evidence: ContentStore
 
-    def summary(
-        self,
-        *,
-        audit_id: UUID | None = None,
-        committee: str | None = None,
-        department: str | None = None,
-        as_of: date | None = None,
-        historical: bool = False,
-    ) -> SummaryTable:
+    def summary(self, **criteria: Unpack[SummaryCriteria]) -> SummaryTable:
         """처리결과 총괄; a department filter follows merges unless ``historical``."""
-        return self.read_model.summary(
-            audit_id=audit_id,
-            committee=committee,
-            department=department,
-            as_of=as_of,
-            historical=historical,
-        )
+        return self.read_model.summary(criteria)
 
     def list_audits(self) -> list[AuditRow]:
         return self.read_model.list_audits()

@@ -97,21 +97,15 @@ def _stale_plans(c: ReminderCandidate, today: date) -> list[DueReminder]:
     return list(found.values())
 
 
+@dataclass
 class DueReminders:
     """Which reminders are due today, from the read model: the one place that
     computes it for the job, the API and the web pages."""
 
-    def __init__(
-        self,
-        read_model: ReminderReadModel,
-        calendar: BusinessCalendar,
-        clock: Clock,
-        policy: ReminderPolicy = ReminderPolicy(),
-    ) -> None:
-        self.read_model = read_model
-        self.calendar = calendar
-        self.clock = clock
-        self.policy = policy
+    read_model: ReminderReadModel
+    calendar: BusinessCalendar
+    clock: Clock
+    policy: ReminderPolicy = field(default_factory=ReminderPolicy)
 
     def due(
         self, today: date | None = None, departments: frozenset[str] | None = None

@@ -6,16 +6,19 @@ services (``application/findings.py`` …), reads in ``application/queries.py``.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder
 
 from application.errors import AuditNotFoundError, FindingNotFoundError
 from application.transcodings import register_transcodings
 from domain.audit import Audit
 from domain.finding import Finding
+
+A = TypeVar("A", bound=Aggregate)
 
 
 class AuditTracker(Application[UUID]):
@@ -27,22 +30,25 @@ class AuditTracker(Application[UUID]):
         super().register_transcodings(transcoder)
         register_transcodings(transcoder)
 
-    def finding(self, finding_id: UUID) -> Finding:
+    def load(self, aggregate_id: UUID, kind: type[A]) -> A | None:
+        """The aggregate of this id and kind, or None if there is none."""
         try:
-            finding: Finding = self.repository.get(finding_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
-            raise FindingNotFoundError(str(finding_id)) from None
-        return finding
+            return None
+        return aggregate if isinstance(aggregate, kind) else None
 
     def find_finding(self, finding_id: UUID) -> Finding | None:
-        try:
-            return self.finding(finding_id)
-        except FindingNotFoundError:
-            return None
+        return self.load(finding_id, Finding)
+
+    def finding(self, finding_id: UUID) -> Finding:
+        found = self.load(finding_id, Finding)
+        if found is None:
+            raise FindingNotFoundError(str(finding_id))
+        return found
 
     def audit(self, audit_id: UUID) -> Audit:
-        try:
-            audit: Audit = self.repository.get(audit_id)
-        except AggregateNotFoundError:
-            raise AuditNotFoundError(str(audit_id)) from None
-        return audit
+        found = self.load(audit_id, Audit)
+        if found is None:
+            raise AuditNotFoundError(str(audit_id))
+        return found

@@ -37,6 +37,17 @@ class Stamp:
         return {"actor": self.actor, "business_date": self.business_date, "now": self.now}
 
 
+@dataclass(frozen=True)
+class Target:
+    """What a command on a finding names besides its own facts: who acts, on which
+    finding, at which version (None: no check) and on which business date (None: today)."""
+
+    principal: Principal
+    finding_id: UUID
+    expected_version: int | None = None
+    business_date: date | None = None
+
+
 class NoProjections:
     """For an event store without read models (the in-memory store of domain tests)."""
 
@@ -47,11 +58,11 @@ class NoProjections:
         return 0
 
 
+@dataclass
 class Writer:
-    def __init__(self, events: AuditTracker, projections: Projections, clock: Clock) -> None:
-        self.events = events
-        self.projections = projections
-        self.clock = clock
+    events: AuditTracker
+    projections: Projections
+    clock: Clock
 
     def stamp(self, actor: Actor, business_date: date | None = None) -> Stamp:
         return Stamp(actor, business_date or self.clock.today(), self.clock.now())
@@ -65,24 +76,21 @@ class Writer:
 
     def change_finding(
         self,
-        principal: Principal,
-        finding_id: UUID,
-        authorise: Callable[[Finding], None],
+        target: Target,
+        authorise: Callable[[Principal, Finding], None],
         act: Callable[[Finding, Stamp], None],
-        *,
-        expected_version: int | None,
-        business_date: date | None,
     ) -> int:
         """One command on one finding; returns the finding's new version."""
-        finding = self.events.finding(finding_id)
-        authorise(finding)  # before the version check: a 403 is not a retry
-        if expected_version is not None and expected_version != finding.version:
-            raise StaleVersionError(finding.version, expected_version)
-        act(finding, self.stamp(principal.actor, business_date))
+        finding = self.events.finding(target.finding_id)
+        authorise(target.principal, finding)  # before the version check: a 403 is no retry
+        expected = target.expected_version
+        if expected is not None and expected != finding.version:
+            raise StaleVersionError(finding.version, expected)
+        act(finding, self.stamp(target.principal.actor, target.business_date))
         try:
             self.save(finding)
         except IntegrityError:
             # Another writer saved the same version first (optimistic concurrency).
-            current = self.events.finding(finding_id).version
-            raise StaleVersionError(current, expected_version) from None
+            current = self.events.finding(target.finding_id).version
+            raise StaleVersionError(current, expected) from None
         return finding.version

@@ -27,7 +27,7 @@ from infrastructure.accounts import SqlAccountStore
 from infrastructure.calendar import KoreanBusinessCalendar
 from infrastructure.evidence import EvidenceStore
 from infrastructure.idempotency import IdempotencyStore
-from infrastructure.mail import SmtpMailSender, SmtpSettings
+from infrastructure.mail import SmtpMailSender
 from infrastructure.outbox import SqlOutbox
 from infrastructure.parsers import parse_document
 from infrastructure.readmodel.projector import Projector
@@ -70,17 +70,7 @@ class Runtime:
         """The daily job, wired to this runtime's database, calendar and mail settings."""
         s = self.settings
         if sender is None and s.smtp_host:
-            sender = SmtpMailSender(
-                SmtpSettings(
-                    host=s.smtp_host,
-                    port=s.smtp_port,
-                    starttls=s.smtp_starttls,
-                    ssl=s.smtp_ssl,
-                    username=s.smtp_username,
-                    password=s.smtp_password,
-                    from_address=s.smtp_from,
-                )
-            )
+            sender = SmtpMailSender(s.smtp())
         directory = DepartmentDirectory(self.read_model)
         recipients = Recipients(
             departments={

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
+
+from infrastructure.mail import SmtpSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///var/followup.db"
 
@@ -58,6 +61,13 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_from: str = "audit-followup@localhost"
+
+    def smtp(self) -> SmtpSettings:
+        """The ``smtp_*`` settings, as the mail sender takes them."""
+        given = {f.name: getattr(self, f"smtp_{f.name}", None) for f in fields(SmtpSettings)}
+        chosen = {k: v for k, v in given.items() if v is not None}
+        return SmtpSettings(**chosen, from_address=self.smtp_from)
+
     # {"사회적경제담당관": "social@city.go.kr, deputy@city.go.kr", ...}
     department_emails: dict[str, str] = {}
     staff_emails: list[str] = []

@@ -14,16 +14,7 @@ router = APIRouter(prefix="/audits", tags=["audits"])
 @router.get("", response_model=list[AuditPublic])
 def list_audits(services: ServicesDep, _: PrincipalDep) -> list[AuditPublic]:
     return [
-        AuditPublic(
-            audit_id=a.audit_id,
-            council=a.council,
-            year=a.year,
-            committee=a.committee,
-            audited_body=a.audited_body,
-            findings=a.findings,
-            default_deadline=a.default_deadline,
-        )
-        for a in services.queries.list_audits()
+        AuditPublic.model_validate(a, from_attributes=True) for a in services.queries.list_audits()
     ]
 
 
@@ -35,4 +26,4 @@ def register_audit(
     audit_id = services.audits.register_audit(principal, **body.model_dump())
     audit = services.queries.audit(audit_id)
     assert audit is not None  # read-your-writes: the command projected it
-    return AuditPublic(**{k: getattr(audit, k) for k in AuditPublic.model_fields})
+    return AuditPublic.model_validate(audit, from_attributes=True)

@@ -8,6 +8,7 @@ expected_version) and answers the finding as it is after the write.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import UUID
@@ -30,11 +31,13 @@ from api.schemas import (
     ReportProgressRequest,
     TimelineEntryPublic,
     VerificationRequest,
+    Versioned,
 )
 from api.versioning import expected_version
 from application.dto import FindingFilter
 from application.evidence import MAX_EVIDENCE_BYTES, EvidenceRejectedError, Upload, media_type
 from application.services import Followup
+from application.writer import Target
 from domain.vocabulary import FindingKind, Status, Verification
 
 router = APIRouter(prefix="/findings", tags=["findings"])
@@ -46,36 +49,25 @@ def _answer(services: Followup, finding_id: UUID, response: Response) -> Finding
     return FindingPublic.of(finding)
 
 
+@dataclass
 class FindingCall:
     """One command on one finding: who, which finding, which version; then the answer."""
 
-    def __init__(
-        self,
-        finding_id: UUID,
-        request: Request,
-        response: Response,
-        services: ServicesDep,
-        principal: PrincipalDep,
-    ) -> None:
-        self.finding_id = finding_id
-        self.request = request
-        self.response = response
-        self.services = services
-        self.principal = principal
+    finding_id: UUID
+    request: Request
+    response: Response
+    services: ServicesDep
+    principal: PrincipalDep
 
-    def run(
-        self, command: Callable[..., int], body_version: int | None, **arguments: Any
-    ) -> FindingPublic:
-        command(
-            self.principal,
-            self.finding_id,
-            expected_version=expected_version(self.request, body_version),
-            **arguments,
-        )
+    def run(self, command: Callable[..., int], body: Versioned, **arguments: Any) -> FindingPublic:
+        """Call ``command`` with the body's fields (those the command takes by the same
+        name, unless ``arguments`` gives them) and answer the finding as it is now."""
+        # Only a progress report states its business date; other commands happen today.
+        on = getattr(body, "business_date", None)
+        fields = arguments or body.model_dump(exclude={"expected_version", "business_date"})
+        version = expected_version(self.request, body.expected_version)
+        command(Target(self.principal, self.finding_id, version, on), **fields)
         return _answer(self.services, self.finding_id, self.response)
-
-    def with_reason(self, command: Callable[..., int], body: ReasonRequest) -> FindingPublic:
-        return self.run(command, body.expected_version, reason=body.reason)
 
 
 CallDep = Annotated[FindingCall, Depends()]
@@ -140,68 +132,44 @@ def get_timeline(
 
 @router.post("/{finding_id}/reports", response_model=FindingPublic)
 def report_progress(body: ReportProgressRequest, call: CallDep) -> FindingPublic:
-    fields = body.model_dump(exclude={"expected_version"})
-    return call.run(call.services.findings.report_progress, body.expected_version, **fields)
+    return call.run(call.services.findings.report_progress, body)
 
 
 @router.post("/{finding_id}/verification", response_model=FindingPublic)
 def decide_claim(body: VerificationRequest, call: CallDep) -> FindingPublic:
-    return call.run(
-        call.services.findings.decide_claim,
-        body.expected_version,
-        verify=body.decision == "verify",
-        reason=body.reason,
-    )
+    verify = body.decision == "verify"
+    return call.run(call.services.findings.decide_claim, body, verify=verify, reason=body.reason)
 
 
 @router.post("/{finding_id}/reopen", response_model=FindingPublic)
 def reopen(body: ReasonRequest, call: CallDep) -> FindingPublic:
-    return call.with_reason(call.services.findings.reopen, body)
+    return call.run(call.services.findings.reopen, body)
 
 
 @router.post("/{finding_id}/due-date", response_model=FindingPublic)
 def change_due_date(body: DueDateRequest, call: CallDep) -> FindingPublic:
-    return call.run(
-        call.services.findings.change_due_date,
-        body.expected_version,
-        due_date=body.due_date,
-        reason=body.reason,
-    )
+    return call.run(call.services.findings.change_due_date, body)
 
 
 @router.post("/{finding_id}/reassignment", response_model=FindingPublic)
 def reassign(body: ReassignRequest, call: CallDep) -> FindingPublic:
-    return call.run(
-        call.services.findings.reassign,
-        body.expected_version,
-        department=body.department,
-        reason=body.reason,
-    )
+    return call.run(call.services.findings.reassign, body)
 
 
 @router.post("/{finding_id}/extension-requests", response_model=FindingPublic)
 def request_extension(body: ExtensionRequestBody, call: CallDep) -> FindingPublic:
-    return call.run(
-        call.services.findings.request_extension,
-        body.expected_version,
-        due_date=body.due_date,
-        reason=body.reason,
-    )
+    return call.run(call.services.findings.request_extension, body)
 
 
 @router.post("/{finding_id}/extension-decision", response_model=FindingPublic)
 def decide_extension(body: ExtensionDecisionRequest, call: CallDep) -> FindingPublic:
-    return call.run(
-        call.services.findings.decide_extension,
-        body.expected_version,
-        grant=body.decision == "grant",
-        reason=body.reason,
-    )
+    grant = body.decision == "grant"
+    return call.run(call.services.findings.decide_extension, body, grant=grant, reason=body.reason)
 
 
 @router.post("/{finding_id}/comments", response_model=FindingPublic)
 def add_comment(body: CommentRequest, call: CallDep) -> FindingPublic:
-    return call.run(call.services.findings.add_comment, body.expected_version, text=body.text)
+    return call.run(call.services.findings.add_comment, body)
 
 
 @router.post("/{finding_id}/evidence", response_model=FindingPublic)
@@ -216,9 +184,8 @@ def attach_evidence(
         content_type=media_type(file.content_type),
         data=file.file.read(MAX_EVIDENCE_BYTES + 1),
     )
-    return call.run(
-        call.services.findings.attach_evidence, expected_version_, upload=upload, note=note
-    )
+    body = Versioned(expected_version=expected_version_)
+    return call.run(call.services.findings.attach_evidence, body, upload=upload, note=note)
 
 
 @router.get("/{finding_id}/evidence/{sha256}", response_class=Response)

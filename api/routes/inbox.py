@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query
 from api.auth import PrincipalDep
 from api.deps import ServicesDep
 from api.schemas import FindingSummaryPublic, InboxEntryPublic
-from application.digests import topic_label
 from domain.vocabulary import ReminderRule
 
 router = APIRouter(tags=["reminders"])
@@ -26,22 +25,7 @@ def inbox(
     """My inbox: my departments' (an officer), or council staff's; or one named."""
     queries = services.queries
     entries = queries.inbox(queries.inbox_recipients(principal, department))
-    return [
-        InboxEntryPublic(
-            finding_id=e.finding_id,
-            department=e.department,
-            rule=e.topic,
-            label=topic_label(e.topic),
-            level=e.level,
-            raised_on=e.raised_on,
-            reference_date=e.reference_date,
-            detail=e.detail,
-            kind_label=e.kind_label,
-            seq=e.seq,
-            request=e.request,
-        )
-        for e in entries
-    ]
+    return [InboxEntryPublic.of(e) for e in entries]
 
 
 @router.get("/reminders", response_model=list[FindingSummaryPublic])

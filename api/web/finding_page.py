@@ -38,6 +38,7 @@ from application.dto import FindingDetails, FindingFilter
 from application.errors import FindingNotFoundError
 from application.evidence import ALLOWED_TYPES, MAX_EVIDENCE_BYTES, Upload, media_type
 from application.findings import FindingCommands, available_commands
+from application.writer import Target
 from domain.errors import DomainError
 from domain.vocabulary import (
     KIND_LABELS,
@@ -74,49 +75,42 @@ class Command:
     values: dict[str, str]
     form: FormData
 
+    @property
+    def target(self) -> Target:
+        return Target(self.principal, self.finding_id, expected_version=self.version)
+
+    def decision(self, yes: str, no: str) -> bool:
+        """The form's choice between two decisions: True for ``yes``."""
+        if self.values["decision"] not in (yes, no):
+            raise FormInputError("처리 방법")
+        return self.values["decision"] == yes
+
 
 def _report(c: Command) -> str:
     c.findings.report_progress(
-        c.principal,
-        c.finding_id,
+        c.target,
         status=require_enum(Status, c.values["status"], "추진상황"),
         actions=optional_text(c.values["actions"]),
         plans=optional_text(c.values["plans"]),
         delay_reason=optional_text(c.values["delay_reason"]),
-        expected_version=c.version,
     )
     return "report"
 
 
 def _verification(c: Command) -> str:
-    decision = c.values["decision"]
-    if decision not in ("verify", "return"):
-        raise FormInputError("처리 방법")
-    c.findings.decide_claim(
-        c.principal,
-        c.finding_id,
-        verify=decision == "verify",
-        reason=optional_text(c.values["reason"]),
-        expected_version=c.version,
-    )
-    return decision
+    verify = c.decision("verify", "return")
+    c.findings.decide_claim(c.target, verify=verify, reason=optional_text(c.values["reason"]))
+    return "verify" if verify else "return"
 
 
 def _reopen(c: Command) -> str:
-    c.findings.reopen(
-        c.principal, c.finding_id, reason=c.values["reason"], expected_version=c.version
-    )
+    c.findings.reopen(c.target, reason=c.values["reason"])
     return "reopen"
 
 
 def _due_date(c: Command) -> str:
-    c.findings.change_due_date(
-        c.principal,
-        c.finding_id,
-        due_date=parse_date(c.values["due_date"], "처리기한"),
-        reason=c.values["reason"],
-        expected_version=c.version,
-    )
+    due_date = parse_date(c.values["due_date"], "처리기한")
+    c.findings.change_due_date(c.target, due_date=due_date, reason=c.values["reason"])
     return "due_date"
 
 
@@ -124,13 +118,7 @@ def _reassign(c: Command) -> str:
     department = c.values["department"].strip()
     if not department:
         raise FormInputError("담당부서")
-    c.findings.reassign(
-        c.principal,
-        c.finding_id,
-        department=department,
-        reason=c.values["reason"],
-        expected_version=c.version,
-    )
+    c.findings.reassign(c.target, department=department, reason=c.values["reason"])
     return "reassign"
 
 
@@ -138,34 +126,18 @@ def _extension_request(c: Command) -> str:
     due_date = parse_date(c.values["due_date"], "연장 요청 기한")
     if due_date is None:
         raise FormInputError("연장 요청 기한")
-    c.findings.request_extension(
-        c.principal,
-        c.finding_id,
-        due_date=due_date,
-        reason=c.values["reason"],
-        expected_version=c.version,
-    )
+    c.findings.request_extension(c.target, due_date=due_date, reason=c.values["reason"])
     return "extension_request"
 
 
 def _extension_decision(c: Command) -> str:
-    decision = c.values["decision"]
-    if decision not in ("grant", "refuse"):
-        raise FormInputError("처리 방법")
-    c.findings.decide_extension(
-        c.principal,
-        c.finding_id,
-        grant=decision == "grant",
-        reason=c.values["reason"],
-        expected_version=c.version,
-    )
+    grant = c.decision("grant", "refuse")
+    c.findings.decide_extension(c.target, grant=grant, reason=c.values["reason"])
     return "extension_decision"
 
 
 def _comment(c: Command) -> str:
-    c.findings.add_comment(
-        c.principal, c.finding_id, text=c.values["text"], expected_version=c.version
-    )
+    c.findings.add_comment(c.target, text=c.values["text"])
     return "comment"
 
 
@@ -175,15 +147,13 @@ def _evidence(c: Command) -> str:
     if file is None:
         raise FormInputError("증빙자료 파일")
     c.findings.attach_evidence(
-        c.principal,
-        c.finding_id,
-        Upload(
+        c.target,
+        upload=Upload(
             file_name=file.filename or "evidence",
             content_type=media_type(file.content_type),
             data=file.file.read(MAX_EVIDENCE_BYTES + 1),
         ),
         note=optional_text(c.values["note"]),
-        expected_version=c.version,
     )
     return "evidence"
 

@@ -24,6 +24,7 @@ from api.web.session import FormDep, WebUser, WebUserDep
 from application.dto import AuditRow, FindingFilter, FindingRow, InboxEntry
 from application.queries import Queries
 from application.services import Followup
+from application.writer import Target
 from domain.errors import DomainError
 from domain.vocabulary import (
     KIND_LABELS,
@@ -351,11 +352,9 @@ def decide_many(request: Request, user: WebUserDep, form: FormDep) -> HTMLRespon
             details = services.queries.get_finding(finding_id)
             title = f"{KIND_LABELS[details.kind]} {details.seq} · {details.department}"
             services.findings.decide_claim(
-                user.principal,
-                finding_id,
+                Target(user.principal, finding_id, expected_version=version),
                 verify=action == "verify",
                 reason=reason if action == "return" else None,
-                expected_version=version,
             )
             message = "이행을 확인했습니다." if action == "verify" else "보완요구(반려)했습니다."
         except DomainError as exc:

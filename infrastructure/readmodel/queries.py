@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
@@ -17,6 +18,7 @@ from application.dto import (
     InboxEntry,
     ReminderCandidate,
     ReportSnapshot,
+    SummaryCriteria,
     SummaryTable,
     TimelineEntry,
 )
@@ -24,6 +26,11 @@ from domain.values import DepartmentRef
 from domain.vocabulary import KIND_LABELS, FindingKind, Status, Verification
 from infrastructure.readmodel import tables
 from infrastructure.readmodel.search import search_finding_ids
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R", bound="DataclassInstance")
 
 _KIND_ORDER = case({k.value: i for i, k in enumerate(FindingKind)}, value=tables.findings.c.kind)
 
@@ -36,17 +43,13 @@ class SqlReadModel:
         with self.datastore.transaction(commit=False) as session:
             return list(session.execute(stmt))
 
-    def summary(
-        self,
-        *,
-        audit_id: UUID | None = None,
-        committee: str | None = None,
-        department: str | None = None,
-        as_of: date | None = None,
-        historical: bool = False,
-    ) -> SummaryTable:
+    def summary(self, criteria: SummaryCriteria) -> SummaryTable:
+        audit_id, committee = criteria.get("audit_id"), criteria.get("committee")
+        department, as_of = criteria.get("department"), criteria.get("as_of")
         department_ids = (
-            self.department_ids(department, historical=historical, as_of=as_of)
+            self.department_ids(
+                department, historical=criteria.get("historical", False), as_of=as_of
+            )
             if department
             else None
         )
@@ -120,19 +123,7 @@ class SqlReadModel:
     def list_audits(self) -> list[AuditRow]:
         t = tables.audits
         stmt = select(t).order_by(t.c.year.desc(), t.c.council, t.c.committee, t.c.audited_body)
-        return [
-            AuditRow(
-                audit_id=r.audit_id,
-                council=r.council,
-                year=r.year,
-                committee=r.committee,
-                audited_body=r.audited_body,
-                findings=r.findings,
-                registered_on=r.registered_on,
-                default_deadline=r.default_deadline,
-            )
-            for r in self._rows(stmt)
-        ]
+        return [_from_row(AuditRow, r) for r in self._rows(stmt)]
 
     def count_findings(self, flt: FindingFilter) -> int:
         inner = self._filtered(select(tables.findings.c.finding_id), flt).subquery()
@@ -224,27 +215,14 @@ class SqlReadModel:
 
     def report_snapshots(self, audit_id: UUID) -> dict[UUID, ReportSnapshot]:
         t = tables.findings
-        stmt = select(
-            t.c.finding_id,
-            t.c.version,
-            t.c.status,
-            t.c.status_raw,
-            t.c.actions,
-            t.c.plans,
-            t.c.delay_reason,
-            t.c.verification,
-        ).where(t.c.audit_id == audit_id)
         return {
-            r.finding_id: ReportSnapshot(
-                version=r.version,
+            r.finding_id: _from_row(
+                ReportSnapshot,
+                r,
                 status=Status(r.status),
-                status_raw=r.status_raw,
-                actions=r.actions,
-                plans=r.plans,
-                delay_reason=r.delay_reason,
                 verification=Verification(r.verification) if r.verification else None,
             )
-            for r in self._rows(stmt)
+            for r in self._rows(select(t).where(t.c.audit_id == audit_id))
         }
 
     def reminder_candidates(self) -> list[ReminderCandidate]:
@@ -281,19 +259,7 @@ class SqlReadModel:
     def timeline(self, finding_id: UUID) -> list[TimelineEntry]:
         t = tables.timeline
         stmt = select(t).where(t.c.finding_id == finding_id).order_by(t.c.version)
-        return [
-            TimelineEntry(
-                version=r.version,
-                event=r.event,
-                business_date=r.business_date,
-                recorded_at=r.recorded_at,
-                actor_kind=r.actor_kind,
-                actor_id=r.actor_id,
-                actor_role=r.actor_role,
-                data=r.data,
-            )
-            for r in self._rows(stmt)
-        ]
+        return [_from_row(TimelineEntry, r) for r in self._rows(stmt)]
 
 
 def inbox_query(recipient: str | None) -> Select[Any]:
@@ -304,38 +270,25 @@ def inbox_query(recipient: str | None) -> Select[Any]:
     return stmt.order_by(i.c.raised_on, i.c.finding_id, i.c.version, i.c.recipient)
 
 
+def _from_row(cls: type[R], r: Any, **differing: Any) -> R:
+    """A result of the row's columns of the same names, and ``differing`` values."""
+    row = r._mapping
+    same = {f.name: row[f.name] for f in fields(cls) if f.name not in differing}
+    return cls(**same, **differing)
+
+
 def inbox_entry(r: Any) -> InboxEntry:
-    return InboxEntry(
-        finding_id=r.finding_id,
-        version=r.version,
-        recipient=r.recipient,
-        department_id=r.department_id,
-        department=r.department_name,
-        topic=r.topic,
-        level=r.level,
-        reference_date=r.reference_date,
-        detail=r.detail,
-        raised_on=r.raised_on,
-        kind_label=KIND_LABELS[FindingKind(r.kind)],
-        seq=r.seq,
-        request=r.request,
+    return _from_row(
+        InboxEntry, r, department=r.department_name, kind_label=KIND_LABELS[FindingKind(r.kind)]
     )
 
 
 def _finding_row(r: Any) -> FindingRow:
-    return FindingRow(
-        finding_id=r.finding_id,
-        audit_id=r.audit_id,
+    return _from_row(
+        FindingRow,
+        r,
         kind=FindingKind(r.kind),
-        seq=r.seq,
         department=r.department_name,
-        department_id=r.department_id,
         status=Status(r.status),
-        status_raw=r.status_raw,
         verification=Verification(r.verification) if r.verification else None,
-        due_date=r.due_date,
-        version=r.version,
-        request=r.request,
-        registered_on=r.registered_on,
-        last_business_date=r.last_business_date,
     )

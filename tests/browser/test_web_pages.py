@@ -8,6 +8,7 @@ from uuid import UUID
 from playwright.sync_api import Page, expect
 
 from application.access import Principal
+from application.writer import Target
 from domain.vocabulary import FindingKind, Status, Verification
 from tests.browser.conftest import PageFactory, Web, login, screenshot
 
@@ -116,7 +117,9 @@ def test_dashboards_show_overdue_and_due_soon_findings(web: Web, new_page: PageF
     today = services.clock.today()
     overdue = web.finding(FindingKind.CORRECTIVE, 1)
     services.findings.change_due_date(
-        staff_principal(web), overdue, due_date=today - timedelta(days=3), reason="점검 일정"
+        Target(staff_principal(web), overdue),
+        due_date=today - timedelta(days=3),
+        reason="점검 일정",
     )
     # A claim stops the department's clock: withdraw it (추진중), then bring its due date near.
     soon = next(
@@ -124,10 +127,9 @@ def test_dashboards_show_overdue_and_due_soon_findings(web: Web, new_page: PageF
         for r in services.queries.list_findings()
         if r.department == "사회적경제담당관" and r.finding_id != overdue
     )
-    services.findings.report_progress(staff_principal(web), soon, status=Status.IN_PROGRESS)
+    services.findings.report_progress(Target(staff_principal(web), soon), status=Status.IN_PROGRESS)
     services.findings.change_due_date(
-        staff_principal(web),
-        soon,
+        Target(staff_principal(web), soon),
         due_date=job.calendar.add_business_days(today, 2),
         reason="보고 일정",
     )
@@ -217,7 +219,7 @@ def test_staff_verify_many_at_once_and_see_what_was_refused(
     # One of them changes meanwhile: its version on the page is stale.
     stale = picked[1].partition(":")[0]
     services = web.api.app.state.runtime.services
-    services.findings.add_comment(staff_principal(web), UUID(stale), text="확인 중")
+    services.findings.add_comment(Target(staff_principal(web), UUID(stale)), text="확인 중")
     page.get_by_role("button", name="선택한 보고 이행 확인").click()
     results = page.locator("table.results tbody tr")
     expect(results).to_have_count(3)

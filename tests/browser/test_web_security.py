@@ -5,6 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from application.access import Principal
+from application.writer import Target
 from domain.vocabulary import FindingKind
 from tests.browser.conftest import PHONE, PageFactory, Web, csrf_token, login, screenshot
 
@@ -107,7 +108,7 @@ def test_a_refused_form_keeps_the_users_text(web: Web, new_page: PageFactory) ->
     form.get_by_label("향후계획").fill("○ 하반기 점검")
     # Meanwhile council staff comment: the version the page shows is stale now.
     web.api.app.state.runtime.services.findings.add_comment(
-        principal_of(web, "staff"), web.finding(FindingKind.CORRECTIVE, 1), text="동시 의견"
+        Target(principal_of(web, "staff"), web.finding(FindingKind.CORRECTIVE, 1)), text="동시 의견"
     )
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
         form.get_by_role("button", name="보고").click()

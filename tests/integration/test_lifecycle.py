@@ -14,6 +14,7 @@ from application.errors import (
     PermissionDeniedError,
     StaleVersionError,
 )
+from application.writer import Target
 from domain.errors import FindingClosedError, NoPendingClaimError
 from domain.values import Actor, DepartmentRef
 from domain.vocabulary import FindingKind, Role, Status, Verification
@@ -76,33 +77,25 @@ def test_summary_follows_the_lifecycle_now_and_as_of_each_business_date(
     expected = [("under_review", None)]
 
     services.findings.report_progress(
-        OFFICER,
-        fid,
+        Target(OFFICER, fid, business_date=days[1]),
         status=Status.IN_PROGRESS,
         actions="○ 심사 강화",
-        business_date=days[1],
     )
     expected.append(("in_progress", None))
     services.findings.report_progress(
-        OFFICER,
-        fid,
+        Target(OFFICER, fid, business_date=days[2]),
         status=Status.COMPLETED,
         status_raw="추진완료",
         actions="○ 심사 기준 개정",
-        business_date=days[2],
     )
     expected.append(("completed", "pending"))
-    services.findings.return_claim(STAFF, fid, reason="증빙 부족", business_date=days[3])
+    services.findings.return_claim(Target(STAFF, fid, business_date=days[3]), reason="증빙 부족")
     expected.append(("in_progress", "returned"))
     services.findings.report_progress(
-        OFFICER,
-        fid,
-        status=Status.COMPLETED,
-        actions="○ 증빙 첨부",
-        business_date=days[4],
+        Target(OFFICER, fid, business_date=days[4]), status=Status.COMPLETED, actions="○ 증빙 첨부"
     )
     expected.append(("completed", "pending"))
-    services.findings.verify_claim(STAFF, fid, business_date=days[5])
+    services.findings.verify_claim(Target(STAFF, fid, business_date=days[5]))
     expected.append(("completed", "verified"))
 
     # Now: the command's caller reads its own write at once.
@@ -146,7 +139,7 @@ def test_due_date_defaults_to_the_audit_deadline_and_changes_with_reason(
     _, fid = register(runtime, date(2017, 11, 20))
     assert runtime.services.queries.get_finding(fid).due_date == date(2018, 1, 31)
     runtime.services.findings.change_due_date(
-        STAFF, fid, due_date=date(2018, 6, 30), reason="연장 승인"
+        Target(STAFF, fid), due_date=date(2018, 6, 30), reason="연장 승인"
     )
     assert runtime.services.queries.list_findings()[0].due_date == date(2018, 6, 30)
     assert runtime.services.queries.timeline(fid)[-1].data["previous_due_date"] == "2018-01-31"
@@ -158,11 +151,9 @@ def test_reassignment_counts_under_the_department_responsible_on_each_date(
     services = runtime.services
     _, fid = register(runtime, date(2017, 11, 20))
     services.findings.reassign(
-        STAFF,
-        fid,
+        Target(STAFF, fid, business_date=date(2018, 2, 1)),
         department="노동정책담당관",
         reason="업무 이관",
-        business_date=date(2018, 2, 1),
     )
     before = services.queries.summary(department="사회적경제담당관", as_of=date(2018, 1, 31))
     after = services.queries.summary(department="사회적경제담당관", as_of=date(2018, 2, 1))
@@ -178,17 +169,21 @@ def test_refused_actions_change_nothing(runtime: Runtime) -> None:
     before = services.queries.get_finding(fid).version
 
     with pytest.raises(PermissionDeniedError):
-        services.findings.report_progress(OTHER_OFFICER, fid, status=Status.COMPLETED, actions="x")
+        services.findings.report_progress(
+            Target(OTHER_OFFICER, fid), status=Status.COMPLETED, actions="x"
+        )
     with pytest.raises(PermissionDeniedError):
-        services.findings.report_progress(VIEWER, fid, status=Status.COMPLETED, actions="x")
+        services.findings.report_progress(Target(VIEWER, fid), status=Status.COMPLETED, actions="x")
     with pytest.raises(PermissionDeniedError):
-        services.findings.verify_claim(OFFICER, fid)
+        services.findings.verify_claim(Target(OFFICER, fid))
     with pytest.raises(PermissionDeniedError):
-        services.findings.change_due_date(OFFICER, fid, due_date=date(2019, 1, 1), reason="연장")
+        services.findings.change_due_date(
+            Target(OFFICER, fid), due_date=date(2019, 1, 1), reason="연장"
+        )
     with pytest.raises(NoPendingClaimError):
-        services.findings.verify_claim(STAFF, fid)
+        services.findings.verify_claim(Target(STAFF, fid))
     with pytest.raises(FindingNotFoundError):
-        services.findings.report_progress(STAFF, UUID(int=1), status=Status.IN_PROGRESS)
+        services.findings.report_progress(Target(STAFF, UUID(int=1)), status=Status.IN_PROGRESS)
     with pytest.raises(FindingAlreadyRegisteredError):
         services.audits.register_finding(
             STAFF,
@@ -202,11 +197,13 @@ def test_refused_actions_change_nothing(runtime: Runtime) -> None:
     assert services.queries.get_finding(fid).version == before
     assert len(services.queries.timeline(fid)) == 1
 
-    services.findings.report_progress(STAFF, fid, status=Status.COMPLETED, actions="대신 보고")
-    services.findings.verify_claim(STAFF, fid)
+    services.findings.report_progress(
+        Target(STAFF, fid), status=Status.COMPLETED, actions="대신 보고"
+    )
+    services.findings.verify_claim(Target(STAFF, fid))
     with pytest.raises(FindingClosedError):
-        services.findings.report_progress(OFFICER, fid, status=Status.IN_PROGRESS)
-    services.findings.reopen(STAFF, fid, reason="재발")
+        services.findings.report_progress(Target(OFFICER, fid), status=Status.IN_PROGRESS)
+    services.findings.reopen(Target(STAFF, fid), reason="재발")
     assert services.queries.get_finding(fid).status is Status.IN_PROGRESS
     assert services.queries.list_findings()[0].verification is None
 
@@ -215,12 +212,12 @@ def test_stale_expected_version_is_refused(runtime: Runtime, clock: FixedClock) 
     services = runtime.services
     _, fid = register(runtime, date(2017, 11, 20))
     version = services.findings.report_progress(
-        OFFICER, fid, status=Status.IN_PROGRESS, expected_version=1
+        Target(OFFICER, fid, expected_version=1), status=Status.IN_PROGRESS
     )
     assert version == 2
     with pytest.raises(StaleVersionError) as refused:
         services.findings.report_progress(
-            OFFICER, fid, status=Status.COMPLETED, actions="x", expected_version=1
+            Target(OFFICER, fid, expected_version=1), status=Status.COMPLETED, actions="x"
         )
     assert refused.value.current_version == 2
     assert services.queries.list_findings()[0].status is Status.IN_PROGRESS
@@ -233,7 +230,7 @@ def test_business_date_defaults_to_the_seoul_calendar_date(
 
     _, fid = register(runtime, date(2017, 11, 20))
     clock.instant = datetime(2018, 3, 4, 16, 30, tzinfo=UTC)  # 2018-03-05 01:30 in Seoul
-    runtime.services.findings.report_progress(OFFICER, fid, status=Status.IN_PROGRESS)
+    runtime.services.findings.report_progress(Target(OFFICER, fid), status=Status.IN_PROGRESS)
     entry = runtime.services.queries.timeline(fid)[-1]
     assert entry.business_date == date(2018, 3, 5)
     assert entry.recorded_at == clock.instant
@@ -244,5 +241,5 @@ def test_permission_is_checked_before_the_version(runtime: Runtime) -> None:
     _, fid = register(runtime, date(2017, 11, 20))
     with pytest.raises(PermissionDeniedError):
         runtime.services.findings.report_progress(
-            OTHER_OFFICER, fid, status=Status.IN_PROGRESS, expected_version=99
+            Target(OTHER_OFFICER, fid, expected_version=99), status=Status.IN_PROGRESS
         )

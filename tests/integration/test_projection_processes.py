@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from application.access import Principal
+from application.writer import Target
 from domain.vocabulary import Status
 from infrastructure.bootstrap import Runtime
 from infrastructure.readmodel import tables
@@ -136,11 +137,11 @@ def test_rebuild_gives_identical_views_after_commands(runtime: Runtime) -> None:
     services = runtime.services
     first = services.queries.list_findings()[0].finding_id
     services.findings.report_progress(
-        Principal.system(), first, status=Status.COMPLETED, actions="완료"
+        Target(Principal.system(), first), status=Status.COMPLETED, actions="완료"
     )
-    services.findings.return_claim(Principal.system(), first, reason="보완")
+    services.findings.return_claim(Target(Principal.system(), first), reason="보완")
     services.findings.reassign(
-        Principal.system(), first, department="노동정책담당관", reason="이관"
+        Target(Principal.system(), first), department="노동정책담당관", reason="이관"
     )
 
     before = dump_views(runtime)
@@ -174,5 +175,5 @@ def test_a_bulk_import_leaves_the_timeline_and_search_to_the_background(
         "ProgressReported",
     ]
     # A single command still sees its own timeline entry at once.
-    runtime.services.findings.add_comment(Principal.system(), first, text="확인 바랍니다")
+    runtime.services.findings.add_comment(Target(Principal.system(), first), text="확인 바랍니다")
     assert runtime.services.queries.timeline(first)[-1].event == "CommentAdded"

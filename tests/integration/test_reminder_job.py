@@ -17,6 +17,7 @@ import pytest
 
 from application.access import Principal
 from application.importing import ImportOptions
+from application.writer import Target
 from domain.finding import Finding
 from domain.values import DepartmentRef
 from domain.vocabulary import FindingKind
@@ -133,11 +134,9 @@ def test_digests_once_per_department_per_day_and_late_notices_go_into_the_next(
         f for f in services.queries.list_findings() if f.status.value == "in_progress"
     )
     services.findings.reassign(
-        Principal.system(),
-        in_progress.finding_id,
+        Target(Principal.system(), in_progress.finding_id, business_date=day),
         department=LABOUR,
         reason="업무 이관",
-        business_date=day,
     )
     read_model = mail_runtime.read_model
     social_id, labour_id = DepartmentRef.from_name(SOCIAL).id, DepartmentRef.from_name(LABOUR).id
@@ -352,9 +351,13 @@ def test_a_returned_claim_and_a_due_date_change_reach_the_department_at_once(
     )
     day = date(2018, 12, 3)
     clock.set_date(day)
-    services.findings.return_claim(Principal.system(), claim.finding_id, reason="증빙 미제출")
+    services.findings.return_claim(
+        Target(Principal.system(), claim.finding_id), reason="증빙 미제출"
+    )
     services.findings.change_due_date(
-        Principal.system(), claim.finding_id, due_date=date(2019, 2, 28), reason="보완 기간 부여"
+        Target(Principal.system(), claim.finding_id),
+        due_date=date(2019, 2, 28),
+        reason="보완 기간 부여",
     )
     inbox = read_model.inbox(labour_id)
     assert [(e.topic, e.detail, e.reference_date) for e in inbox] == [

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from application.access import Principal
 from application.importing import ImportOptions
+from application.writer import Target
 from domain.vocabulary import FindingKind, Status
 from infrastructure.bootstrap import Runtime
 from infrastructure.parsers import parse_document
@@ -225,8 +226,7 @@ def test_a_later_progress_report_replaces_the_findings_terms(searchable: Runtime
     before = index_rows(searchable, target)
     finding = searchable.tracker.finding(target)
     searchable.services.findings.report_progress(
-        SYSTEM,
-        target,
+        Target(SYSTEM, target),
         status=Status.IN_PROGRESS,
         actions="스마트팜 보급 사업으로 전환",
         plans=None,
@@ -244,7 +244,7 @@ def test_a_later_progress_report_replaces_the_findings_terms(searchable: Runtime
 def test_rebuild_gives_the_same_index(searchable: Runtime) -> None:
     (target,) = containing(searchable, "2.0")
     searchable.services.findings.report_progress(
-        SYSTEM, target, status=Status.IN_PROGRESS, actions="계획 변경", plans="재검토"
+        Target(SYSTEM, target), status=Status.IN_PROGRESS, actions="계획 변경", plans="재검토"
     )
     searchable.projector.run_pending()  # the background catch-up
     incremental = dump_views(searchable)
@@ -285,7 +285,7 @@ def test_the_index_follows_writes_in_the_background_not_in_the_command(
     view = next(v for v in searchable.views if isinstance(v, SearchView))
     assert not view.synchronous
     searchable.services.findings.report_progress(
-        SYSTEM, finding, status=Status.IN_PROGRESS, actions="○ 메타버스 플랫폼 구축"
+        Target(SYSTEM, finding), status=Status.IN_PROGRESS, actions="○ 메타버스 플랫폼 구축"
     )
     assert indexed(searchable, "메타버스") == set()  # not yet
     assert searchable.projector.is_behind()

@@ -15,6 +15,8 @@ import warnings
 from pathlib import Path
 from uuid import UUID
 
+from application.writer import Target
+
 warnings.filterwarnings("ignore", message=".*NotificationTrackingRecord.*")
 
 
@@ -73,8 +75,7 @@ def main(argv: list[str]) -> None:
             for _ in range(20):
                 try:
                     runtime.services.findings.report_progress(
-                        Principal.system(),
-                        finding_id,
+                        Target(Principal.system(), finding_id),
                         status=Status.IN_PROGRESS,
                         actions=f"{actor} 보고",
                     )
