@@ -163,22 +163,19 @@ class ReminderJob:
         writer: Writer,
         read_model: ReadModel,
         outbox: Outbox,
-        calendar: BusinessCalendar,
+        rules: DueReminders,
         *,
         sender: MailSender | None = None,
         recipients: Recipients = Recipients(),
-        policy: ReminderPolicy = ReminderPolicy(),
         app_url: str | None = None,
     ) -> None:
         self.writer = writer
         self.clock = writer.clock
         self.read_model = read_model
         self.outbox = outbox
-        self.calendar = calendar
-        self.rules = DueReminders(read_model, calendar, writer.clock, policy)
+        self.rules = rules
         self.sender = sender
         self.recipients = recipients
-        self.policy = policy
         self.app_url = app_url
 
     def run(self, today: date | None = None) -> ReminderRun:

@@ -6,14 +6,13 @@ authorise → check the caller's version → act → save (+ views).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.persistence import IntegrityError
 
 from application.access import Principal
 from application.errors import StaleVersionError
@@ -46,16 +45,6 @@ class Target:
     finding_id: UUID
     expected_version: int | None = None
     business_date: date | None = None
-
-
-class NoProjections:
-    """For an event store without read models (the in-memory store of domain tests)."""
-
-    def write_transaction(self) -> AbstractContextManager[object]:
-        return nullcontext()
-
-    def catch_up(self, recorded: Sequence[Recording[UUID]] = ()) -> int:
-        return 0
 
 
 @dataclass

@@ -62,10 +62,6 @@ class Runtime:
     accounts: SqlAccountStore
     idempotency: IdempotencyStore
 
-    @property
-    def policy(self) -> ReminderPolicy:
-        return self.services.queries.reminders.policy
-
     def reminder_job(self, sender: MailSender | None = None) -> ReminderJob:
         """The daily job, wired to this runtime's database, calendar and mail settings."""
         s = self.settings
@@ -85,10 +81,9 @@ class Runtime:
             self.services.writer,
             self.read_model,
             SqlOutbox(self.datastore),
-            KoreanBusinessCalendar(),
+            self.services.queries.reminders,
             sender=sender,
             recipients=recipients,
-            policy=self.policy,
             app_url=s.app_url,
         )
 

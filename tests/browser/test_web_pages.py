@@ -130,7 +130,7 @@ def test_dashboards_show_overdue_and_due_soon_findings(web: Web, new_page: PageF
     services.findings.report_progress(Target(staff_principal(web), soon), status=Status.IN_PROGRESS)
     services.findings.change_due_date(
         Target(staff_principal(web), soon),
-        due_date=job.calendar.add_business_days(today, 2),
+        due_date=job.rules.calendar.add_business_days(today, 2),
         reason="보고 일정",
     )
     officer = new_page()
