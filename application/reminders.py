@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
@@ -155,28 +155,22 @@ class ReminderRun:
         }
 
 
+@dataclass
 class ReminderJob:
     """The daily job: raise → compose → deliver. Every step may run again safely."""
 
-    def __init__(
-        self,
-        writer: Writer,
-        read_model: ReadModel,
-        outbox: Outbox,
-        rules: DueReminders,
-        *,
-        sender: MailSender | None = None,
-        recipients: Recipients = Recipients(),
-        app_url: str | None = None,
-    ) -> None:
-        self.writer = writer
-        self.clock = writer.clock
-        self.read_model = read_model
-        self.outbox = outbox
-        self.rules = rules
-        self.sender = sender
-        self.recipients = recipients
-        self.app_url = app_url
+    writer: Writer
+    read_model: ReadModel
+    outbox: Outbox
+    rules: DueReminders
+    _: KW_ONLY
+    sender: MailSender | None = None
+    recipients: Recipients = field(default_factory=Recipients)
+    app_url: str | None = None
+
+    @property
+    def clock(self) -> Clock:
+        return self.writer.clock
 
     def run(self, today: date | None = None) -> ReminderRun:
         today = today or self.clock.today()
