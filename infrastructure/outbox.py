@@ -154,12 +154,3 @@ class SqlOutbox:
                     last_error=error[:2000],
                 )
             )
-
-    def unsent(self) -> int:
-        o = tables.outbox
-        with self.datastore.transaction(commit=False) as session:
-            return int(
-                session.execute(
-                    select(func.count()).select_from(o).where(o.c.sent_at.is_(None))
-                ).scalar_one()
-            )
