@@ -6,7 +6,7 @@ return problems, each naming its line, so a dry run can list them all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -75,9 +75,6 @@ class ReportRow:
     actions: str | None = None
     plans: str | None = None
     delay_reason: str | None = None
-    actions_heading: str | None = None
-    plans_heading: str | None = None
-    status_note: str | None = None
     raised_by: str | None = None
     due_date: date | None = None
     # The 처리기한 as the document writes it in free text (raw text and precision, as
@@ -95,8 +92,6 @@ class ParsedReport:
     metadata: ReportMetadata
     rows: tuple[ReportRow, ...] = ()
     problems: tuple[Problem, ...] = ()
-    # The document's own 처리결과 총괄, when it has one: kind -> status -> count.
-    declared_counts: dict[FindingKind, dict[Status, int]] | None = field(default=None)
 
     @property
     def has_errors(self) -> bool:
