@@ -24,6 +24,7 @@ from api.cli.options import (
 )
 from application.access import Principal
 from application.digests import topic_label
+from application.writer import Target
 from domain.errors import DomainError
 
 extension_app = typer.Typer(
@@ -142,14 +143,14 @@ def extension_request(
         as_json,
         finding,
         lambda rt, fid: rt.services.findings.request_extension(
-            Principal.system(), fid, due_date=day, reason=reason
+            Target(Principal.system(), fid), due_date=day, reason=reason
         ),
     )
 
 
 def _decide(grant: bool, reason: str) -> Callable[[Runtime, UUID], object]:
     return lambda rt, fid: rt.services.findings.decide_extension(
-        Principal.system(), fid, grant=grant, reason=reason
+        Target(Principal.system(), fid), grant=grant, reason=reason
     )
 
 
