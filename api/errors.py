@@ -15,7 +15,9 @@ from application.errors import (
     PermissionDeniedError,
     StaleVersionError,
 )
+from application.evidence import EvidenceNotFoundError
 from domain.dates import KoreanDateError
+from domain.department import InvalidDepartmentError
 from domain.errors import (
     DomainError,
     InvalidAuditError,
@@ -36,6 +38,8 @@ _STATUS: list[tuple[type[DomainError], int]] = [
     (InvalidAuditError, 422),
     (InvalidExtensionError, 422),
     (KoreanDateError, 422),
+    (InvalidDepartmentError, 422),
+    (EvidenceNotFoundError, 404),
     # Everything else is a conflict with the finding's current state (stale
     # version, closed finding, no pending claim, already registered …): 409.
 ]

@@ -134,13 +134,18 @@ class RegisterFindingRequest(BaseModel):
     due_date: date | None = None
 
 
-class ReportProgressRequest(Versioned):
+class Dated(Versioned):
+    """A command whose fact has a business date of its own (default: today, Seoul)."""
+
+    business_date: date | None = None
+
+
+class ReportProgressRequest(Dated):
     status: Status
     status_raw: str | None = Field(default=None, max_length=200)
     actions: str | None = Field(default=None, max_length=50000)
     plans: str | None = Field(default=None, max_length=50000)
     delay_reason: str | None = Field(default=None, max_length=20000)
-    business_date: date | None = None
 
 
 class VerificationRequest(Versioned):

@@ -9,8 +9,8 @@ from application.access import Principal, require_admin
 from application.dto import DepartmentRow
 from application.ports import DepartmentReadModel
 from application.writer import Writer
-from domain.department import Department, department_uuid
-from domain.values import DepartmentRef
+from domain.department import Department, InvalidDepartmentError, department_uuid
+from domain.values import DepartmentRef, one_line
 
 
 @dataclass
@@ -20,11 +20,17 @@ class DepartmentDirectory:
     read_model: DepartmentReadModel
 
     def resolve(self, name: str) -> DepartmentRef:
-        """A renamed department keeps its id; a name never seen gets a fresh one."""
+        """A renamed department keeps its id; a name never seen gets a fresh one.
+
+        Raises:
+            InvalidDepartmentError: a blank name.
+        """
+        if not one_line(name):
+            raise InvalidDepartmentError("a department name")
         known = self.read_model.department_named(name)
         if known is None:
             return DepartmentRef.from_name(name)
-        return DepartmentRef(id=known.id, name=" ".join(name.split()))
+        return DepartmentRef(id=known.id, name=one_line(name))
 
     def id_of(self, name: str) -> str:
         return self.resolve(name).id

@@ -156,6 +156,8 @@ class FindingDetails(ReportSnapshot):
     due_date: date | None
     registered_on: date
     is_closed: bool
+    # The extension the department asked for, waiting for a decision: (due date, reason).
+    extension_request: tuple[date, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -41,13 +41,25 @@ class EvidenceRejectedError(DomainError):
         self.status_code = status_code
 
 
+class EvidenceNotFoundError(DomainError):
+    code = "EVIDENCE_NOT_FOUND"
+    message_ko = "이 지적사항에 첨부된 증빙자료가 아닙니다."
+    message_en = "No such evidence file on this finding."
+
+
 @dataclass(frozen=True)
 class Upload:
     """A file as the caller sent it; ``data`` holds at most MAX_EVIDENCE_BYTES + 1 bytes."""
 
-    file_name: str
+    file_name: str  # as sent; blank: "evidence"
     content_type: str
     data: bytes
+
+
+@dataclass(frozen=True)
+class AttachedFile:
+    file_name: str
+    content_type: str
 
 
 def media_type(declared: str | None) -> str:

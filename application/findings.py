@@ -23,6 +23,7 @@ from application.evidence import Upload, check_upload
 from application.ports import EvidenceStore
 from application.writer import Stamp, Target, Writer
 from domain.finding import Finding
+from domain.values import required_reason
 from domain.vocabulary import Status, Verification
 
 
@@ -48,9 +49,7 @@ def _allowed(check: Callable[[], None]) -> bool:
     return True
 
 
-def available_commands(
-    principal: Principal, finding: FindingDetails, extension_pending: bool
-) -> dict[str, bool]:
+def available_commands(principal: Principal, finding: FindingDetails) -> dict[str, bool]:
     """Which commands this caller may give on this finding now (what a UI offers);
     the commands themselves check again."""
     dept = finding.department_id
@@ -58,6 +57,7 @@ def available_commands(
     may_report = _allowed(lambda: require_may_report(principal, dept))
     is_department = _allowed(lambda: require_department(principal, dept))
     is_open = not finding.is_closed
+    extension_pending = finding.extension_request is not None
     return {
         "report": may_report and is_open,
         "verification": staff and finding.verification is Verification.PENDING,
@@ -111,12 +111,12 @@ class FindingCommands:
         """Attach a file (증빙자료): checked and authorised before it is stored, so a
         refused upload never reaches the store."""
         check_upload(upload)
-        _may_report(target.principal, self.writer.events.finding(target.finding_id))
+        finding = self.writer.checked(target, _may_report)
         sha256 = self.evidence.put(upload.data)
 
         def act(f: Finding, s: Stamp) -> None:
             f.attach_evidence(
-                file_name=upload.file_name or "evidence",
+                file_name=upload.file_name.strip() or "evidence",
                 content_type=upload.content_type,
                 size=len(upload.data),
                 sha256=sha256,
@@ -124,7 +124,7 @@ class FindingCommands:
                 **s.fields,
             )
 
-        return self.writer.change_finding(target, _may_report, act)
+        return self.writer.save_change(target, finding, act)
 
     def request_extension(self, target: Target, *, due_date: date, reason: str) -> int:
         """The department asks for a later due date; council staff then decide."""
@@ -144,6 +144,8 @@ class FindingCommands:
         return self.writer.change_finding(target, _is_staff, act)
 
     def return_claim(self, target: Target, *, reason: str) -> int:
+        """Return a claim (보완요구); the reason is checked before anything else."""
+        reason = required_reason(reason)
         act = _act(lambda f, s: f.return_claim(reason=reason, **s.fields))
         return self.writer.change_finding(target, _is_staff, act)
 

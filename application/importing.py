@@ -62,7 +62,7 @@ class RowPlan:
     status: Status
     status_raw: str
     request: str
-    action: RowAction | None  # None: the document was refused before rows were planned
+    action: RowAction | None  # None: not planned (the row or the document was refused)
 
 
 @dataclass
@@ -204,6 +204,9 @@ class Importer:
                 )
             except DomainError as e:
                 outcome.problems.append(_problem(None, e))
+                outcome.rows = [
+                    _row_plan(r, r.department or audited_body, None) for r in parsed.rows
+                ]
                 return outcome
             audit_id = outcome.audit_id = audit.id
             pending.append(audit)
@@ -224,6 +227,7 @@ class Importer:
                 )
             except DomainError as e:
                 outcome.problems.append(_problem(row.line, e))
+                outcome.rows.append(_row_plan(row, name, None))  # refused: its problem says why
                 continue
             outcome.rows.append(_row_plan(row, name, action))
             if finding is None:

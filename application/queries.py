@@ -23,6 +23,7 @@ from application.dto import (
     SummaryTable,
     TimelineEntry,
 )
+from application.evidence import AttachedFile, EvidenceNotFoundError
 from application.ports import ContentStore, ReadModel
 from application.reminders import STAFF, DueReminders
 from application.tracker import AuditTracker
@@ -74,6 +75,7 @@ class Queries:
             delay_reason=f.delay_reason,
             verification=f.verification,
             is_closed=f.is_closed,
+            extension_request=f.extension_request,
             version=f.version,
         )
 
@@ -81,17 +83,23 @@ class Queries:
         self.events.finding(finding_id)  # FindingNotFoundError rather than an empty list
         return self.read_model.timeline(finding_id)
 
-    def evidence_file(
-        self, finding_id: UUID, sha256: str
-    ) -> tuple[bytes, dict[str, object]] | None:
-        """A file attached to this finding and what its event recorded; None otherwise."""
+    def evidence_file(self, finding_id: UUID, sha256: str) -> tuple[bytes, AttachedFile]:
+        """A file attached to this finding, and what its event recorded of it.
+
+        Raises:
+            FindingNotFoundError, EvidenceNotFoundError.
+        """
         attached = {
-            e.data.get("sha256"): e.data
+            str(e.data.get("sha256")): e.data
             for e in self.timeline(finding_id)
             if e.event == "EvidenceAttached"
         }
         data = self.evidence.get(sha256) if sha256 in attached else None
-        return None if data is None else (data, attached[sha256])
+        if data is None:
+            raise EvidenceNotFoundError(sha256)
+        meta = attached[sha256]
+        media = str(meta.get("content_type") or "application/octet-stream")
+        return data, AttachedFile(file_name=str(meta["file_name"]), content_type=media)
 
     def departments_list(self) -> list[DepartmentRow]:
         return self.departments.list()

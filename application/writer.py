@@ -70,11 +70,22 @@ class Writer:
         act: Callable[[Finding, Stamp], None],
     ) -> int:
         """One command on one finding; returns the finding's new version."""
+        return self.save_change(target, self.checked(target, authorise), act)
+
+    def checked(self, target: Target, authorise: Callable[[Principal, Finding], None]) -> Finding:
+        """The target's finding, once the caller may act on it at the version it names."""
         finding = self.events.finding(target.finding_id)
         authorise(target.principal, finding)  # before the version check: a 403 is no retry
         expected = target.expected_version
         if expected is not None and expected != finding.version:
             raise StaleVersionError(finding.version, expected)
+        return finding
+
+    def save_change(
+        self, target: Target, finding: Finding, act: Callable[[Finding, Stamp], None]
+    ) -> int:
+        """Act on a finding ``checked`` returned, and save; returns its new version."""
+        expected = target.expected_version
         act(finding, self.stamp(target.principal.actor, target.business_date))
         try:
             self.save(finding)

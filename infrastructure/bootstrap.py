@@ -17,7 +17,6 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from application.clock import UtcClock
-from application.departments import DepartmentDirectory
 from application.notifications import MailSender
 from application.ports import Clock
 from application.reminders import Recipients, ReminderJob, ReminderPolicy
@@ -67,7 +66,7 @@ class Runtime:
         s = self.settings
         if sender is None and s.smtp_host:
             sender = SmtpMailSender(s.smtp())
-        directory = DepartmentDirectory(self.read_model)
+        directory = self.services.queries.departments
         recipients = Recipients(
             departments={
                 directory.id_of(name): tuple(a.strip() for a in addresses.split(",") if a.strip())

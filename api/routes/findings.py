@@ -19,6 +19,7 @@ from api.auth import PrincipalDep
 from api.deps import ServicesDep
 from api.schemas import (
     CommentRequest,
+    Dated,
     DueDateRequest,
     ExtensionDecisionRequest,
     ExtensionRequestBody,
@@ -35,7 +36,7 @@ from api.schemas import (
 )
 from api.versioning import expected_version
 from application.dto import FindingFilter
-from application.evidence import MAX_EVIDENCE_BYTES, EvidenceRejectedError, Upload, media_type
+from application.evidence import MAX_EVIDENCE_BYTES, Upload, media_type
 from application.services import Followup
 from application.writer import Target
 from domain.vocabulary import FindingKind, Status, Verification
@@ -60,10 +61,11 @@ class FindingCall:
     principal: PrincipalDep
 
     def run(self, command: Callable[..., int], body: Versioned, **arguments: Any) -> FindingPublic:
-        """Call ``command`` with the body's fields (those the command takes by the same
-        name, unless ``arguments`` gives them) and answer the finding as it is now."""
+        """Call ``command`` on the target the body names, and answer the finding as it is
+        now. The command's arguments are ``arguments`` when given, else every other field
+        of the body (whose names are the command's: the schema tests hold them to it)."""
         # Only a progress report states its business date; other commands happen today.
-        on = getattr(body, "business_date", None)
+        on = body.business_date if isinstance(body, Dated) else None
         fields = arguments or body.model_dump(exclude={"expected_version", "business_date"})
         version = expected_version(self.request, body.expected_version)
         command(Target(self.principal, self.finding_id, version, on), **fields)
@@ -86,7 +88,7 @@ def list_findings(
     raised_by: Annotated[str | None, Query(description="The council member who raised it")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Korean text search")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> FindingsPublic:
     queries = services.queries
     flt = FindingFilter(
@@ -180,7 +182,7 @@ def attach_evidence(
     expected_version_: Annotated[int | None, Form(alias="expected_version", ge=1)] = None,
 ) -> FindingPublic:
     upload = Upload(
-        file_name=file.filename or "evidence",
+        file_name=file.filename or "",
         content_type=media_type(file.content_type),
         data=file.file.read(MAX_EVIDENCE_BYTES + 1),
     )
@@ -193,14 +195,11 @@ def download_evidence(
     finding_id: UUID, sha256: str, services: ServicesDep, _: PrincipalDep
 ) -> Response:
     """Those who may read the finding may download what was attached to it."""
-    found = services.queries.evidence_file(finding_id, sha256)
-    if found is None:
-        raise EvidenceRejectedError("no such evidence on this finding", status_code=404)
-    data, meta = found
-    file_name = quote(str(meta["file_name"]), safe="")
+    data, attached = services.queries.evidence_file(finding_id, sha256)
+    file_name = quote(attached.file_name, safe="")
     return Response(
         content=data,
-        media_type=str(meta.get("content_type") or "application/octet-stream"),
+        media_type=attached.content_type,
         headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{file_name}",
             "X-Content-Type-Options": "nosniff",

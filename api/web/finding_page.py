@@ -30,7 +30,7 @@ from api.web.forms import (
     upload,
 )
 from api.web.pages import audit_title, not_found, services_of
-from api.web.presenters import pending_extension, timeline_items
+from api.web.presenters import timeline_items
 from api.web.rendering import render
 from api.web.session import FormDep, WebUser, WebUserDep
 from application.access import Principal
@@ -149,7 +149,7 @@ def _evidence(c: Command) -> str:
     c.findings.attach_evidence(
         c.target,
         upload=Upload(
-            file_name=file.filename or "evidence",
+            file_name=file.filename or "",
             content_type=media_type(file.content_type),
             data=file.file.read(MAX_EVIDENCE_BYTES + 1),
         ),
@@ -204,8 +204,9 @@ def finding_page(
     except FindingNotFoundError as exc:
         return not_found(request, user, exc.message_ko)
     users = {u.id: u.name for u in request.app.state.accounts.list_users()}
-    extension = pending_extension(entries)
-    forms = available_commands(user.principal, finding, extension is not None)
+    requested = finding.extension_request
+    extension = (requested[0].isoformat(), requested[1]) if requested else None
+    forms = available_commands(user.principal, finding)
     values = _defaults(finding)
     if error is not None and kept is not None:
         forms[error.form] = True  # never lose what was typed, even if the state moved on

@@ -258,14 +258,3 @@ def timeline_items(
         )
         for e in entries
     ]
-
-
-def pending_extension(entries: Iterable[TimelineEntry]) -> tuple[str, str] | None:
-    """The extension request waiting for a decision: (requested date, reason)."""
-    pending: tuple[str, str] | None = None
-    for e in entries:
-        if e.event == "ExtensionRequested":
-            pending = (str(e.data.get("requested_due_date")), str(e.data.get("reason") or ""))
-        elif e.event in ("ExtensionGranted", "ExtensionRefused"):
-            pending = None
-    return pending

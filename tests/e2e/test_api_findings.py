@@ -444,3 +444,28 @@ def test_evidence_upload_by_role(api: Api) -> None:
         "social": 200,
         "staff": 200,
     }
+
+
+def test_odd_input_on_findings_is_a_4xx_naming_what_is_wrong(api: Api) -> None:
+    finding = api.finding(*IN_PROGRESS)
+    missing = api.client.get(
+        f"/api/v1/findings/{finding}/evidence/{'0' * 64}", headers=api.auth("viewer")
+    )
+    assert (missing.status_code, missing.json()["code"]) == (404, "EVIDENCE_NOT_FOUND")
+    far = api.client.get("/api/v1/findings?offset=99999999999999999999", headers=api.auth("viewer"))
+    assert far.status_code == 422
+    blank = api.client.post(
+        f"/api/v1/findings/{finding}/reassignment",
+        json={"department": "   ", "reason": "이관", "expected_version": api.version(finding)},
+        headers=api.auth("staff"),
+    )
+    assert (blank.status_code, blank.json()["code"]) == (422, "INVALID_DEPARTMENT")
+    stale_blank_return = api.client.post(
+        f"/api/v1/findings/{api.finding(*CLAIMED)}/verification",
+        json={"decision": "return", "reason": " ", "expected_version": 1},
+        headers=api.auth("staff"),
+    )
+    assert (stale_blank_return.status_code, stale_blank_return.json()["code"]) == (
+        422,
+        "REASON_REQUIRED",
+    )
