@@ -8,7 +8,7 @@ kind, sequence), so importing the same document again creates nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -20,7 +20,7 @@ from application.access import Principal, require_council_staff
 from application.departments import DepartmentDirectory
 from application.dto import ReportSnapshot
 from application.ports import ContentStore, DocumentParser, ReadModel
-from application.report import ParsedReport, Problem, ReportRow, Severity, error
+from application.report import ParsedReport, Problem, ReportMetadata, ReportRow, Severity, error
 from application.writer import Stamp, Writer
 from domain.audit import Audit
 from domain.errors import DomainError
@@ -79,7 +79,8 @@ class ImportOutcome:
     format: str | None = None
     # Row by row, what the commit does (or, in a dry run, would do).
     rows: list[RowPlan] = field(default_factory=list)
-    metadata: dict[str, Any] = field(default_factory=dict)
+    # What the document says, with the caller's options over it.
+    metadata: ReportMetadata = field(default_factory=ReportMetadata)
 
     @property
     def refused(self) -> bool:
@@ -148,19 +149,15 @@ class Importer:
             encoding=parsed.encoding,
             format=parsed.format,
         )
-        meta = parsed.metadata
-        council = options.council if options.council is not None else (meta.council or "")
-        committee = options.committee or meta.committee
-        audited_body = options.audited_body or meta.audited_body
-        year = options.year or meta.year
-        report_date = options.report_date or meta.report_date
+        meta = outcome.metadata = stated_metadata(parsed.metadata, options)
+        council, committee, audited_body = meta.council or "", meta.committee, meta.audited_body
+        year, report_date = meta.year, meta.report_date
         stated = {
             "committee": committee,
             "audited_body": audited_body,
             "year": year,
             "report_date": report_date,
         }
-        outcome.metadata = {"council": council, **stated}
         for key, option, label in _REQUIRED:
             if not stated[key]:
                 outcome.problems.append(
@@ -197,7 +194,7 @@ class Importer:
                     committee=committee,
                     audited_body=audited_body,
                     year=year,
-                    audit_date=options.audit_date or meta.audit_date,
+                    audit_date=meta.audit_date,
                     default_deadline=options.deadline,
                     session=meta.session,
                     **stamp.fields,
@@ -302,6 +299,20 @@ class Importer:
         if options.verified and finding.has_pending_claim:
             finding.verify_claim(note="가져온 문서에서 이미 확인됨 (--verified)", **stamp.fields)
         return finding, action
+
+
+def stated_metadata(read: ReportMetadata, options: ImportOptions) -> ReportMetadata:
+    """The document's metadata with what the caller states over it (an empty council
+    given on purpose stays empty)."""
+    return replace(
+        read,
+        council=options.council if options.council is not None else read.council,
+        committee=options.committee or read.committee,
+        audited_body=options.audited_body or read.audited_body,
+        year=options.year or read.year,
+        report_date=options.report_date or read.report_date,
+        audit_date=options.audit_date or read.audit_date,
+    )
 
 
 def same_report(snapshot: ReportSnapshot, row: ReportRow) -> bool:

@@ -6,7 +6,7 @@ aggregate (so its version is the one a write must name).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Unpack
 from uuid import UUID
 
@@ -56,28 +56,12 @@ class Queries:
         return self.read_model.count_findings(replace(flt or FindingFilter(), limit=None, offset=0))
 
     def get_finding(self, finding_id: UUID) -> FindingDetails:
+        """The finding as its aggregate holds it: attributes of the same names, and
+        its department's id and name as written."""
         f = self.events.finding(finding_id)
-        return FindingDetails(
-            finding_id=f.id,
-            audit_id=f.audit_id,
-            kind=f.kind,
-            seq=f.seq,
-            request=f.request,
-            department_id=f.department.id,
-            department=f.department.name,
-            raised_by=f.raised_by,
-            due_date=f.due_date,
-            registered_on=f.registered_on,
-            status=f.status,
-            status_raw=f.status_raw,
-            actions=f.actions,
-            plans=f.plans,
-            delay_reason=f.delay_reason,
-            verification=f.verification,
-            is_closed=f.is_closed,
-            extension_request=f.extension_request,
-            version=f.version,
-        )
+        same = {k.name: getattr(f, k.name) for k in fields(FindingDetails) if hasattr(f, k.name)}
+        differing = {"finding_id": f.id, "department_id": f.department.id}
+        return FindingDetails(**{**same, **differing, "department": f.department.name})
 
     def timeline(self, finding_id: UUID) -> list[TimelineEntry]:
         self.events.finding(finding_id)  # FindingNotFoundError rather than an empty list

@@ -8,16 +8,16 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from api.cli.context import open_cli_runtime
-from api.cli.options import DbOption, JsonOption, emit, refuse
+from api.cli.options import DbOption, JsonOption, emit, refuse, show
 from application.accounts import User
 from domain.errors import DomainError
 from domain.vocabulary import ROLE_LABELS, Role
 
 users_app = typer.Typer(help="사용자 계정 (user accounts).", no_args_is_help=True)
 tokens_app = typer.Typer(help="API 토큰 (API tokens, shown once).", no_args_is_help=True)
+LabelOption = Annotated[str | None, typer.Option("--label", help="What the token is for (용도).")]
 
 
 def register(app: typer.Typer) -> None:
@@ -71,23 +71,24 @@ def users_add(
         )
 
 
+_USER_HEADINGS = ("아이디", "역할", "담당부서", "사용")
+
+
 @users_app.command("list")
 def users_list(as_json: JsonOption = False, db: DbOption = None) -> None:
     """List the users (no passwords, no tokens)."""
     with open_cli_runtime(db) as runtime:
         found = runtime.accounts.list_users()
-    if as_json:
-        emit([_as_dict(u) for u in found])
-        return
-    table = Table("아이디", "역할", "담당부서", "사용")
-    for u in found:
-        table.add_row(
-            u.name,
-            ROLE_LABELS[u.role],
-            ", ".join(u.departments) or "-",
-            "예" if u.active else "아니오",
-        )
-    Console().print(table)
+    show(as_json, [_as_dict(u) for u in found], _USER_HEADINGS, map(_user_cells, found))
+
+
+def _user_cells(u: User) -> list[str]:
+    return [
+        u.name,
+        ROLE_LABELS[u.role],
+        ", ".join(u.departments) or "-",
+        "예" if u.active else "아니오",
+    ]
 
 
 @users_app.command("demo")
@@ -116,9 +117,7 @@ def users_demo(as_json: JsonOption = False, db: DbOption = None) -> None:
 @tokens_app.command("create")
 def tokens_create(
     name: Annotated[str, typer.Argument(help="The user the token acts as.")],
-    label: Annotated[
-        str | None, typer.Option("--label", help="What the token is for (용도).")
-    ] = None,
+    label: LabelOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:

@@ -1,4 +1,4 @@
-"""The CLI's composition root: the only CLI module that knows the infrastructure.
+"""The CLI's composition root: the only CLI module that imports the infrastructure.
 
 Commands get their settings and runtime here; everything else they call is an
 application use case on ``runtime.services`` (or the runtime's accounts, jobs

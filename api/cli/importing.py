@@ -23,6 +23,10 @@ from application.importing import ImportOptions
 from application.report import Problem, error
 from domain.errors import DomainError
 
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Report what would change; write nothing.")
+]
+
 
 def register(app: typer.Typer) -> None:
     app.command("import")(import_command)
@@ -54,9 +58,7 @@ def import_command(
         str | None,
         typer.Option("--deadline", help="The audit's reporting deadline YYYY-MM-DD (처리기한)."),
     ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Report what would change; write nothing.")
-    ] = False,
+    dry_run: DryRunOption = False,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Annotated, Any, NoReturn
 from uuid import UUID
@@ -17,6 +18,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.table import Table
 
 from api.cli.context import DEFAULT_DATABASE_URL
 from domain.errors import DomainError
@@ -33,6 +35,9 @@ DbOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Reason (사유).")]
+EffectiveOption = Annotated[
+    str, typer.Option("--effective", help="Effective date YYYY-MM-DD (시행일).")
+]
 
 
 def parse_date(value: str | None) -> date | None:
@@ -69,6 +74,24 @@ def parse_finding_id(value: str) -> UUID:
 def emit(document: Any) -> None:
     """The one JSON document of a `--json` run."""
     sys.stdout.write(json.dumps(document, ensure_ascii=False, default=str) + "\n")
+
+
+def print_table(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    """A table on stdout: the column headings, then a row of cells per item."""
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
+
+
+def show(
+    as_json: bool, document: Any, columns: Sequence[str], rows: Iterable[Sequence[str]]
+) -> None:
+    """A listing: its one JSON document with `--json`, else its table (rows read only then)."""
+    if as_json:
+        emit(document)
+    else:
+        print_table(columns, rows)
 
 
 def refuse(as_json: bool, e: DomainError) -> NoReturn:

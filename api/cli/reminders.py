@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated
 from uuid import UUID
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from api.cli.context import Runtime, open_cli_runtime
 from api.cli.options import (
@@ -20,10 +18,12 @@ from api.cli.options import (
     parse_finding_id,
     refuse,
     required_date,
+    show,
     stderr,
 )
 from application.access import Principal
 from application.digests import topic_label
+from application.reminders import STAFF
 from application.writer import Target
 from domain.errors import DomainError
 
@@ -31,6 +31,13 @@ extension_app = typer.Typer(
     help="기한연장 요청·승인·거절 (due-date extensions).", no_args_is_help=True
 )
 FindingArg = Annotated[str, typer.Argument(help="Finding id.")]
+TodayOption = Annotated[
+    str | None, typer.Option("--today", help="Run as of this Seoul date YYYY-MM-DD.")
+]
+InboxDepartmentOption = Annotated[
+    str | None, typer.Option(help="Department name; 'staff' for council staff.")
+]
+_INBOX_HEADINGS = ("일자", "받는 곳", "알림", "단계", "구분", "연번", "기준일", "내용")
 
 
 def register(app: typer.Typer) -> None:
@@ -40,9 +47,7 @@ def register(app: typer.Typer) -> None:
 
 
 def remind_command(
-    today: Annotated[
-        str | None, typer.Option("--today", help="Run as of this Seoul date YYYY-MM-DD.")
-    ] = None,
+    today: TodayOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -61,9 +66,7 @@ def remind_command(
 
 
 def inbox_command(
-    department: Annotated[
-        str | None, typer.Option(help="Department name; 'staff' for council staff.")
-    ] = None,
+    department: InboxDepartmentOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -79,7 +82,7 @@ def inbox_command(
             "rule": e.topic,
             "level": e.level,
             "raised_on": e.raised_on.isoformat(),
-            "recipient": "staff" if e.recipient == "staff" else e.department,
+            "recipient": STAFF if e.recipient == STAFF else e.department,
             "label": topic_label(e.topic),
             "reference_date": e.reference_date.isoformat() if e.reference_date else None,
             "detail": e.detail,
@@ -88,22 +91,20 @@ def inbox_command(
         }
         for e in entries
     ]
-    if as_json:
-        emit(rows)
-        return
-    table = Table("일자", "받는 곳", "알림", "단계", "구분", "연번", "기준일", "내용")
-    for r in rows:
-        table.add_row(
-            str(r["raised_on"]),
-            str(r["recipient"]),
-            str(r["label"]),
-            str(r["level"]),
-            str(r["kind"]),
-            str(r["seq"]),
-            str(r["reference_date"] or "-"),
-            str(r["detail"] or "")[:40],
-        )
-    Console().print(table)
+    show(as_json, rows, _INBOX_HEADINGS, map(_inbox_cells, rows))
+
+
+def _inbox_cells(r: Mapping[str, object]) -> list[str]:
+    return [
+        str(r["raised_on"]),
+        str(r["recipient"]),
+        str(r["label"]),
+        str(r["level"]),
+        str(r["kind"]),
+        str(r["seq"]),
+        str(r["reference_date"] or "-"),
+        str(r["detail"] or "")[:40],
+    ]
 
 
 def _extension(

@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.table import Table
 
 from api.cli.context import open_cli_runtime
-from api.cli.options import DbOption, JsonOption, emit, parse_date, parse_uuid
-from application.dto import FindingFilter, SummaryTable
+from api.cli.options import DbOption, JsonOption, emit, parse_date, parse_uuid, show
+from application.dto import FindingFilter, FindingRow, SummaryTable
 from domain.vocabulary import KIND_LABELS, STATUS_LABELS, FindingKind, Status
 
 
@@ -21,6 +21,15 @@ def register(app: typer.Typer) -> None:
 
 
 _AUDIT_COLUMNS = ("audit_id", "council", "year", "committee", "audited_body", "findings")
+_AUDIT_HEADINGS = ("audit_id", "의회", "연도", "위원회", "피감기관", "지적사항")
+_FINDING_HEADINGS = ("구분", "연번", "담당부서", "추진상황", "이행확인", "처리기한", "요구사항")
+
+AuditOption = Annotated[
+    str | None, typer.Option("--audit", help="Audit id; all audits when absent.")
+]
+HistoricalOption = Annotated[
+    bool, typer.Option("--historical", help="The department as written, not its merges.")
+]
 
 
 def audits_command(as_json: JsonOption = False, db: DbOption = None) -> None:
@@ -38,13 +47,7 @@ def audits_command(as_json: JsonOption = False, db: DbOption = None) -> None:
         }
         for a in audits
     ]
-    if as_json:
-        emit(rows)
-        return
-    table = Table("audit_id", "의회", "연도", "위원회", "피감기관", "지적사항")
-    for r in rows:
-        table.add_row(*(str(r[k]) for k in _AUDIT_COLUMNS))
-    Console().print(table)
+    show(as_json, rows, _AUDIT_HEADINGS, ([str(r[k]) for k in _AUDIT_COLUMNS] for r in rows))
 
 
 def render_summary(summary: SummaryTable) -> Table:
@@ -79,15 +82,11 @@ def render_summary(summary: SummaryTable) -> Table:
 
 
 def summary_command(
-    audit: Annotated[
-        str | None, typer.Option("--audit", help="Audit id; all audits when absent.")
-    ] = None,
+    audit: AuditOption = None,
     committee: Annotated[str | None, typer.Option(help="Committee name.")] = None,
     department: Annotated[str | None, typer.Option(help="Department name (담당부서).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Business date YYYY-MM-DD.")] = None,
-    historical: Annotated[
-        bool, typer.Option("--historical", help="The department as written, not its merges.")
-    ] = False,
+    historical: HistoricalOption = False,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -134,18 +133,16 @@ def findings_command(
         }
         for f in findings
     ]
-    if as_json:
-        emit(rows)
-        return
-    table = Table("구분", "연번", "담당부서", "추진상황", "이행확인", "처리기한", "요구사항")
-    for f in findings:
-        table.add_row(
-            KIND_LABELS[f.kind],
-            str(f.seq),
-            f.department,
-            STATUS_LABELS[f.status],
-            f.verification.value if f.verification else "-",
-            f.due_date.isoformat() if f.due_date else "-",
-            f.request[:40],
-        )
-    Console().print(table)
+    show(as_json, rows, _FINDING_HEADINGS, map(_finding_cells, findings))
+
+
+def _finding_cells(f: FindingRow) -> list[str]:
+    return [
+        KIND_LABELS[f.kind],
+        str(f.seq),
+        f.department,
+        STATUS_LABELS[f.status],
+        f.verification.value if f.verification else "-",
+        f.due_date.isoformat() if f.due_date else "-",
+        f.request[:40],
+    ]

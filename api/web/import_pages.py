@@ -98,8 +98,7 @@ def _run(
         )
     except DomainError as exc:  # not council staff, or the database refused
         return _form_page(request, user, values, exc.message_ko, status_code=403)
-    meta = parsed.metadata
-    audited_body = options.audited_body or meta.audited_body or ""
+    meta = outcome.metadata
     context: dict[str, Any] = {
         "user": user,
         "nav": "import",
@@ -108,11 +107,11 @@ def _run(
         "source_name": source_name,
         "values": values,
         "meta": {
-            "의회": options.council or meta.council or "",
-            "위원회": options.committee or meta.committee or "",
-            "피감기관": audited_body,
-            "감사연도": options.year or meta.year or "",
-            "보고일": options.report_date or meta.report_date or "",
+            "의회": meta.council or "",
+            "위원회": meta.committee or "",
+            "피감기관": meta.audited_body or "",
+            "감사연도": meta.year or "",
+            "보고일": meta.report_date or "",
         },
         "rows": [
             {
@@ -152,8 +151,8 @@ def _values(form: FormData) -> dict[str, str]:
 def preview(request: Request, user: WebUserDep, form: FormDep) -> HTMLResponse:
     if not user.is_staff:
         return forbidden(request, user)
-    values = _values(form)
     file = upload(form, "file")
+    values = _values(form)
     if file is None:
         return _form_page(request, user, values, "가져올 파일을 고르세요.", status_code=422)
     data = file.file.read(MAX_DOCUMENT_BYTES + 1)

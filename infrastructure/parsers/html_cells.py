@@ -26,6 +26,7 @@ from infrastructure.parsers.document import has_errors
 from infrastructure.parsers.html_columns import Column, Layout
 from infrastructure.parsers.html_dom import GridRow
 from infrastructure.parsers.problems import NOWHERE, Say, problem
+from infrastructure.parsers.rows import report_row
 from infrastructure.parsers.text import (
     BULLETS,
     Line,
@@ -233,19 +234,13 @@ def read_row(row: GridRow, layout: Layout, kind: FindingKind, seq: int) -> Read:
     if status is None or has_errors(problems):
         return Read(None, status, problems)
     plans = " ".join(filter(None, [result.text("plans"), row.text(layout.slot(Column.PLANS))]))
-    report_row = ReportRow(
-        line=line,
-        kind=kind,
-        seq=seq,
-        department=department,
-        request=request,
-        status_raw=status_raw,
-        status=status,
-        actions=actions,
-        plans=plans or None,
-        delay_reason=reason,
-        raised_by=row.text(layout.slot(Column.RAISED_BY)) or None,
-        due_date=due.deadline if due else None,
-        due_date_as_written=due.when if due else None,
+    texts = {
+        "actions": actions,
+        "plans": plans or None,
+        "delay_reason": reason,
+        "raised_by": row.text(layout.slot(Column.RAISED_BY)) or None,
+    }
+    found = report_row(
+        line, kind, seq, department, request, status_raw, status, text=texts.get, due=due
     )
-    return Read(report_row, status, problems)
+    return Read(found, status, problems)

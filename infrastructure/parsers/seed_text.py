@@ -32,6 +32,7 @@ from infrastructure.parsers.problems import (
     kind_named,
     problem,
 )
+from infrastructure.parsers.rows import report_row
 from infrastructure.parsers.seed_markup import render
 from infrastructure.parsers.text import (
     GENERIC_COUNCILS,
@@ -54,9 +55,6 @@ _SECTION_HEADING = re.compile(
 _ROMAN_HEADING = re.compile(rf"\s*{_ROMAN}\s*\.\s+\S")
 _ARABIC_HEADING = re.compile(r"\s*(?P<num>[0-9]{1,4})\s*\.\s+\S")
 
-_SESSION = re.compile(r"제\s*[0-9]+\s*회\s.*(?:정례회|임시회)")
-_SESSION_COUNCIL = re.compile(r"제\s*[0-9]+\s*회\s+(?P<council>\S+의회)\s")
-_FRONT_PAGE_MAX_LINES = 60
 _SHORT_LINE = 40  # front-page labels and stray body headings ("4", "기타사항")
 
 # Possessive quantifiers keep an unclosed "<tag" from being rescanned (linear time).
@@ -120,6 +118,10 @@ def looks_like_seed_report(text: str) -> bool:
 
 
 # --- front page -------------------------------------------------------------------
+
+_SESSION = re.compile(r"제\s*[0-9]+\s*회\s.*(?:정례회|임시회)")
+_SESSION_COUNCIL = re.compile(r"제\s*[0-9]+\s*회\s+(?P<council>\S+의회)\s")
+_FRONT_PAGE_MAX_LINES = 60
 
 
 def _front_page(lines: Sequence[str]) -> list[str]:
@@ -393,18 +395,7 @@ def _parse_row(
     problems += filter(None, [status_problem])
     if has_errors(problems) or department is None or status is None:
         return None, problems
-    row = ReportRow(
-        line=lineno,
-        kind=kind,
-        seq=seq,
-        department=department,
-        request=request,
-        status_raw=status_raw,
-        status=status,
-        actions=result.text("actions"),
-        plans=result.text("plans"),
-        delay_reason=result.text("delay_reason"),
-    )
+    row = report_row(lineno, kind, seq, department, request, status_raw, status, text=result.text)
     return row, problems
 
 

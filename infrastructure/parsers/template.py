@@ -31,6 +31,7 @@ from infrastructure.parsers.document import (
     refused,
 )
 from infrastructure.parsers.problems import Say, document_problem, problem
+from infrastructure.parsers.rows import report_row
 from infrastructure.parsers.template_layout import (
     AUDIT_HEADER_KEYS,
     COLUMN_NAMES,
@@ -291,19 +292,9 @@ def _parse_row(cells: _RowCells) -> tuple[ReportRow | None, list[Problem]]:
             problems.append(problem("EXTRA_CELLS", line, where=where))
     if kind is None or seq is None or status is None or not request or due.bad:
         return None, problems
-    row = ReportRow(
-        line=line,
-        kind=kind,
-        seq=seq,
-        department=cells.optional("department"),
-        request=request,
-        status_raw=status_raw,
-        status=status,
-        actions=cells.optional("actions"),
-        plans=cells.optional("plans"),
-        delay_reason=cells.optional("delay_reason"),
-        raised_by=cells.optional("raised_by"),
-        due_date=due.value,
+    department = cells.optional("department")
+    row = report_row(
+        line, kind, seq, department, request, status_raw, status, text=cells.optional, due=due.value
     )
     return row, problems
 
