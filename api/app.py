@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Response
 
 from api.auth import PrincipalDep, auth_router, install_auth_error_handlers
+from api.consistency import ReadYourWritesMiddleware
 from api.errors import install_error_handlers
 from api.idempotency import IdempotencyMiddleware
 from api.metrics import Metrics
@@ -30,16 +30,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.services = runtime.services
         app.state.accounts = runtime.accounts
         app.state.idempotency = runtime.idempotency
-        # Events written by other processes (CLI imports, other workers) reach
-        # this process's views through a background catch-up loop.
-        stop = threading.Event()
-        loop = threading.Thread(
-            target=runtime.projector.run_forever,
-            args=(stop, settings.projection_interval),
-            name="projection-catch-up",
-            daemon=True,
-        )
-        loop.start()
+        # The views follow the event log in the background: of all processes on
+        # one database, one projector leads (a lock), as one scheduler does.
+        runner = runtime.projector_runner() if settings.projector_enabled else None
+        if runner is not None:
+            runner.start()
+        app.state.projector = runner
         # Reminders chase by themselves; of all processes on one database, one
         # scheduler is active and the others stand by (a database lock).
         scheduler = runtime.scheduler() if settings.scheduler_enabled else None
@@ -51,8 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
-            stop.set()
-            loop.join(timeout=10)
+            if runner is not None:
+                runner.stop()
             runtime.close()
 
     app = FastAPI(
@@ -65,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_auth_error_handlers(app)
     metrics.install(app)
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(ReadYourWritesMiddleware, timeout=settings.read_your_writes_timeout)
     routers = (
         auth_router,
         audits.router,
@@ -79,12 +76,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, Any]:
-        """The only anonymous endpoint."""
-        positions = app.state.runtime.projector.positions()
-        scheduler = app.state.scheduler
+        """The only anonymous endpoint: up, how far each view lags, who leads."""
+        runtime = app.state.runtime
+        scheduler, runner = app.state.scheduler, app.state.projector
         return {
             "status": "ok",
-            "projections": positions,
+            "projections": runtime.projector.positions(),
+            "views_behind": runtime.projector.lags(),
+            "projector": None if runner is None else ("leader" if runner.is_leader else "standby"),
             "scheduler": None
             if scheduler is None
             else ("active" if scheduler.is_active else "standby"),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, TypedDict
 from uuid import UUID
 
 from application.digests import topic_label
 from application.notifications import DigestItem
+from domain.finding import Finding
 from domain.vocabulary import FindingKind, Status, Verification
 
 SUMMARY_ROWS: tuple[str, ...] = ("total", *(k.value for k in FindingKind))
@@ -158,6 +159,21 @@ class FindingDetails(ReportSnapshot):
     is_closed: bool
     # The extension the department asked for, waiting for a decision: (due date, reason).
     extension_request: tuple[date, str] | None = None
+    # Where in the event log this state was written (a command's answer); a later
+    # read by the same caller waits for the views to reach it. None: a plain read.
+    position: int | None = None
+
+    @classmethod
+    def of(cls, finding: Finding, position: int | None = None) -> FindingDetails:
+        """The aggregate's attributes of the same names, its department's id and name."""
+        same = {k.name: getattr(finding, k.name) for k in fields(cls) if hasattr(finding, k.name)}
+        differing = {
+            "finding_id": finding.id,
+            "department_id": finding.department.id,
+            "department": finding.department.name,
+            "position": position,
+        }
+        return cls(**{**same, **differing})
 
 
 @dataclass(frozen=True)

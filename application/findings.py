@@ -88,7 +88,7 @@ class FindingCommands:
         actions: str | None = None,
         plans: str | None = None,
         delay_reason: str | None = None,
-    ) -> int:
+    ) -> FindingDetails:
         """Record a progress report (추진상황, 추진내용, 향후계획, 부진사유)."""
 
         def act(f: Finding, s: Stamp) -> None:
@@ -103,11 +103,13 @@ class FindingCommands:
 
         return self.writer.change_finding(target, _may_report, act)
 
-    def add_comment(self, target: Target, *, text: str) -> int:
+    def add_comment(self, target: Target, *, text: str) -> FindingDetails:
         act = _act(lambda f, s: f.add_comment(text=text, **s.fields))
         return self.writer.change_finding(target, _may_report, act)
 
-    def attach_evidence(self, target: Target, *, upload: Upload, note: str | None = None) -> int:
+    def attach_evidence(
+        self, target: Target, *, upload: Upload, note: str | None = None
+    ) -> FindingDetails:
         """Attach a file (증빙자료): checked and authorised before it is stored, so a
         refused upload never reaches the store."""
         check_upload(upload)
@@ -126,43 +128,47 @@ class FindingCommands:
 
         return self.writer.save_change(target, finding, act)
 
-    def request_extension(self, target: Target, *, due_date: date, reason: str) -> int:
+    def request_extension(self, target: Target, *, due_date: date, reason: str) -> FindingDetails:
         """The department asks for a later due date; council staff then decide."""
         act = _act(lambda f, s: f.request_extension(due_date=due_date, reason=reason, **s.fields))
         return self.writer.change_finding(target, _is_department, act)
 
     # -- council staff ------------------------------------------------------------
 
-    def decide_claim(self, target: Target, *, verify: bool, reason: str | None = None) -> int:
+    def decide_claim(
+        self, target: Target, *, verify: bool, reason: str | None = None
+    ) -> FindingDetails:
         """Verify a claim (the reason is an optional note) or return it (reason required)."""
         if verify:
             return self.verify_claim(target, note=reason)
         return self.return_claim(target, reason=reason or "")
 
-    def verify_claim(self, target: Target, *, note: str | None = None) -> int:
+    def verify_claim(self, target: Target, *, note: str | None = None) -> FindingDetails:
         act = _act(lambda f, s: f.verify_claim(note=note, **s.fields))
         return self.writer.change_finding(target, _is_staff, act)
 
-    def return_claim(self, target: Target, *, reason: str) -> int:
+    def return_claim(self, target: Target, *, reason: str) -> FindingDetails:
         """Return a claim (보완요구); the reason is checked before anything else."""
         reason = required_reason(reason)
         act = _act(lambda f, s: f.return_claim(reason=reason, **s.fields))
         return self.writer.change_finding(target, _is_staff, act)
 
-    def reopen(self, target: Target, *, reason: str) -> int:
+    def reopen(self, target: Target, *, reason: str) -> FindingDetails:
         act = _act(lambda f, s: f.reopen(reason=reason, **s.fields))
         return self.writer.change_finding(target, _is_staff, act)
 
-    def change_due_date(self, target: Target, *, due_date: date | None, reason: str) -> int:
+    def change_due_date(
+        self, target: Target, *, due_date: date | None, reason: str
+    ) -> FindingDetails:
         act = _act(lambda f, s: f.change_due_date(due_date=due_date, reason=reason, **s.fields))
         return self.writer.change_finding(target, _is_staff, act)
 
-    def reassign(self, target: Target, *, department: str, reason: str) -> int:
+    def reassign(self, target: Target, *, department: str, reason: str) -> FindingDetails:
         ref = self.departments.resolve(department)
         act = _act(lambda f, s: f.reassign(department=ref, reason=reason, **s.fields))
         return self.writer.change_finding(target, _is_staff, act)
 
-    def decide_extension(self, target: Target, *, grant: bool, reason: str) -> int:
+    def decide_extension(self, target: Target, *, grant: bool, reason: str) -> FindingDetails:
         """Grant or refuse the pending extension request."""
 
         def act(f: Finding, s: Stamp) -> None:

@@ -48,6 +48,16 @@ class Projections(Protocol):
         ``recorded``: what the current transaction just saved (projected from memory).
         """
 
+    def committed(self, position: int) -> None:
+        """Events up to ``position`` are committed: the other views may follow now."""
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        """Wait until every view has reached ``position`` (read-your-writes); False
+        if they have not within ``timeout`` seconds."""
+
+    def lag(self) -> int:
+        """How many events the slowest view is behind the event log."""
+
 
 class DepartmentReadModel(Protocol):
     def department_named(self, name: str) -> DepartmentRef | None:

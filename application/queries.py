@@ -6,7 +6,7 @@ aggregate (so its version is the one a write must name).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Unpack
 from uuid import UUID
 
@@ -24,7 +24,7 @@ from application.dto import (
     TimelineEntry,
 )
 from application.evidence import AttachedFile, EvidenceNotFoundError
-from application.ports import ContentStore, ReadModel
+from application.ports import ContentStore, Projections, ReadModel
 from application.reminders import STAFF, DueReminders
 from application.tracker import AuditTracker
 from domain.vocabulary import ReminderRule
@@ -37,6 +37,16 @@ class Queries:
     departments: DepartmentDirectory
     reminders: DueReminders
     evidence: ContentStore
+    projections: Projections
+
+    def views_reached(self, position: int, timeout: float) -> bool:
+        """Wait (up to ``timeout`` s) until every view shows the event log up to
+        ``position``: a caller's read after its own write."""
+        return self.projections.wait_for(position, timeout)
+
+    def views_behind(self) -> int:
+        """How many events the slowest view has still to show."""
+        return self.projections.lag()
 
     def summary(self, **criteria: Unpack[SummaryCriteria]) -> SummaryTable:
         """처리결과 총괄; a department filter follows merges unless ``historical``."""
@@ -56,12 +66,8 @@ class Queries:
         return self.read_model.count_findings(replace(flt or FindingFilter(), limit=None, offset=0))
 
     def get_finding(self, finding_id: UUID) -> FindingDetails:
-        """The finding as its aggregate holds it: attributes of the same names, and
-        its department's id and name as written."""
-        f = self.events.finding(finding_id)
-        same = {k.name: getattr(f, k.name) for k in fields(FindingDetails) if hasattr(f, k.name)}
-        differing = {"finding_id": f.id, "department_id": f.department.id}
-        return FindingDetails(**{**same, **differing, "department": f.department.name})
+        """The finding as its aggregate holds it."""
+        return FindingDetails.of(self.events.finding(finding_id))
 
     def timeline(self, finding_id: UUID) -> list[TimelineEntry]:
         self.events.finding(finding_id)  # FindingNotFoundError rather than an empty list

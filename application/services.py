@@ -64,5 +64,6 @@ def build_services(
             directory,
             DueReminders(read_model, calendar, clock, policy or ReminderPolicy()),
             evidence,
+            projections,
         ),
     )

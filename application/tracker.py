@@ -6,7 +6,7 @@ services (``application/findings.py`` …), reads in ``application/queries.py``.
 
 from __future__ import annotations
 
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -21,10 +21,16 @@ from domain.finding import Finding
 A = TypeVar("A", bound=Aggregate)
 
 
+# A finding loads from its latest snapshot plus at most this many events.
+SNAPSHOT_INTERVAL = 50
+
+
 class AuditTracker(Application[UUID]):
     # Fixed: it names the event tables and the env-variable prefix.
     name = "AuditTracker"
     env: ClassVar[dict[str, str]] = {}
+    # Taken inside the save's transaction, every SNAPSHOT_INTERVAL versions.
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Finding: SNAPSHOT_INTERVAL}
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -7,6 +7,7 @@ authorise → check the caller's version → act → save (+ views).
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
@@ -15,6 +16,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from application.access import Principal
+from application.dto import FindingDetails
 from application.errors import StaleVersionError
 from application.ports import Clock, Projections
 from application.tracker import AuditTracker
@@ -48,6 +50,24 @@ class Target:
 
 
 @dataclass
+class WriteMark:
+    """How far in the event log the writes of one request (or job) went."""
+
+    position: int = 0
+
+
+_marks: ContextVar[WriteMark | None] = ContextVar("followup_write_mark", default=None)
+
+
+def track_writes() -> WriteMark:
+    """Mark the writes made from here on in this context (an HTTP request): the
+    caller hands the position back later and reads its own writes."""
+    mark = WriteMark()
+    _marks.set(mark)
+    return mark
+
+
+@dataclass
 class Writer:
     events: AuditTracker
     projections: Projections
@@ -56,20 +76,30 @@ class Writer:
     def stamp(self, actor: Actor, business_date: date | None = None) -> Stamp:
         return Stamp(actor, business_date or self.clock.today(), self.clock.now())
 
-    def save(self, *aggregates: Aggregate | None) -> None:
-        """Save and bring the views up to the new events, atomically: a rollback
-        removes both, and the caller reads its own write at once."""
+    def save(self, *aggregates: Aggregate | None) -> int:
+        """Save, and bring the views a caller reads back at once up to the new
+        events, atomically (a rollback removes both); the other views follow.
+
+        Returns the event log position of the last event saved (0: none).
+        """
         with self.projections.write_transaction():
             recorded = self.events.save(*aggregates)
             self.projections.catch_up(recorded)
+        position = max((r.notification.id for r in recorded), default=0)
+        if position:
+            mark = _marks.get()
+            if mark is not None:
+                mark.position = max(mark.position, position)
+            self.projections.committed(position)
+        return position
 
     def change_finding(
         self,
         target: Target,
         authorise: Callable[[Principal, Finding], None],
         act: Callable[[Finding, Stamp], None],
-    ) -> int:
-        """One command on one finding; returns the finding's new version."""
+    ) -> FindingDetails:
+        """One command on one finding; returns the finding as it left it."""
         return self.save_change(target, self.checked(target, authorise), act)
 
     def checked(self, target: Target, authorise: Callable[[Principal, Finding], None]) -> Finding:
@@ -83,14 +113,15 @@ class Writer:
 
     def save_change(
         self, target: Target, finding: Finding, act: Callable[[Finding, Stamp], None]
-    ) -> int:
-        """Act on a finding ``checked`` returned, and save; returns its new version."""
+    ) -> FindingDetails:
+        """Act on a finding ``checked`` returned, and save; returns it as it left it
+        (from the aggregate in hand: no second load)."""
         expected = target.expected_version
         act(finding, self.stamp(target.principal.actor, target.business_date))
         try:
-            self.save(finding)
+            position = self.save(finding)
         except IntegrityError:
             # Another writer saved the same version first (optimistic concurrency).
             current = self.events.finding(target.finding_id).version
             raise StaleVersionError(current, expected) from None
-        return finding.version
+        return FindingDetails.of(finding, position)

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any, Unpack
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, Snapshot, event
 
 from domain.dates import Milestone, extract_milestones
 from domain.errors import (
@@ -177,6 +177,29 @@ class Finding(Aggregate):
 
         def apply(self, finding: Finding) -> None:
             finding.evidence.append(self.sha256)
+
+    class Snapshot(Snapshot):
+        """The finding's state at a version, in the shapes JSON keeps.
+
+        JSON has no set or tuple: ``take`` stores the reminder keys as a sorted
+        list and ``mutate`` gives every attribute its own type back, so a finding
+        loaded from a snapshot equals one replayed from its events.
+        """
+
+        @classmethod
+        def take(cls, aggregate: Any) -> Any:
+            snapshot = super().take(aggregate)
+            snapshot.state["reminders"] = sorted(snapshot.state["reminders"])
+            return snapshot
+
+        def mutate(self, _: None) -> Any:
+            finding = super().mutate(_)
+            state = finding.__dict__
+            state["reminders"] = set(state["reminders"])
+            state["milestones"] = tuple(state["milestones"])
+            if state["extension_request"] is not None:
+                state["extension_request"] = tuple(state["extension_request"])
+            return finding
 
     @event(Registered)
     def __init__(

@@ -31,13 +31,8 @@ from infrastructure.outbox import SqlOutbox
 from infrastructure.parsers import parse_document
 from infrastructure.readmodel.projector import Projector
 from infrastructure.readmodel.queries import SqlReadModel
-from infrastructure.readmodel.search import SearchView
-from infrastructure.readmodel.views import (
-    BatchView,
-    DepartmentsView,
-    FindingsView,
-    TimelineView,
-)
+from infrastructure.readmodel.runner import ProjectorRunner
+from infrastructure.readmodel.views import BatchView, all_views
 from infrastructure.scheduler import FollowupScheduler, ScheduledJob, lock_for
 from infrastructure.settings import Settings, ensure_sqlite_directory
 
@@ -104,6 +99,14 @@ class Runtime:
             lock_for(self.settings.database_url),
         )
 
+    def projector_runner(self) -> ProjectorRunner:
+        """The background projector; of all processes on one database, one leads."""
+        return ProjectorRunner(
+            self.projector,
+            lock_for(self.settings.database_url, "projector"),
+            self.settings.projection_interval,
+        )
+
     @property
     def engine(self) -> Engine:
         return _engine(self.datastore)
@@ -166,7 +169,7 @@ def open_runtime(
     settings: Settings | None = None,
     *,
     clock: Clock | None = None,
-    catch_up: bool = True,
+    catch_up: bool = False,
 ) -> Runtime:
     settings = settings or Settings()
     ensure_sqlite_directory(settings.database_url)
@@ -176,12 +179,7 @@ def open_runtime(
         datastore = cast(SQLAlchemyFactory, tracker.factory).datastore
         with _engine(datastore).begin() as connection:
             migrate(connection)
-        views: list[BatchView] = [
-            FindingsView(datastore),
-            TimelineView(datastore),
-            SearchView(datastore),
-            DepartmentsView(datastore),
-        ]
+        views = all_views(datastore)
         for view in views:
             view.create_table()  # the tracking table; ours exist already (checkfirst)
     clock = clock or UtcClock()
@@ -211,6 +209,8 @@ def open_runtime(
         accounts=SqlAccountStore(datastore, clock=clock),
         idempotency=IdempotencyStore(datastore),
     )
-    if catch_up and projector.is_behind():  # e.g. a view added after the events
+    # Lagging views (a view added after the events, a big import) are the
+    # projector's work: a process starts at once and reads the views as they are.
+    if catch_up and projector.is_behind():
         projector.run_pending()
     return runtime

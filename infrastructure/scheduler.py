@@ -244,19 +244,23 @@ class ProcessLocalLock:
                 self._mine = False
 
 
-def lock_for(database_url: str) -> SingleInstanceLock:
-    """The single-instance lock that suits the database behind `database_url`."""
+# One lock per role: the scheduler's and the projector's leaders are chosen apart.
+_LOCK_KEYS = {"scheduler": SCHEDULER_LOCK_KEY, "projector": SCHEDULER_LOCK_KEY + 1}
+
+
+def lock_for(database_url: str, role: str = "scheduler") -> SingleInstanceLock:
+    """The single-instance lock for ``role`` that suits the database behind `database_url`."""
     url = make_url(normalise_database_url(database_url))
     if url.get_backend_name() == "postgresql":
-        return PostgresAdvisoryLock(url.render_as_string(hide_password=False))
+        return PostgresAdvisoryLock(url.render_as_string(hide_password=False), _LOCK_KEYS[role])
     database = url.database or ""
     if url.query.get("uri") in ("true", "1"):
         database = database.removeprefix("file:")
     if database in ("", ":memory:"):
-        return ProcessLocalLock("sqlite://")  # both spellings name the same thing
+        return ProcessLocalLock(f"{role}:sqlite://")  # both spellings name the same thing
     if url.query.get("mode") == "memory":
-        return ProcessLocalLock(url.render_as_string(hide_password=False))
-    return FileLock(Path(f"{Path(database).absolute()}.scheduler-lock"))
+        return ProcessLocalLock(f"{role}:{url.render_as_string(hide_password=False)}")
+    return FileLock(Path(f"{Path(database).absolute()}.{role}-lock"))
 
 
 _CRON_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")

@@ -39,9 +39,18 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FOLLOWUP_", extra="ignore")
 
     database_url: str = DEFAULT_DATABASE_URL
-    # Seconds between catch-up passes for events written by other processes.
-    projection_interval: float = 1.0
+    # Seconds between the projector's looks at the event log when nothing woke it
+    # (events written by other processes).
+    projection_interval: float = 0.25
+    # `followup serve` runs the projector (one leads per database); False when a
+    # separate `followup project` does.
+    projector_enabled: bool = True
+    # Seconds a read waits for the views to reach the caller's own last write.
+    read_your_writes_timeout: float = 2.0
     projection_batch_size: int = 1000
+    # Aggregates kept in memory per process; each load still reads the events
+    # after the cached version, so other processes' writes are never missed.
+    aggregate_cache_size: int = 10_000
 
     # Reminders (SPEC §4).
     due_soon_days: int = 5
@@ -95,4 +104,5 @@ class Settings(BaseSettings):
             "PERSISTENCE_MODULE": "infrastructure.persistence:FollowupFactory",
             "SQLALCHEMY_URL": self.database_url,
             "CREATE_TABLE": "y",
+            "AGGREGATE_CACHE_MAXSIZE": str(self.aggregate_cache_size),
         }

@@ -35,7 +35,7 @@ from api.schemas import (
     Versioned,
 )
 from api.versioning import expected_version
-from application.dto import FindingFilter
+from application.dto import FindingDetails, FindingFilter
 from application.evidence import MAX_EVIDENCE_BYTES, Upload, media_type
 from application.services import Followup
 from application.writer import Target
@@ -45,7 +45,10 @@ router = APIRouter(prefix="/findings", tags=["findings"])
 
 
 def _answer(services: Followup, finding_id: UUID, response: Response) -> FindingPublic:
-    finding = services.queries.get_finding(finding_id)
+    return _public(services.queries.get_finding(finding_id), response)
+
+
+def _public(finding: FindingDetails, response: Response) -> FindingPublic:
     response.headers["ETag"] = f'"{finding.version}"'
     return FindingPublic.of(finding)
 
@@ -60,16 +63,19 @@ class FindingCall:
     services: ServicesDep
     principal: PrincipalDep
 
-    def run(self, command: Callable[..., int], body: Versioned, **arguments: Any) -> FindingPublic:
-        """Call ``command`` on the target the body names, and answer the finding as it is
-        now. The command's arguments are ``arguments`` when given, else every other field
-        of the body (whose names are the command's: the schema tests hold them to it)."""
+    def run(
+        self, command: Callable[..., FindingDetails], body: Versioned, **arguments: Any
+    ) -> FindingPublic:
+        """Call ``command`` on the target the body names, and answer the finding as the
+        command left it (no second load). The command's arguments are ``arguments`` when
+        given, else every other field of the body (whose names are the command's: the
+        schema tests hold them to it)."""
         # Only a progress report states its business date; other commands happen today.
         on = body.business_date if isinstance(body, Dated) else None
         fields = arguments or body.model_dump(exclude={"expected_version", "business_date"})
         version = expected_version(self.request, body.expected_version)
-        command(Target(self.principal, self.finding_id, version, on), **fields)
-        return _answer(self.services, self.finding_id, self.response)
+        written = command(Target(self.principal, self.finding_id, version, on), **fields)
+        return _public(written, self.response)
 
 
 CallDep = Annotated[FindingCall, Depends()]

@@ -1,9 +1,16 @@
 """The projector: brings every view up to the event log, exactly once.
 
-A command calls ``catch_up()`` inside the transaction that saved its events,
-so its caller reads its own write; ``run_pending()`` and ``run_forever()`` catch
-up events written by other processes; ``rebuild()`` replays everything inside
-one transaction, so readers see the old views until the new ones commit.
+A command projects its own events into the synchronous views (those a caller
+reads back at once: the list and the 총괄) inside the transaction that saved
+them. Every other view follows:
+
+- ``inline`` (a CLI process, tests): right after the command commits, in a
+  transaction of its own, unless the save was a bulk one (an import);
+- ``background`` (the server): the one leader-elected ``ProjectorRunner`` of the
+  database catches up in batches; a command only wakes it.
+
+``wait_for`` gives a caller its own writes across processes; ``rebuild()``
+replays everything.
 """
 
 from __future__ import annotations
@@ -25,9 +32,8 @@ log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]  # (done, total)
 
-# Background passes hold the write lock briefly, so commands never queue long
-# behind a lagging view (the search index) catching up.
-BACKGROUND_BATCH_SIZE = 200
+# Seconds between two background transactions: commands take the write lock.
+BACKGROUND_PAUSE = 0.002
 # A save of more events than this is a bulk save (an import): views marked
 # deferrable_in_bulk follow in the background instead of inside it.
 BULK_EVENTS = 500
@@ -40,11 +46,18 @@ class Projector:
         views: Sequence[BatchView],
         *,
         batch_size: int = 1000,
+        follow: str = "inline",
     ) -> None:
         self.app = app
         self.views = list(views)  # lock order: always this order, in every path
         self.batch_size = batch_size
         self.datastore = views[0].datastore
+        self.follow = follow  # "inline" or "background" (see the module's doc)
+        # Set when a command commits: the background runner looks at once.
+        self.wake = threading.Event()
+        # Notified when a background pass advanced the views (read-your-writes waits).
+        self.advanced = threading.Condition()
+        self._reached = 0  # every view is known to be at least here
 
     # -- the application's Projections port ---------------------------------
 
@@ -73,6 +86,50 @@ class Projector:
                 self._apply(session, positions, own[start : start + self.batch_size])
             return done + len(own)
 
+    def committed(self, position: int) -> None:
+        """A command committed events up to ``position``: let the other views follow."""
+        if self.follow == "background":
+            self.wake.set()
+        elif self._reached < position:
+            try:
+                self.run_pending(bulk_limit=BULK_EVENTS)
+            except (IntegrityError, OperationalError):
+                # The write stands; a later pass (or the runner) brings the views on.
+                log.warning("views did not follow the write yet", exc_info=True)
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        """Wait until every view has reached ``position``; False after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._reached >= position:
+                return True
+            lowest = min((p or 0) for p in self.positions().values())
+            self._note_reached(lowest)
+            if lowest >= position:
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            # Woken by this process's runner; another process's is polled.
+            with self.advanced:
+                self.advanced.wait(min(left, 0.02))
+
+    def lag(self) -> int:
+        """Events the slowest view is behind the event log."""
+        top = self.app.recorder.max_notification_id() or 0
+        return max(top - min((p or 0) for p in self.positions().values()), 0)
+
+    def lags(self) -> dict[str, int]:
+        """Events each view is behind the event log."""
+        top = self.app.recorder.max_notification_id() or 0
+        return {name: max(top - (p or 0), 0) for name, p in self.positions().items()}
+
+    def _note_reached(self, position: int) -> None:
+        if position > self._reached:
+            self._reached = position
+            with self.advanced:
+                self.advanced.notify_all()
+
     # -- background and maintenance -----------------------------------------
 
     def is_behind(self) -> bool:
@@ -81,29 +138,43 @@ class Projector:
 
     def _behind(self) -> list[BatchView]:
         top = self.app.recorder.max_notification_id() or 0
-        return [v for v in self.views if (v.max_tracking_id(self.app.name) or 0) < top]
+        behind = [v for v in self.views if (v.max_tracking_id(self.app.name) or 0) < top]
+        if not behind:
+            self._note_reached(top)
+        return behind
 
-    def run_pending(self, *, max_batches_per_transaction: int = 1, pause: float = 0.0) -> int:
-        """Catch up in short transactions (a batch each): for background loops.
+    def run_pending(
+        self,
+        *,
+        max_batches_per_transaction: int = 1,
+        pause: float = 0.0,
+        stop: threading.Event | None = None,
+        bulk_limit: int | None = None,
+    ) -> int:
+        """Catch up in short transactions (a batch each), until no view lags.
 
-        ``pause`` seconds between transactions let commands take the write lock.
+        ``pause`` seconds between transactions let commands take the write lock;
+        ``stop`` ends the pass between two batches. With ``bulk_limit``, a view more
+        than that many events behind is left to the background (an import's timeline).
         """
         total = 0
         conflicts = 0
-        while True:
+        while stop is None or not stop.is_set():
             if total and pause:
                 time.sleep(pause)
             behind = self._behind()
+            if bulk_limit is not None:
+                top = self.app.recorder.max_notification_id() or 0
+                behind = [
+                    v for v in behind if top - (v.max_tracking_id(self.app.name) or 0) <= bulk_limit
+                ]
             if not behind:
                 return total
             try:
                 with self.datastore.transaction(commit=True) as session:
                     positions = {v: v.lock_position(session, self.app.name) for v in behind}
                     done = self._project(
-                        session,
-                        positions,
-                        limit_batches=max_batches_per_transaction,
-                        batch_size=BACKGROUND_BATCH_SIZE,
+                        session, positions, limit_batches=max_batches_per_transaction
                     )
             except IntegrityError:
                 # The guarded position update refused: someone else applied
@@ -115,23 +186,7 @@ class Projector:
             total += done
             if done == 0:
                 return total
-
-    def run_forever(self, stop: threading.Event, interval: float) -> None:
-        failures = 0
-        while not stop.is_set():
-            try:
-                if self.is_behind():
-                    self.run_pending(pause=0.005)
-                failures = 0
-            except OperationalError:
-                failures += 1
-                log.warning("projection pass failed (database busy); retrying", exc_info=True)
-            except Exception:
-                # A background loop must outlive one bad pass; the error is logged
-                # and the same events are tried again, with a growing pause.
-                failures += 1
-                log.exception("projection pass failed; retrying")
-            stop.wait(interval * min(2**failures, 60))
+        return total
 
     def rebuild(self, progress: ProgressCallback | None = None) -> int:
         """Empty every view and replay all events, in one transaction."""

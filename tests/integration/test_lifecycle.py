@@ -213,7 +213,7 @@ def test_stale_expected_version_is_refused(runtime: Runtime, clock: FixedClock) 
     _, fid = register(runtime, date(2017, 11, 20))
     version = services.findings.report_progress(
         Target(OFFICER, fid, expected_version=1), status=Status.IN_PROGRESS
-    )
+    ).version
     assert version == 2
     with pytest.raises(StaleVersionError) as refused:
         services.findings.report_progress(
