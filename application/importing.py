@@ -7,7 +7,8 @@ kind, sequence), so importing the same document again creates nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
@@ -110,6 +111,17 @@ _REQUIRED = (
 
 # Documents larger than this are refused before parsing (the web form, the API).
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+# Aggregates saved at a time inside an import's one transaction: memory stays
+# flat, and the batch is still large enough for bulk INSERTs.
+SAVE_CHUNK = 2_000
+
+
+class _Abandoned(Exception):
+    """Leave an import's transaction without writing (a dry run, a refused row)."""
+
+
+def _nothing(_: Sequence[Aggregate]) -> None:
+    """A dry run's save: planning only."""
 
 
 @dataclass
@@ -150,7 +162,7 @@ class Importer:
             format=parsed.format,
         )
         meta = outcome.metadata = stated_metadata(parsed.metadata, options)
-        council, committee, audited_body = meta.council or "", meta.committee, meta.audited_body
+        committee, audited_body = meta.committee, meta.audited_body
         year, report_date = meta.year, meta.report_date
         stated = {
             "committee": committee,
@@ -176,9 +188,44 @@ class Importer:
             return outcome
 
         stamp = self.writer.stamp(Actor.importer(parsed.document_hash), report_date)
-        audit_id = Audit.create_id(council, committee, audited_body, year)
+        commit = not dry_run
+        try:
+            with self.writer.bulk() if commit else nullcontext(_nothing) as save:
+                self._plan_and_save(parsed, options, outcome, stamp, save, progress)
+                if outcome.refused or not commit:
+                    raise _Abandoned  # rolls back every chunk saved so far
+        except _Abandoned:
+            return outcome
+        outcome.committed = outcome.events > 0
+        return outcome
+
+    def _plan_and_save(
+        self,
+        parsed: ParsedReport,
+        options: ImportOptions,
+        outcome: ImportOutcome,
+        stamp: Stamp,
+        save: Callable[[Sequence[Aggregate]], None],
+        progress: Callable[[int, int], None] | None,
+    ) -> None:
+        """Plan row by row; save in chunks while no row was refused (the caller
+        rolls back if one is, after every row was planned and its problem listed)."""
+        meta = outcome.metadata
+        council, committee, audited_body = meta.council or "", meta.committee, meta.audited_body
+        assert committee and audited_body and meta.year
+        audit_id = Audit.create_id(council, committee, audited_body, meta.year)
         outcome.audit_id = audit_id
-        pending: list[Aggregate] = []
+        chunk: list[Aggregate] = []
+
+        def keep(aggregate: Aggregate) -> None:
+            outcome.events += len(aggregate.pending_events)
+            if outcome.refused:
+                return  # nothing will be written: hold nothing
+            chunk.append(aggregate)
+            if len(chunk) >= SAVE_CHUNK:
+                save(chunk)
+                chunk.clear()
+
         # Plan against the read model (current: commands project in their own
         # transaction); the save's optimistic concurrency still guards every finding.
         snapshots: dict[UUID, ReportSnapshot] = {}
@@ -193,7 +240,7 @@ class Importer:
                     council=council,
                     committee=committee,
                     audited_body=audited_body,
-                    year=year,
+                    year=meta.year,
                     audit_date=meta.audit_date,
                     default_deadline=options.deadline,
                     session=meta.session,
@@ -204,9 +251,9 @@ class Importer:
                 outcome.rows = [
                     _row_plan(r, r.department or audited_body, None) for r in parsed.rows
                 ]
-                return outcome
+                return
             audit_id = outcome.audit_id = audit.id
-            pending.append(audit)
+            keep(audit)
 
         departments: dict[str, DepartmentRef] = {}  # one look-up per name, not per row
         for done, row in enumerate(parsed.rows, start=1):
@@ -232,14 +279,9 @@ class Importer:
                 continue
             outcome.created += action is RowAction.CREATED
             outcome.changed += action is RowAction.CHANGED
-            pending.append(finding)
-
-        outcome.events = sum(len(a.pending_events) for a in pending)
-        if outcome.refused or dry_run or not pending:
-            return outcome
-        self.writer.save(*pending)
-        outcome.committed = True
-        return outcome
+            keep(finding)
+        if chunk and not outcome.refused:
+            save(chunk)
 
     def run_document(
         self,

@@ -6,7 +6,8 @@ authorise → check the caller's version → act → save (+ views).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -87,11 +88,32 @@ class Writer:
             self.projections.catch_up(recorded)
         position = max((r.notification.id for r in recorded), default=0)
         if position:
-            mark = _marks.get()
-            if mark is not None:
-                mark.position = max(mark.position, position)
-            self.projections.committed(position)
+            self._committed(position)
         return position
+
+    @contextmanager
+    def bulk(self) -> Iterator[Callable[[Sequence[Aggregate]], None]]:
+        """One transaction for many saves (an import): the caller saves chunk by
+        chunk, so memory stays flat however long the document, and an exception
+        inside rolls every chunk back (all or nothing)."""
+        last = 0
+
+        def save_chunk(aggregates: Sequence[Aggregate]) -> None:
+            nonlocal last
+            recorded = self.events.save(*aggregates)
+            self.projections.catch_up(recorded)
+            last = max((r.notification.id for r in recorded), default=last)
+
+        with self.projections.write_transaction():
+            yield save_chunk
+        if last:
+            self._committed(last)
+
+    def _committed(self, position: int) -> None:
+        mark = _marks.get()
+        if mark is not None:
+            mark.position = max(mark.position, position)
+        self.projections.committed(position)
 
     def change_finding(
         self,

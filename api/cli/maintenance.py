@@ -1,7 +1,9 @@
-"""`followup rebuild`, `scheduler` and `serve`: running and repairing the service."""
+"""`followup migrate`, `project`, `rebuild`, `scheduler` and `serve`: running and
+repairing the service."""
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from typing import Annotated
@@ -13,9 +15,52 @@ from api.cli.options import DbOption, JsonOption, emit, progress_bar, stderr
 
 
 def register(app: typer.Typer) -> None:
+    app.command("migrate")(migrate_command)
+    app.command("project")(project_command)
     app.command("rebuild")(rebuild_command)
     app.command("scheduler")(scheduler_command)
     app.command("serve")(serve_command)
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def migrate_command(as_json: JsonOption = False, db: DbOption = None) -> None:
+    """Create or upgrade the database's tables (events, views, accounts), then exit."""
+    with open_cli_runtime(db) as runtime:
+        behind = runtime.projector.lag()
+    if as_json:
+        emit({"migrated": True, "views_behind": behind})
+    else:
+        stderr.print("데이터베이스가 최신 구조입니다 (database schema is up to date).")
+
+
+def project_command(
+    once: Annotated[
+        bool, typer.Option("--once", help="Catch up with the event log, then exit.")
+    ] = False,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Keep the views up to the event log (one projector leads per database; the
+    others stand by); stops on SIGINT or SIGTERM. `followup serve` runs one too."""
+    with open_cli_runtime(db) as runtime:
+        if once:
+            count = runtime.projector.run_pending()
+            behind = runtime.projector.lag()
+            if as_json:
+                emit({"events": count, "views_behind": behind})
+            else:
+                stderr.print(f"이벤트 {count}건을 반영했습니다 (projected {count} events).")
+            return
+        runner = runtime.projector_runner()
+        runner.stop_event = _stop_on_signals()
+        stderr.print("프로젝터 시작 (projector started; one leads per database)")
+        runner.run()
 
 
 def rebuild_command(as_json: JsonOption = False, db: DbOption = None) -> None:
@@ -36,9 +81,7 @@ def rebuild_command(as_json: JsonOption = False, db: DbOption = None) -> None:
 
 def scheduler_command(db: DbOption = None) -> None:
     """Run the reminder scheduler alone (no web server); stops on SIGINT or SIGTERM."""
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    stop = _stop_on_signals()
     with open_cli_runtime(db) as runtime:
         scheduler = runtime.scheduler()
         stderr.print("스케줄러 시작 (scheduler started; one active per database)")
@@ -48,11 +91,28 @@ def scheduler_command(db: DbOption = None) -> None:
 def serve_command(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (PostgreSQL for more than one).")
+    ] = 1,
     db: DbOption = None,
 ) -> None:
-    """Serve the JSON API, the web UI and the scheduler."""
+    """Serve the JSON API, the web UI, the projector and the scheduler."""
     import uvicorn
 
     from api.app import create_app
 
-    uvicorn.run(create_app(settings(db)), host=host, port=port, log_level="info")
+    chosen = settings(db)
+    # Workers stop within seconds on SIGTERM, even with a client still connected.
+    options = {"host": host, "port": port, "log_level": "info", "timeout_graceful_shutdown": 3}
+    if workers == 1:
+        uvicorn.run(create_app(chosen), **options)  # type: ignore[arg-type]
+        return
+    if chosen.is_sqlite:
+        raise typer.BadParameter(
+            "여러 작업 프로세스는 PostgreSQL에서만 (PostgreSQL only)", param_hint="--workers"
+        )
+    # The tables are made once, here; every worker builds its app from the environment.
+    with open_cli_runtime(db):
+        pass
+    os.environ["FOLLOWUP_DATABASE_URL"] = chosen.database_url
+    uvicorn.run("api.app:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]

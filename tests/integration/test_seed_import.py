@@ -237,3 +237,29 @@ def test_dated_plan_items_become_milestones_of_the_report(runtime: Runtime) -> N
         "2018-12-31",
         "2019-03-31",
     ]
+
+
+def test_a_row_refused_after_saved_chunks_rolls_the_whole_document_back(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import saves in chunks inside one transaction: a refusal on a late row
+    takes back the chunks already saved."""
+    import application.importing
+
+    seed_import(runtime, verified=True)  # every 완료 is closed now
+    before = runtime.tracker.recorder.max_notification_id()
+    monkeypatch.setattr(application.importing, "SAVE_CHUNK", 1)
+    text = SEED.read_text(encoding="utf-8").replace("2018. 11. 15", "2019. 3. 4")
+    text = text.replace("추진상황 : 추진중", "추진상황 : 추진완료", 1)  # an early change
+    last = text.rindex("추진상황 : 추진완료")  # a late row on a closed finding
+    text = text[:last] + "추진상황 : 추진중" + text[last + len("추진상황 : 추진완료") :]
+    outcome = runtime.services.importer.run(
+        SYSTEM,
+        parse_document(text.encode()),
+        ImportOptions(council="서울특별시의회", report_date=date(2019, 3, 4)),
+    )
+    assert outcome.refused and not outcome.committed
+    assert [p.code for p in outcome.problems if p.severity.value == "error"] == ["FINDING_CLOSED"]
+    assert outcome.changed >= 1  # planned, and saved in a chunk before the refusal
+    assert runtime.tracker.recorder.max_notification_id() == before
+    assert_seed_counts(runtime.services.queries.summary().rows)
