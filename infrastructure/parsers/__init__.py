@@ -6,6 +6,8 @@ is the most specific, then HTML tables, then our CSV template.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from application.report import ParsedReport, Problem
 from infrastructure.parsers.document import digest_of, refused
 from infrastructure.parsers.html_tables import looks_like_html_report, parse_html_report
@@ -26,15 +28,25 @@ def parse_document(data: bytes, *, source_name: str = "") -> ParsedReport:
     if isinstance(decoded, Problem):
         return _refused(data, decoded)
     text = decoded[0]
+    del decoded
     if not text.strip():
         return _refused(data, problem("EMPTY_DOCUMENT", 1))
+    parser = _parser_for(text)
+    # The parser decodes again; a large document is not held twice meanwhile.
+    del text
+    if parser is None:
+        return _refused(data, problem("UNKNOWN_FORMAT", 1))
+    return parser(data, source_name=source_name)
+
+
+def _parser_for(text: str) -> Callable[..., ParsedReport] | None:
     if looks_like_seed_report(text):
-        return parse_seed_report(data, source_name=source_name)
+        return parse_seed_report
     if looks_like_html_report(text):
-        return parse_html_report(data, source_name=source_name)
+        return parse_html_report
     if looks_like_template_csv(text):
-        return parse_template(data, source_name=source_name)
-    return _refused(data, problem("UNKNOWN_FORMAT", 1))
+        return parse_template
+    return None
 
 
 def _refused(data: bytes, found: Problem) -> ParsedReport:

@@ -108,13 +108,15 @@ def _find_section(lines: Sequence[str]) -> _Section | None:
     return sections[0] if sections else None
 
 
+# Sniffing reads the text in place (no copy of a large document's lines).
+_HEADING_LINE = re.compile(rf"^[^\S\n]*{_SECTION_HEADING.pattern}[^\S\n]*$", re.MULTILINE)
+_SUMMARY_TITLE = re.compile(r"처\s*리\s*결\s*과\s*총\s*괄")
+
+
 def looks_like_seed_report(text: str) -> bool:
     """Sniff content: a "N. YYYY년 행정사무감사 처리결과" heading, then a 총괄."""
-    lines = text.split("\n")
-    for index, line in enumerate(lines):
-        if _SECTION_HEADING.fullmatch(line.strip()):
-            return any("처리결과총괄" in squash(later) for later in lines[index + 1 :])
-    return False
+    heading = _HEADING_LINE.search(text)
+    return heading is not None and _SUMMARY_TITLE.search(text, heading.end()) is not None
 
 
 # --- front page -------------------------------------------------------------------
@@ -494,12 +496,14 @@ def parse_seed_report(data: bytes, *, source_name: str = "") -> ParsedReport:
         return opened
     # Physical lines, as an editor counts them; the last one may lack its newline.
     lines = [line.removesuffix("\r") for line in opened.text.split("\n")]
+    digest, encoding = opened.digest, opened.encoding
+    del opened  # the lines hold the text now: a large document is not kept twice
     section = _find_section(lines)
     metadata, problems = _read_metadata(lines, section.year if section else None)
     if section is None:
         # Not this layout at all: front-page gaps would only bury the one problem.
         not_found = document_problem("SECTION_NOT_FOUND", 1, source_name)
-        return refused(FORMAT, opened.digest, opened.encoding, not_found, metadata=metadata)
+        return refused(FORMAT, digest, encoding, not_found, metadata=metadata)
     walk = _Walk()
     for index in range(section.heading + 1, section.end):
         walk.read(index + 1, lines[index])
@@ -513,4 +517,4 @@ def parse_seed_report(data: bytes, *, source_name: str = "") -> ParsedReport:
         problems.append(problem("SUMMARY_NOT_FOUND", heading_line))
     else:
         problems += _compare_counts(summary, walk.rows, walk.seqs)
-    return finished(FORMAT, opened.digest, opened.encoding, metadata, walk.rows, problems)
+    return finished(FORMAT, digest, encoding, metadata, walk.rows, problems)
