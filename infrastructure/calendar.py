@@ -14,6 +14,19 @@ def _holidays_of(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("KR", years=year))
 
 
+@lru_cache(maxsize=256)
+def _year_prefix(year: int) -> tuple[int, ...]:
+    """``prefix[i]``: business days among the year's first ``i`` days (so a count over
+    any span is two look-ups, not a walk over its days)."""
+    first, counts, running = date(year, 1, 1), [0], 0
+    day = first
+    while day.year == year:
+        running += day.weekday() < 5 and day not in _holidays_of(year)
+        counts.append(running)
+        day += timedelta(days=1)
+    return tuple(counts)
+
+
 class KoreanBusinessCalendar:
     """Weekends and Korean public holidays are not business days."""
 
@@ -30,10 +43,14 @@ class KoreanBusinessCalendar:
         return day
 
     def business_days_after(self, start: date, end: date) -> int:
+        """Business days in (start, end]; O(years spanned): the overdue scan asks it
+        for every open finding."""
         if end <= start:
             return 0
-        count, day = 0, start
-        while day < end:
-            day += timedelta(days=1)
-            count += self.is_business_day(day)
-        return count
+        total = 0
+        for year in range(start.year, end.year + 1):
+            prefix = _year_prefix(year)
+            low = (start - date(year, 1, 1)).days + 1 if year == start.year else 0
+            high = (end - date(year, 1, 1)).days + 1 if year == end.year else len(prefix) - 1
+            total += prefix[high] - prefix[low]
+        return total

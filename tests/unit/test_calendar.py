@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from infrastructure.calendar import KoreanBusinessCalendar
 
@@ -57,3 +59,17 @@ def test_counting_over_the_2017_october_holidays() -> None:
     # 9-29 (Fri) → 10-10 (Tue): 10-2 temporary, 10-3 개천절, 10-4..6 추석 + substitute,
     # 10-9 한글날: only 10-10 is a business day.
     assert CAL.business_days_after(date(2017, 9, 29), date(2017, 10, 10)) == 1
+
+
+@given(
+    st.dates(min_value=date(2015, 1, 1), max_value=date(2030, 12, 31)),
+    st.integers(min_value=-400, max_value=3000),
+)
+def test_counting_business_days_agrees_with_walking_them(start: date, span: int) -> None:
+    calendar = KoreanBusinessCalendar()
+    end = start + timedelta(days=span)
+    walked, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        walked += calendar.is_business_day(day)
+    assert calendar.business_days_after(start, end) == walked
