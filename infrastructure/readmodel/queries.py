@@ -90,35 +90,19 @@ class SqlReadModel:
         committee: str | None,
         department_ids: tuple[str, ...] | None,
     ) -> Select[Any]:
-        # Each finding's last event with business date <= D, ties by version
-        # (SPEC §5); it counts under the department responsible on D.
-        h = tables.status_history
-        ranked = select(
-            h.c.kind,
-            h.c.status,
-            h.c.verification,
-            h.c.department_id,
-            func.row_number()
-            .over(
-                partition_by=h.c.finding_id,
-                order_by=(h.c.valid_from.desc(), h.c.version.desc()),
-            )
-            .label("rn"),
-        ).where(h.c.valid_from <= as_of)
+        # Each finding counts in the cell of its last event with business date <= D,
+        # ties by version (SPEC §5), under the department responsible on D. The
+        # history view keeps each cell's entries and exits per day: their sum up to D.
+        c = tables.summary_changes
+        n = func.sum(c.c.delta)
+        stmt = select(c.c.kind, c.c.status, c.c.verification, n.label("n")).where(c.c.day <= as_of)
         if audit_id:
-            ranked = ranked.where(h.c.audit_id == audit_id)
+            stmt = stmt.where(c.c.audit_id == audit_id)
         if committee:
-            ranked = ranked.where(h.c.committee == committee)
-        latest = ranked.subquery()
-        stmt = select(
-            latest.c.kind,
-            latest.c.status,
-            latest.c.verification,
-            func.count().label("n"),
-        ).where(latest.c.rn == 1)
+            stmt = stmt.where(c.c.committee == committee)
         if department_ids is not None:
-            stmt = stmt.where(latest.c.department_id.in_(department_ids))
-        return stmt.group_by(latest.c.kind, latest.c.status, latest.c.verification)
+            stmt = stmt.where(c.c.department_id.in_(department_ids))
+        return stmt.group_by(c.c.kind, c.c.status, c.c.verification).having(n != 0)
 
     def list_audits(self) -> list[AuditRow]:
         t = tables.audits

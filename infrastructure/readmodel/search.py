@@ -15,16 +15,21 @@ Matching rules:
   "2.0" but not "12.05". Tokens are not split into trigrams (kept simple: the seed
   holds a handful of Latin words; prefix search is not offered).
 - A query word of one Hangul syllable ("청") has no bigram to look up: it is
-  checked by LIKE alone (a scan of rm_findings, fine at the list's size, and one
-  syllable selects most findings anyway).
+  checked by LIKE alone (a scan of the view's text table, fine at the list's size,
+  and one syllable selects most findings anyway).
+
+The view keeps each finding's text itself (``rm_search_texts``): the LIKE check
+and a later report's re-indexing read it, never another view's tables.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -34,18 +39,25 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    Text,
     Uuid,
-    delete,
     func,
     insert,
     or_,
     select,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from domain.finding import Finding
 from infrastructure.readmodel import tables
-from infrastructure.readmodel.views import BatchView, Positioned, chunks
+from infrastructure.readmodel.views.base import (
+    BatchView,
+    Positioned,
+    delete_where_in,
+    rows_where_in,
+    update_many,
+)
 
 TERM_LENGTH = 40
 
@@ -56,14 +68,26 @@ search_terms = Table(
     Column("term", String(TERM_LENGTH), nullable=False),
     # term first: a lookup by term is a range scan of the primary key.
     PrimaryKeyConstraint("term", "finding_id", name="pk_rm_search_terms"),
+    # On SQLite the key is the table (no second B-tree to keep): half the writes.
+    sqlite_with_rowid=False,
 )
 
-# The text a finding is found by (indexed, and checked by LIKE).
+# The text a finding is found by (indexed, and checked by LIKE), as of its last report.
+search_texts = Table(
+    "rm_search_texts",
+    tables.metadata,
+    Column("finding_id", Uuid, primary_key=True),
+    Column("request", Text, nullable=False),
+    Column("actions", Text),
+    Column("plans", Text),
+    Column("delay_reason", Text),
+)
+
 SEARCHED_COLUMNS = (
-    tables.findings.c.request,
-    tables.findings.c.actions,
-    tables.findings.c.plans,
-    tables.findings.c.delay_reason,
+    search_texts.c.request,
+    search_texts.c.actions,
+    search_texts.c.plans,
+    search_texts.c.delay_reason,
 )
 
 _SEPARATOR, _CJK, _WORD = 0, 1, 2
@@ -90,6 +114,13 @@ def _kind(ch: str) -> int:
     return _WORD if ch.isalnum() else _SEPARATOR
 
 
+_CJK_CLASS = "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in _CJK_RANGES)
+# The runs _kind delimits, found in one C-level scan (an index holds ~100 terms per
+# finding: per-character Python calls were most of the search view's time).
+# \w is str.isalnum() plus "_", which separates.
+_RUNS = re.compile(f"([{_CJK_CLASS}]+)|((?:(?![{_CJK_CLASS}])[^\\W_])+)")
+
+
 def _normalise(text: str) -> str:
     return unicodedata.normalize("NFC", text).lower()
 
@@ -108,12 +139,11 @@ def terms_of(text: str) -> set[str]:
     40 characters, as queries are); anything else separates runs.
     """
     terms: set[str] = set()
-    for kind, chars in groupby(_normalise(text), key=_kind):
-        run = "".join(chars)
-        if kind == _CJK:
-            terms |= _grams(run)
-        elif kind == _WORD:
-            terms.add(run[:TERM_LENGTH])
+    for cjk, word in _RUNS.findall(_normalise(text)):
+        if cjk:
+            terms |= _grams(cjk)
+        else:
+            terms.add(word[:TERM_LENGTH])
     return terms
 
 
@@ -153,7 +183,7 @@ def search_finding_ids(query: str, *, limit: int | None = None) -> Select[Any]:
     For ``findings.c.finding_id.in_(...)``. A blank query selects every finding
     (no filter). With ``limit``, the first ids in id order.
     """
-    f = tables.findings
+    f = search_texts
     stmt = select(f.c.finding_id)
     words = query_words(query)
     terms = set().union(*(required_terms(w) for w in words))
@@ -180,7 +210,7 @@ def search_finding_ids(query: str, *, limit: int | None = None) -> Select[Any]:
 class _Text:
     """A finding's searchable text as of the events seen so far."""
 
-    request: str | None = None
+    request: str
     actions: str | None = None
     plans: str | None = None
     delay_reason: str | None = None
@@ -189,6 +219,15 @@ class _Text:
         parts = (self.request, self.actions, self.plans, self.delay_reason)
         # A line break between fields: no gram spans two of them.
         return terms_of("\n".join(p for p in parts if p))
+
+    def row(self, finding_id: UUID) -> dict[str, Any]:
+        return {
+            "finding_id": finding_id,
+            "request": self.request,
+            "actions": self.actions,
+            "plans": self.plans,
+            "delay_reason": self.delay_reason,
+        }
 
 
 class SearchView(BatchView):
@@ -199,56 +238,68 @@ class SearchView(BatchView):
     synchronous = False
 
     view_name = "rm_search_view"
-    view_tables = (search_terms,)
+    view_tables = (search_texts, search_terms)
 
     def apply_batch(self, session: Session, events: Sequence[Positioned]) -> None:
-        texts: dict[UUID, _Text] = {}
-        registered: set[UUID] = set()
-        for e, _ in events:
-            if isinstance(e, Finding.Registered):
-                texts[e.originator_id] = _Text(request=e.request)
-                registered.add(e.originator_id)
-            elif isinstance(e, Finding.ProgressReported):
-                # A report replaces all three texts (None included), so the last one wins.
-                text = texts.setdefault(e.originator_id, _Text())
-                text.actions, text.plans, text.delay_reason = (
-                    e.actions,
-                    e.plans,
-                    e.delay_reason,
-                )
-        if not texts:
-            return
-        earlier = sorted(i for i in texts if i not in registered)
-        self._load_requests(session, earlier, texts)
-        for chunk in chunks(earlier):
-            session.execute(delete(search_terms).where(search_terms.c.finding_id.in_(chunk)))
-        rows = [
-            {"finding_id": finding_id, "term": term}
-            for finding_id, text in texts.items()
-            for term in sorted(text.terms())
-        ]
-        if rows:
-            session.execute(insert(search_terms), rows)
-
-    @staticmethod
-    def _load_requests(session: Session, ids: Sequence[UUID], texts: dict[UUID, _Text]) -> None:
-        """The request of findings registered in an earlier batch, from rm_findings.
-
-        The request never changes after Registered, and rm_findings holds it from the
-        transaction that projected Registered on: the projector applies every batch
-        to all views together, and a view added later (this one) starts behind, never
-        ahead. Our own rows hold only terms, from which the text cannot be rebuilt.
-        """
-        f = tables.findings
-        for chunk in chunks(ids):
-            for row in session.execute(
-                select(f.c.finding_id, f.c.request).where(f.c.finding_id.in_(chunk))
-            ):
-                texts[row.finding_id].request = row.request
-        missing = [i for i in ids if texts[i].request is None]
+        registered = {e.originator_id for e, _ in events if isinstance(e, Finding.Registered)}
+        reported = {
+            e.originator_id
+            for e, _ in events
+            if isinstance(e, Finding.ProgressReported) and e.originator_id not in registered
+        }
+        t = search_texts
+        # The request never changes after Registered: kept here from then on.
+        texts = {
+            r.finding_id: _Text(r.request, r.actions, r.plans, r.delay_reason)
+            for r in rows_where_in(session, t, t.c.finding_id, reported)
+        }
+        missing = reported - set(texts)
         if missing:
             # Indexing without the request would silently lose matches: fail the batch.
             raise LookupError(
-                f"{SearchView.view_name}: findings {missing[:5]} are not in "
-                f"{f.name}; project the findings view first"
+                f"{self.view_name}: findings {sorted(missing)[:5]} were never registered"
             )
+        for e, _ in events:
+            if isinstance(e, Finding.Registered):
+                texts[e.originator_id] = _Text(request=e.request)
+            elif isinstance(e, Finding.ProgressReported):
+                # A report replaces all three texts (None included), so the last one wins.
+                text = texts[e.originator_id]
+                text.actions, text.plans, text.delay_reason = e.actions, e.plans, e.delay_reason
+        if not texts:
+            return
+        new_rows = [texts[i].row(i) for i in registered]
+        if new_rows:
+            session.execute(insert(t), new_rows)
+        update_many(session, t, "finding_id", [texts[i].row(i) for i in reported])
+        delete_where_in(session, search_terms, search_terms.c.finding_id, reported)
+        _insert_terms(session, texts)
+
+
+def _insert_terms(session: Session, texts: dict[UUID, _Text]) -> None:
+    """Insert every (term, finding) of ``texts``, in term order (appended along the
+    B-tree rather than scattered over it).
+
+    About a hundred rows per finding: most of a rebuild's rows. SQLAlchemy's
+    per-row parameter handling would double the view's time, so on a plain
+    connection the rows go to the driver as tuples, each finding's id converted
+    once. A rebuild's session redirects statements to shadow tables and hands out
+    no plain connection: it takes the portable path.
+    """
+    connection = session.connection()
+    if not isinstance(connection, Connection):
+        rows = [{"term": t, "finding_id": i} for i, text in texts.items() for t in text.terms()]
+        if rows:
+            session.execute(insert(search_terms), sorted(rows, key=itemgetter("term")))
+        return
+    dialect = connection.dialect
+    to_db = search_terms.c.finding_id.type.bind_processor(dialect)
+    stored = {i: to_db(i) if to_db else i for i in texts}
+    tuples = [(t, stored[i]) for i, text in texts.items() for t in text.terms()]
+    if not tuples:
+        return
+    tuples.sort(key=itemgetter(0))
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"  # SQLite's or psycopg's
+    connection.exec_driver_sql(
+        f"INSERT INTO {search_terms.name} (term, finding_id) VALUES ({mark}, {mark})", tuples
+    )

@@ -141,8 +141,40 @@ summary_counts = Table(
     ),
 )
 
+
+def _cell() -> tuple[Column[Any], ...]:
+    """A 총괄 cell: where a finding counts. verification '' stands for "none"."""
+    return (
+        Column("audit_id", Uuid, nullable=False),
+        Column("department_id", String(64), nullable=False),
+        Column("kind", String(20), nullable=False),
+        Column("status", String(20), nullable=False),
+        Column("verification", String(20), nullable=False),
+        Column("committee", String(200), nullable=False),
+    )
+
+
+def _audit_committees(name: str) -> Table:
+    """A view's own copy of each audit's committee (a finding's event names its audit only)."""
+    return Table(
+        name,
+        metadata,
+        Column("audit_id", Uuid, primary_key=True),
+        Column("committee", String(200), nullable=False),
+    )
+
+
+# The counters view's own state: the cell each finding counts in now, so an event
+# knows which cell it leaves.
+summary_audits = _audit_committees("rm_summary_audits")
+summary_cells = Table(
+    "rm_summary_cells",
+    metadata,
+    Column("finding_id", Uuid, primary_key=True),
+    *_cell(),
+)
+
 # Status history: the state each event left, valid from its business date.
-# The 총괄 as of any date is computed from here, never by replaying events.
 status_history = Table(
     "rm_status_history",
     metadata,
@@ -155,6 +187,27 @@ status_history = Table(
     Column("status", String(20), nullable=False),
     Column("verification", String(20)),
     Index("ix_rm_status_history_valid_from", "valid_from"),
+)
+
+# The 총괄 as of any date D: SUM(delta) over day <= D per cell. One row per cell and
+# business date on which findings entered (+) or left (-) that cell.
+history_audits = _audit_committees("rm_history_audits")
+summary_changes = Table(
+    "rm_summary_changes",
+    metadata,
+    Column("day", Date, nullable=False),
+    *_cell(),
+    Column("delta", Integer, nullable=False),
+    # day first: "day <= D" is a range scan of the primary key.
+    PrimaryKeyConstraint(
+        "day",
+        "audit_id",
+        "department_id",
+        "kind",
+        "status",
+        "verification",
+        name="pk_rm_summary_changes",
+    ),
 )
 
 timeline = Table(
@@ -196,6 +249,14 @@ inbox = Table(
     Column("detail", Text),
     Column("raised_on", Date, nullable=False),
     Index("ix_rm_inbox_recipient", "recipient", "raised_on"),
+)
+
+# The inbox view's own state: the department responsible before the next event.
+inbox_findings = Table(
+    "rm_inbox_findings",
+    metadata,
+    Column("finding_id", Uuid, primary_key=True),
+    *_department(),
 )
 
 # -- not views: delivery bookkeeping, never rebuilt from events -------------------

@@ -153,8 +153,8 @@ def test_rebuild_gives_identical_views_after_commands(runtime: Runtime) -> None:
 def test_a_bulk_import_leaves_the_timeline_and_search_to_the_background(
     runtime: Runtime,
 ) -> None:
-    """An import needs the 총괄, list and history current when it returns (issue 3);
-    the timeline and the search index follow within the catch-up interval."""
+    """An import returns with the 총괄 and the list current; the other views (the
+    timeline, the status history, the search index) follow in the projector."""
     from application.importing import ImportOptions
     from benchmarks.generate import generate
     from infrastructure.parsers import parse_document
@@ -174,6 +174,6 @@ def test_a_bulk_import_leaves_the_timeline_and_search_to_the_background(
         "Registered",
         "ProgressReported",
     ]
-    # A single command still sees its own timeline entry at once.
+    # Without a background projector, a single command's views follow at once.
     runtime.services.findings.add_comment(Target(Principal.system(), first), text="확인 바랍니다")
     assert runtime.services.queries.timeline(first)[-1].event == "CommentAdded"

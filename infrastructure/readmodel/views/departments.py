@@ -1,0 +1,51 @@
+"""Departments (``rm_departments``, ``rm_department_names``): names, merges, every name used."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from domain.department import Department
+from infrastructure.readmodel import tables
+from infrastructure.readmodel.views.base import BatchView, Positioned, dialect_insert
+
+
+class DepartmentsView(BatchView):
+    """Departments: today's name, what each was merged into, and every name used."""
+
+    view_name = "rm_departments_view"
+    view_tables = (tables.departments, tables.department_names)
+
+    def apply_batch(self, session: Session, events: Sequence[Positioned]) -> None:
+        d = tables.departments
+        for e, _ in events:
+            if isinstance(e, Department.Registered):
+                ref_id = f"dept-{e.originator_id}"
+                session.execute(
+                    dialect_insert(session, d)
+                    .values(department_id=ref_id, name=e.name)
+                    .on_conflict_do_nothing()
+                )
+                self._name(session, e.name, ref_id)
+            elif isinstance(e, Department.Renamed):
+                ref_id = f"dept-{e.originator_id}"
+                session.execute(update(d).where(d.c.department_id == ref_id).values(name=e.name))
+                self._name(session, e.name, ref_id)
+            elif isinstance(e, Department.MergedInto):
+                session.execute(
+                    update(d)
+                    .where(d.c.department_id == f"dept-{e.originator_id}")
+                    .values(merged_into=e.target_id, merged_on=e.effective_on)
+                )
+
+    @staticmethod
+    def _name(session: Session, name: str, ref_id: str) -> None:
+        n = tables.department_names
+        key = "".join(name.split())
+        session.execute(
+            dialect_insert(session, n)
+            .values(name_key=key, department_id=ref_id)
+            .on_conflict_do_update(index_elements=["name_key"], set_={"department_id": ref_id})
+        )

@@ -1,0 +1,98 @@
+"""The finding list: audits (``rm_audits``) and each finding's current row (``rm_findings``).
+
+Projected inside every command (read-your-writes), so a batch costs a handful of
+statements: one SELECT of the findings it touches, one of their audits'
+committees, then one INSERT, one executemany UPDATE per table.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.orm import Session
+
+from domain.audit import Audit
+from domain.finding import Finding
+from infrastructure.readmodel import tables
+from infrastructure.readmodel.views.base import BatchView, Positioned, rows_where_in, update_many
+from infrastructure.readmodel.views.changes import Fields, changes, registered_row
+
+
+class FindingsView(BatchView):
+    """Audits and the finding list."""
+
+    view_name = "rm_findings_view"
+    view_tables = (tables.audits, tables.findings)
+
+    def apply_batch(self, session: Session, events: Sequence[Positioned]) -> None:
+        f, a = tables.findings, tables.audits
+        registered = {e.originator_id for e, _ in events if isinstance(e, Finding.Registered)}
+        # Findings registered in this batch are not in the table yet: no need to look.
+        earlier = {
+            e.originator_id
+            for e, _ in events
+            if isinstance(e, Finding.Event) and e.originator_id not in registered
+        }
+        rows: dict[UUID, Fields] = {
+            r.finding_id: dict(r._mapping)
+            for r in rows_where_in(session, f, f.c.finding_id, earlier)
+        }
+        existing = set(rows)
+        committees = self._committees(session, events)
+        new_audits: list[dict[str, Any]] = []
+        audit_findings: Counter[UUID] = Counter()
+        changed: set[UUID] = set()
+        for e, _ in events:
+            if isinstance(e, Audit.Registered):
+                new_audits.append(_audit_row(e))
+                committees[e.originator_id] = e.committee
+            elif isinstance(e, Finding.Registered):
+                rows[e.originator_id] = registered_row(e, committees[e.audit_id])
+                audit_findings[e.audit_id] += 1
+                changed.add(e.originator_id)
+            elif isinstance(e, Finding.Event):
+                row = rows[e.originator_id]
+                row.update(changes(e, row))
+                changed.add(e.originator_id)
+
+        if new_audits:
+            session.execute(insert(a), new_audits)
+        inserted = [rows[i] for i in changed if i not in existing]
+        if inserted:
+            session.execute(insert(f), inserted)
+        update_many(session, f, "finding_id", [rows[i] for i in changed if i in existing])
+        if audit_findings:
+            stmt = (
+                update(a)
+                .where(a.c.audit_id == bindparam("b_audit_id"))
+                .values(findings=a.c.findings + bindparam("b_delta"))
+            )
+            session.connection().execute(
+                stmt, [{"b_audit_id": k, "b_delta": n} for k, n in audit_findings.items()]
+            )
+
+    @staticmethod
+    def _committees(session: Session, events: Sequence[Positioned]) -> dict[UUID, str]:
+        """Committees of the audits of findings registered in this batch (from rm_audits)."""
+        a = tables.audits
+        audit_ids = {e.audit_id for e, _ in events if isinstance(e, Finding.Registered)}
+        return {r.audit_id: r.committee for r in rows_where_in(session, a, a.c.audit_id, audit_ids)}
+
+
+def _audit_row(e: Audit.Registered) -> dict[str, Any]:
+    return {
+        "audit_id": e.originator_id,
+        "council": e.council,
+        "committee": e.committee,
+        "audited_body": e.audited_body,
+        "year": e.year,
+        "session": e.session,
+        "audit_date": e.audit_date,
+        "default_deadline": e.default_deadline,
+        "registered_on": e.business_date,
+        "findings": 0,
+    }
