@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +31,7 @@ from infrastructure.outbox import SqlOutbox
 from infrastructure.parsers import parse_document
 from infrastructure.readmodel.projector import Projector
 from infrastructure.readmodel.queries import SqlReadModel
+from infrastructure.readmodel.rebuild import ShadowRebuild
 from infrastructure.readmodel.runner import ProjectorRunner
 from infrastructure.readmodel.views import BatchView, all_views
 from infrastructure.scheduler import FollowupScheduler, ScheduledJob, lock_for
@@ -98,6 +99,14 @@ class Runtime:
             ],
             lock_for(self.settings.database_url),
         )
+
+    def rebuild_views(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Rebuild every view beside the live ones and swap them in (readers and
+        commands go on meanwhile); in one transaction for an in-memory database."""
+        shadow = ShadowRebuild(self.projector)
+        if shadow.possible:
+            return shadow.run(progress)
+        return self.projector.rebuild(progress)
 
     def projector_runner(self) -> ProjectorRunner:
         """The background projector; of all processes on one database, one leads."""

@@ -64,11 +64,12 @@ def project_command(
 
 
 def rebuild_command(as_json: JsonOption = False, db: DbOption = None) -> None:
-    """Rebuild every view from the events; readers keep the old views until it commits."""
+    """Rebuild every view from the events beside the live ones, then swap them in;
+    readers and commands go on meanwhile."""
     with open_cli_runtime(db) as runtime, progress_bar() as progress:
         task = progress.add_task("다시 만들기 (rebuild)", total=None)
-        count = runtime.projector.rebuild(
-            progress=lambda done, total: progress.update(task, completed=done, total=total)
+        count = runtime.rebuild_views(
+            lambda done, total: progress.update(task, completed=done, total=total)
         )
         positions = runtime.projector.positions()
     if as_json:

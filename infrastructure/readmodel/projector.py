@@ -203,6 +203,13 @@ class Projector:
 
             return self._project(session, positions, limit_batches=None, report=report)
 
+    def project_into(
+        self, session: Session, positions: dict[BatchView, int | None], *, limit_batches: int | None
+    ) -> int:
+        """Project batches into the views at ``positions`` in ``session`` (a rebuild's
+        shadow views); returns how many events."""
+        return self._project(session, positions, limit_batches=limit_batches)
+
     def positions(self) -> dict[str, int | None]:
         return {v.view_name: v.max_tracking_id(self.app.name) for v in self.views}
 
