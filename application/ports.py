@@ -58,6 +58,9 @@ class Projections(Protocol):
     def lag(self) -> int:
         """How many events the slowest view is behind the event log."""
 
+    def head(self) -> int:
+        """The position of the event log's last event."""
+
 
 class DepartmentReadModel(Protocol):
     def department_named(self, name: str) -> DepartmentRef | None:

@@ -30,6 +30,10 @@ from application.tracker import AuditTracker
 from domain.vocabulary import ReminderRule
 
 
+# Seconds a timeline read waits for the projector to show the finding's last event.
+TIMELINE_WAIT = 2.0
+
+
 @dataclass
 class Queries:
     events: AuditTracker
@@ -70,8 +74,14 @@ class Queries:
         return FindingDetails.of(self.events.finding(finding_id))
 
     def timeline(self, finding_id: UUID) -> list[TimelineEntry]:
-        self.events.finding(finding_id)  # FindingNotFoundError rather than an empty list
-        return self.read_model.timeline(finding_id)
+        """Every event of the finding, up to (at least) the version its page shows."""
+        finding = self.events.finding(finding_id)  # FindingNotFoundError, not []
+        entries = self.read_model.timeline(finding_id)
+        if (entries[-1].version if entries else 0) < finding.version:
+            # The timeline follows in the projector: wait for it to reach the log's head.
+            self.projections.wait_for(self.projections.head(), TIMELINE_WAIT)
+            entries = self.read_model.timeline(finding_id)
+        return entries
 
     def evidence_file(self, finding_id: UUID, sha256: str) -> tuple[bytes, AttachedFile]:
         """A file attached to this finding, and what its event recorded of it.

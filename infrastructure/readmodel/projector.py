@@ -114,6 +114,9 @@ class Projector:
             with self.advanced:
                 self.advanced.wait(min(left, 0.02))
 
+    def head(self) -> int:
+        return self.app.recorder.max_notification_id() or 0
+
     def lag(self) -> int:
         """Events the slowest view is behind the event log."""
         top = self.app.recorder.max_notification_id() or 0
