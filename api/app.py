@@ -35,6 +35,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runner = runtime.projector_runner() if settings.projector_enabled else None
         if runner is not None:
             runner.start()
+        else:
+            # A separate `followup project` follows; requests never project themselves.
+            runtime.projector.follow = "background"
         app.state.projector = runner
         # Reminders chase by themselves; of all processes on one database, one
         # scheduler is active and the others stand by (a database lock).

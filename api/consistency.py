@@ -30,6 +30,17 @@ COOKIE = "followup_position"
 # Long enough for the views to follow; a cookie past it costs nothing anyway.
 COOKIE_SECONDS = 120
 _READS = ("GET", "HEAD")
+# Paths that read no view: they never wait.
+_NO_VIEWS = (
+    "/health",
+    "/static",
+    "/login",
+    "/api/v1/session",
+    "/api/v1/me",
+    "/metrics",
+    "/openapi.json",
+    "/docs",
+)
 
 
 def _requested(scope: Scope) -> int:
@@ -58,7 +69,9 @@ class ReadYourWritesMiddleware:
             return
         services: Followup | None = getattr(scope["app"].state, "services", None)
         position = _requested(scope)
-        if position and services is not None and scope["method"] in _READS:
+        path: str = scope.get("path", "")
+        reads_views = not path.startswith(_NO_VIEWS)
+        if position and services is not None and scope["method"] in _READS and reads_views:
             await run_in_threadpool(services.queries.views_reached, position, self.timeout)
         mark = track_writes()  # the endpoint runs in a copy of this context: same mark
 

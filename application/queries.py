@@ -29,7 +29,6 @@ from application.reminders import STAFF, DueReminders
 from application.tracker import AuditTracker
 from domain.vocabulary import ReminderRule
 
-
 # Seconds a timeline read waits for the projector to show the finding's last event.
 TIMELINE_WAIT = 2.0
 

@@ -7,7 +7,7 @@ authorise → check the caller's version → act → save (+ views).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -95,16 +95,20 @@ class Writer:
     def bulk(self) -> Iterator[Callable[[Sequence[Aggregate]], None]]:
         """One transaction for many saves (an import): the caller saves chunk by
         chunk, so memory stays flat however long the document, and an exception
-        inside rolls every chunk back (all or nothing)."""
+        inside rolls every chunk back (all or nothing). The transaction (and the
+        write lock) begins with the first chunk: planning before it blocks nobody."""
         last = 0
+        transaction = ExitStack()
 
         def save_chunk(aggregates: Sequence[Aggregate]) -> None:
             nonlocal last
+            if not last:
+                transaction.enter_context(self.projections.write_transaction())
             recorded = self.events.save(*aggregates)
             self.projections.catch_up(recorded)
             last = max((r.notification.id for r in recorded), default=last)
 
-        with self.projections.write_transaction():
+        with transaction:
             yield save_chunk
         if last:
             self._committed(last)

@@ -108,6 +108,14 @@ class Runtime:
             return shadow.run(progress)
         return self.projector.rebuild(progress)
 
+    def projector_running(self) -> bool:
+        """Does a projector (a server's or `followup project`) follow this database?"""
+        lock = lock_for(self.settings.database_url, "projector")
+        if lock.try_acquire():
+            lock.release()
+            return False
+        return True
+
     def projector_runner(self) -> ProjectorRunner:
         """The background projector; of all processes on one database, one leads."""
         return ProjectorRunner(

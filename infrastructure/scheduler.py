@@ -245,7 +245,11 @@ class ProcessLocalLock:
 
 
 # One lock per role: the scheduler's and the projector's leaders are chosen apart.
-_LOCK_KEYS = {"scheduler": SCHEDULER_LOCK_KEY, "projector": SCHEDULER_LOCK_KEY + 1}
+_LOCK_KEYS = {
+    "scheduler": SCHEDULER_LOCK_KEY,
+    "projector": SCHEDULER_LOCK_KEY + 1,
+    "rebuild": SCHEDULER_LOCK_KEY + 2,
+}
 
 
 def lock_for(database_url: str, role: str = "scheduler") -> SingleInstanceLock:

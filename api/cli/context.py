@@ -15,10 +15,12 @@ import typer
 
 from infrastructure.bootstrap import Runtime, open_runtime
 from infrastructure.exports.template import write_template
+from infrastructure.readmodel.rebuild import RebuildRunningError
 from infrastructure.settings import DEFAULT_DATABASE_URL, Settings
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
+    "RebuildRunningError",
     "Runtime",
     "Settings",
     "open_cli_runtime",

@@ -16,6 +16,7 @@ from api.cli.options import (
     parse_date,
     progress_bar,
     refuse,
+    say_if_behind,
     stderr,
 )
 from application.access import Principal
@@ -110,6 +111,8 @@ def import_command(
             )
         except DomainError as e:
             refuse(as_json, e)
+        behind = runtime.services.queries.views_behind() if outcome.committed else 0
+        running = runtime.projector_running() if behind else True
     if as_json:
         emit(outcome.as_dict())
     else:
@@ -122,6 +125,7 @@ def import_command(
             f"변동 없음 {outcome.unchanged}, 이벤트 {outcome.events} — {verb}"
         )
         print_problems(outcome.problems)
+        say_if_behind(behind, running)
     if outcome.refused:
         raise typer.Exit(1)
 

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli.context import open_cli_runtime, settings
+from api.cli.context import RebuildRunningError, open_cli_runtime, settings
 from api.cli.options import DbOption, JsonOption, emit, progress_bar, stderr
 
 
@@ -68,9 +68,16 @@ def rebuild_command(as_json: JsonOption = False, db: DbOption = None) -> None:
     readers and commands go on meanwhile."""
     with open_cli_runtime(db) as runtime, progress_bar() as progress:
         task = progress.add_task("다시 만들기 (rebuild)", total=None)
-        count = runtime.rebuild_views(
-            lambda done, total: progress.update(task, completed=done, total=total)
-        )
+        try:
+            count = runtime.rebuild_views(
+                lambda done, total: progress.update(task, completed=done, total=total)
+            )
+        except RebuildRunningError:
+            stderr.print(
+                "다른 프로세스가 읽기 모델을 다시 만드는 중입니다 "
+                "(another process is rebuilding the views of this database)."
+            )
+            raise typer.Exit(1) from None
         positions = runtime.projector.positions()
     if as_json:
         emit({"events": count, "positions": positions})

@@ -118,3 +118,20 @@ def progress_bar() -> Progress:
         console=stderr,
         transient=True,
     )
+
+
+def say_if_behind(behind: int, projector_running: bool) -> None:
+    """Reads answer from the views as they are: say so (on stderr) when those lag."""
+    if not behind:
+        return
+    if projector_running:
+        stderr.print(
+            f"읽기 모델이 이벤트 {behind}건 뒤처져 있습니다: 프로젝터가 따라잡는 중입니다 "
+            f"(views are {behind} events behind; the projector is catching up)."
+        )
+    else:
+        stderr.print(
+            f"읽기 모델이 이벤트 {behind}건 뒤처져 있습니다: `followup project --once` 또는 "
+            f"`followup serve`가 따라잡습니다 (views are {behind} events behind; "
+            "run `followup project --once`, or `followup serve`)."
+        )

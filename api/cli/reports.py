@@ -9,7 +9,15 @@ from rich.console import Console
 from rich.table import Table
 
 from api.cli.context import open_cli_runtime
-from api.cli.options import DbOption, JsonOption, emit, parse_date, parse_uuid, show, stderr
+from api.cli.options import (
+    DbOption,
+    JsonOption,
+    emit,
+    parse_date,
+    parse_uuid,
+    say_if_behind,
+    show,
+)
 from application.dto import FindingFilter, FindingRow, SummaryTable
 from domain.vocabulary import KIND_LABELS, STATUS_LABELS, FindingKind, Status
 
@@ -32,20 +40,11 @@ HistoricalOption = Annotated[
 ]
 
 
-def say_if_behind(behind: int) -> None:
-    """Reads answer from the views as they are, and say so when those lag."""
-    if behind:
-        stderr.print(
-            f"읽기 모델이 이벤트 {behind}건 뒤처져 있습니다: 프로젝터가 따라잡는 중 "
-            f"(views are {behind} events behind; the projector is catching up)."
-        )
-
-
 def audits_command(as_json: JsonOption = False, db: DbOption = None) -> None:
     """List the audits (행정사무감사) with their number of findings."""
     with open_cli_runtime(db) as runtime:
         audits = runtime.services.queries.list_audits()
-        say_if_behind(runtime.services.queries.views_behind())
+        say_if_behind(runtime.services.queries.views_behind(), runtime.projector_running())
     rows = [
         {
             "audit_id": str(a.audit_id),
@@ -111,11 +110,12 @@ def summary_command(
             historical=historical,
         )
         behind = runtime.services.queries.views_behind()
+        running = runtime.projector_running()
     if as_json:
         emit({**summary.as_dict(), "views_behind": behind})
     else:
         Console().print(render_summary(summary))
-        say_if_behind(behind)
+        say_if_behind(behind, running)
 
 
 def findings_command(
@@ -130,7 +130,7 @@ def findings_command(
     flt = FindingFilter(audit_id=parse_uuid(audit), status=status, kind=kind, department=department)
     with open_cli_runtime(db) as runtime:
         findings = runtime.services.queries.list_findings(flt)
-        say_if_behind(runtime.services.queries.views_behind())
+        say_if_behind(runtime.services.queries.views_behind(), runtime.projector_running())
     rows = [
         {
             "finding_id": str(f.finding_id),

@@ -109,8 +109,10 @@ def _find_section(lines: Sequence[str]) -> _Section | None:
 
 
 # Sniffing reads the text in place (no copy of a large document's lines).
-_HEADING_LINE = re.compile(rf"^[^\S\n]*{_SECTION_HEADING.pattern}[^\S\n]*$", re.MULTILINE)
-_SUMMARY_TITLE = re.compile(r"처\s*리\s*결\s*과\s*총\s*괄")
+# Within one line, as the line-based check read it: white space but no newline.
+_IN_LINE = _SECTION_HEADING.pattern.replace(r"\s", r"[^\S\n]")
+_HEADING_LINE = re.compile(rf"^[^\S\n]*{_IN_LINE}[^\S\n]*$", re.MULTILINE)
+_SUMMARY_TITLE = re.compile(r"처[^\S\n]*리[^\S\n]*결[^\S\n]*과[^\S\n]*총[^\S\n]*괄")
 
 
 def looks_like_seed_report(text: str) -> bool:

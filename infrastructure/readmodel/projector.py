@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, OperationalError, Recording
+from eventsourcing.persistence import IntegrityError, Recording
 from sqlalchemy.orm import Session
 
 from infrastructure.readmodel.views import BatchView, Positioned
@@ -58,6 +58,7 @@ class Projector:
         # Notified when a background pass advanced the views (read-your-writes waits).
         self.advanced = threading.Condition()
         self._reached = 0  # every view is known to be at least here
+        self._top_seen = 0  # the log's head at the last look (views not behind are there)
 
     # -- the application's Projections port ---------------------------------
 
@@ -93,13 +94,19 @@ class Projector:
         elif self._reached < position:
             try:
                 self.run_pending(bulk_limit=BULK_EVENTS)
-            except (IntegrityError, OperationalError):
-                # The write stands; a later pass (or the runner) brings the views on.
+            except Exception:
+                # The write is committed: never report it failed (a retry would
+                # repeat it). A later pass, or the projector, brings the views on.
                 log.warning("views did not follow the write yet", exc_info=True)
 
     def wait_for(self, position: int, timeout: float) -> bool:
-        """Wait until every view has reached ``position``; False after ``timeout``."""
+        """Wait until every view has reached ``position``; False after ``timeout``.
+
+        A position beyond the log's head (a stale cookie, a reset database) is
+        taken as the head, so no caller can make a read wait for nothing."""
         deadline = time.monotonic() + timeout
+        if position > self._reached:
+            position = min(position, self.head())
         while True:
             if self._reached >= position:
                 return True
@@ -140,7 +147,7 @@ class Projector:
         return bool(self._behind())
 
     def _behind(self) -> list[BatchView]:
-        top = self.app.recorder.max_notification_id() or 0
+        top = self._top_seen = self.app.recorder.max_notification_id() or 0
         behind = [v for v in self.views if (v.max_tracking_id(self.app.name) or 0) < top]
         if not behind:
             self._note_reached(top)
@@ -179,6 +186,9 @@ class Projector:
                     done = self._project(
                         session, positions, limit_batches=max_batches_per_transaction
                     )
+                if bulk_limit is None:  # every lagging view took part: readers may go on
+                    lowest = min((p or 0) for p in positions.values())
+                    self._note_reached(min(self._top_seen, lowest))
             except IntegrityError:
                 # The guarded position update refused: someone else applied
                 # these events. Ours rolled back; re-read and go on.

@@ -13,6 +13,7 @@ drops the leftovers and starts again.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,11 +26,19 @@ from sqlalchemy.orm import Session
 
 from infrastructure.readmodel.projector import BACKGROUND_PAUSE, Projector
 from infrastructure.readmodel.views import BatchView
+from infrastructure.scheduler import lock_for
 
 SHADOW = "followup_rebuild"
+SWAP_ATTEMPTS = 5
+SWAP_LOCK_TIMEOUT = "5s"
 RETIRED = "followup_retired"  # PostgreSQL: the old tables on their way out
 
 ProgressCallback = Callable[[int, int], None]
+log = logging.getLogger(__name__)
+
+
+class RebuildRunningError(RuntimeError):
+    """Another process is rebuilding the views of this database."""
 
 
 class _Translated:
@@ -71,6 +80,15 @@ class ShadowRebuild:
 
     def run(self, progress: ProgressCallback | None = None) -> int:
         """Build, catch up, swap; returns how many events the new views hold."""
+        lock = lock_for(self.engine.url.render_as_string(hide_password=False), "rebuild")
+        if not lock.try_acquire():
+            raise RebuildRunningError("another rebuild of this database is running")
+        try:
+            return self._run(progress)
+        finally:
+            lock.release()
+
+    def _run(self, progress: ProgressCallback | None) -> int:
         with self._shadow():
             done = 0
             while True:  # short transactions while commands go on
@@ -126,9 +144,10 @@ class ShadowRebuild:
 
     def _batch(self, *, limit_batches: int | None, session: Session | None = None) -> int:
         """Project into the shadow views: in ``session`` if given, else in a
-        transaction of its own."""
+        transaction of its own that writes the shadow only (on SQLite a plain
+        BEGIN: the live database's write lock stays free for commands)."""
         if session is None:
-            with self.projector.datastore.transaction(commit=True) as own:
+            with Session(self.engine) as own, own.begin():
                 return self._batch(limit_batches=limit_batches, session=own)
         shadow = cast(Session, _Translated(session, SHADOW))
         views: Sequence[BatchView] = self.projector.views
@@ -139,10 +158,30 @@ class ShadowRebuild:
 
     def _swap(self) -> int:
         """Hold the event log still, catch up, and put the shadow views in place."""
+        for attempt in range(SWAP_ATTEMPTS):
+            try:
+                return self._swap_once()
+            except Exception:
+                # PostgreSQL: a reader or projector in a lock cycle, or the lock
+                # timeout; the shadow is intact, so only the swap is tried again.
+                if attempt == SWAP_ATTEMPTS - 1:
+                    raise
+                log.warning("view swap did not get its locks; retrying", exc_info=True)
+                time.sleep(0.5 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _swap_once(self) -> int:
         with self.projector.datastore.transaction(commit=True) as session:
             recorder: Any = self.projector.app.recorder
             if self.postgres:
+                session.execute(text(f"SET LOCAL lock_timeout = '{SWAP_LOCK_TIMEOUT}'"))
                 recorder._lock_table(session)  # what every save takes: none is in flight
+                # Every live table at once, tracking first as projectors lock them.
+                ordered = [v.tracking_table for v in self.projector.views] + [
+                    t for v in self.projector.views for t in v.view_tables
+                ]
+                names = ", ".join(f'"{t.name}"' for t in ordered)
+                session.execute(text(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE"))
             done = self._batch(limit_batches=None, session=session)
             if self.postgres:
                 live = session.execute(text("SELECT current_schema()")).scalar_one()
