@@ -48,6 +48,7 @@ def project_command(
 ) -> None:
     """Keep the views up to the event log (one projector leads per database; the
     others stand by); stops on SIGINT or SIGTERM. `followup serve` runs one too."""
+    stop = _stop_on_signals()  # before the slow start: a SIGTERM then still stops cleanly
     with open_cli_runtime(db) as runtime:
         if once:
             count = runtime.projector.run_pending()
@@ -58,7 +59,7 @@ def project_command(
                 stderr.print(f"이벤트 {count}건을 반영했습니다 (projected {count} events).")
             return
         runner = runtime.projector_runner()
-        runner.stop_event = _stop_on_signals()
+        runner.stop_event = stop
         stderr.print("프로젝터 시작 (projector started; one leads per database)")
         runner.run()
 

@@ -87,9 +87,13 @@ def test_serve_answers_at_once_reports_lag_and_stops_within_five_seconds(
 
 def test_one_projector_leads_and_another_takes_over(lagging: Store, tmp_path: Path) -> None:
     first = start_projector(lagging.url, tmp_path, "first", batch_size=20)
-    time.sleep(1.5)
-    second = start_projector(lagging.url, tmp_path, "second", batch_size=20)
+    started = [first]
     try:
+        deadline = time.monotonic() + 60
+        while max(_lags(lagging.url).values()) == lagging.import_events:
+            assert time.monotonic() < deadline, "the first projector never started"
+            time.sleep(0.2)
+        started.append(start_projector(lagging.url, tmp_path, "second", batch_size=20))
         time.sleep(1.0)
         first.send_signal(signal.SIGTERM)
         assert first.wait(timeout=10) == 0
@@ -99,7 +103,7 @@ def test_one_projector_leads_and_another_takes_over(lagging: Store, tmp_path: Pa
             assert time.monotonic() < deadline, "the standby did not take over"
             time.sleep(0.5)
     finally:
-        for proc in (first, second):
+        for proc in started:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
                 proc.wait(timeout=15)
