@@ -642,7 +642,8 @@ def _projector(
 
 
 def _rebuild(runtime: Runtime, figures: Figures, console: Console) -> None:
-    """rebuild(), stopped (rolled back) after REBUILD_BUDGET_S: rate over the events done."""
+    """`followup rebuild` (the shadow rebuild), stopped after REBUILD_BUDGET_S (the live
+    views untouched, the shadow dropped): rate over the events done."""
     total = _event_count(runtime)
     _say(console, f"  rebuild over {total:,} events …")
     reached = 0
@@ -655,13 +656,13 @@ def _rebuild(runtime: Runtime, figures: Figures, console: Console) -> None:
             raise _OutOfTime
 
     try:
-        replayed = runtime.projector.rebuild(progress=progress)
+        replayed = runtime.rebuild_views(progress)
         figures.set("rebuild_events_per_s", replayed / (time.perf_counter() - start), 0)
     except _OutOfTime:
         elapsed = time.perf_counter() - start
         figures.set("rebuild_events_per_s", reached / elapsed, 0)
         figures.notes.append(
-            f"rebuild_events_per_s: rebuild() stopped after {elapsed:.0f} s (rolled back) "
+            f"rebuild_events_per_s: the rebuild stopped after {elapsed:.0f} s (shadow dropped) "
             f"at {reached:,} of {total:,} events; rate over those"
         )
 
