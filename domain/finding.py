@@ -6,7 +6,8 @@ from datetime import date
 from typing import Any, Unpack
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, Snapshot, event
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Snapshot as AggregateSnapshot
 
 from domain.dates import Milestone, extract_milestones
 from domain.errors import (
@@ -178,7 +179,7 @@ class Finding(Aggregate):
         def apply(self, finding: Finding) -> None:
             finding.evidence.append(self.sha256)
 
-    class Snapshot(Snapshot):
+    class Snapshot(AggregateSnapshot):
         """The finding's state at a version, in the shapes JSON keeps.
 
         JSON has no set or tuple: ``take`` stores the reminder keys as a sorted
