@@ -154,11 +154,9 @@ class LoadRun:
         return self.log
 
     def run(self) -> LoadLog:
-        """Run in the caller's thread until ``seconds`` passed."""
-        self._main()
-        if self.exception is not None:
-            raise self.exception
-        return self.log
+        """Run until ``seconds`` passed, and wait. In a thread of its own: the caller's
+        thread may have an event loop running (the browser tests' sync API leaves one)."""
+        return self.start().join(timeout=self.seconds + 90)
 
     # -- the clients --------------------------------------------------------------
 
