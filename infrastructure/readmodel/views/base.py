@@ -26,6 +26,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
+from domain.finding import Finding
+
 DomainEvent = DomainEventProtocol[UUID]
 Positioned = tuple[DomainEvent, int]  # an event and its notification id
 
@@ -182,3 +184,14 @@ class BatchView(SQLAlchemyTrackingRecorder):
     @abstractmethod
     def apply_batch(self, session: Session, events: Sequence[Positioned]) -> None:
         """Apply a batch of events, inside the projector's transaction."""
+
+
+def findings_from_earlier_batches(events: Sequence[Positioned]) -> set[UUID]:
+    """The findings an event of this batch changes that were registered before it:
+    those whose rows a view must load (the others are not in its tables yet)."""
+    registered = {e.originator_id for e, _ in events if isinstance(e, Finding.Registered)}
+    return {
+        e.originator_id
+        for e, _ in events
+        if isinstance(e, Finding.Event) and e.originator_id not in registered
+    }

@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session
 from domain.audit import Audit
 from domain.finding import Finding
 from infrastructure.readmodel import tables
-from infrastructure.readmodel.views.base import BatchView, Positioned, rows_where_in, update_many
+from infrastructure.readmodel.views.base import (
+    BatchView,
+    Positioned,
+    findings_from_earlier_batches,
+    rows_where_in,
+    update_many,
+)
 from infrastructure.readmodel.views.changes import Fields, changes, registered_row
 
 
@@ -30,13 +36,8 @@ class FindingsView(BatchView):
 
     def apply_batch(self, session: Session, events: Sequence[Positioned]) -> None:
         f, a = tables.findings, tables.audits
-        registered = {e.originator_id for e, _ in events if isinstance(e, Finding.Registered)}
         # Findings registered in this batch are not in the table yet: no need to look.
-        earlier = {
-            e.originator_id
-            for e, _ in events
-            if isinstance(e, Finding.Event) and e.originator_id not in registered
-        }
+        earlier = findings_from_earlier_batches(events)
         rows: dict[UUID, Fields] = {
             r.finding_id: dict(r._mapping)
             for r in rows_where_in(session, f, f.c.finding_id, earlier)

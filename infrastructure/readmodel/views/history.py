@@ -27,7 +27,13 @@ from sqlalchemy.orm import Session
 
 from domain.finding import Finding
 from infrastructure.readmodel import tables
-from infrastructure.readmodel.views.base import BatchView, Positioned, add_counts, rows_where_in
+from infrastructure.readmodel.views.base import (
+    BatchView,
+    Positioned,
+    add_counts,
+    findings_from_earlier_batches,
+    rows_where_in,
+)
 from infrastructure.readmodel.views.summary import (
     CELL_KEY,
     Cell,
@@ -85,12 +91,7 @@ class StatusHistoryView(BatchView):
     def apply_batch(self, session: Session, events: Sequence[Positioned]) -> None:
         h = tables.status_history
         committees, new_audits = audit_committees(session, tables.history_audits, events)
-        registered = {e.originator_id for e, _ in events if isinstance(e, Finding.Registered)}
-        earlier = {
-            e.originator_id
-            for e, _ in events
-            if isinstance(e, Finding.Event) and e.originator_id not in registered
-        }
+        earlier = findings_from_earlier_batches(events)
         histories: dict[UUID, list[Entry]] = {}
         for r in rows_where_in(session, h, h.c.finding_id, earlier):
             histories.setdefault(r.finding_id, []).append((r.valid_from, r.version, _cell_of(r)))

@@ -25,6 +25,7 @@ from infrastructure.readmodel.views.base import (
     BatchView,
     Positioned,
     delete_where_in,
+    findings_from_earlier_batches,
     rows_where_in,
     update_many,
 )
@@ -40,11 +41,7 @@ class InboxView(BatchView):
     def apply_batch(self, session: Session, events: Sequence[Positioned]) -> None:
         s = tables.inbox_findings
         registered = {e.originator_id for e, _ in events if isinstance(e, Finding.Registered)}
-        earlier = {
-            e.originator_id
-            for e, _ in events
-            if isinstance(e, Finding.Event) and e.originator_id not in registered
-        }
+        earlier = findings_from_earlier_batches(events)
         departments: dict[UUID, DepartmentRef] = {
             r.finding_id: DepartmentRef(r.department_id, r.department_name)
             for r in rows_where_in(session, s, s.c.finding_id, earlier)

@@ -24,6 +24,7 @@ from infrastructure.readmodel.views.base import (
     BatchView,
     Positioned,
     add_counts,
+    findings_from_earlier_batches,
     rows_where_in,
     update_many,
 )
@@ -91,12 +92,7 @@ class SummaryView(BatchView):
     def apply_batch(self, session: Session, events: Sequence[Positioned]) -> None:
         c = tables.summary_cells
         committees, new_audits = audit_committees(session, tables.summary_audits, events)
-        registered = {e.originator_id for e, _ in events if isinstance(e, Finding.Registered)}
-        earlier = {
-            e.originator_id
-            for e, _ in events
-            if isinstance(e, Finding.Event) and e.originator_id not in registered
-        }
+        earlier = findings_from_earlier_batches(events)
         cells: dict[UUID, Cell] = {}
         for r in rows_where_in(session, c, c.c.finding_id, earlier):
             cell = dict(r._mapping)
