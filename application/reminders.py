@@ -2,26 +2,28 @@
 
 ``reminders_due`` is pure: given the open findings, a date and the Korean
 business calendar, which reminders are due. ``ReminderJob`` records them as
-events (each once, whatever the number of runs or processes), turns the inbox
+events in each finding's reminder log, beside the finding (each once, whatever the
+number of runs or processes; the finding's version never moves), turns the inbox
 into one digest per recipient and day in the outbox, and delivers the outbox.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import RecordConflictError
 
 from application.digests import department_digest, staff_digest, topic_label
 from application.dto import FindingFilter, FindingRow, ReminderCandidate
 from application.notifications import DeliveryError, DigestItem, MailSender
 from application.ports import BusinessCalendar, Clock, Outbox, ReadModel, ReminderReadModel
 from application.writer import Writer
-from domain.finding import Finding
+from domain.finding import Finding, reminder_key
+from domain.reminders import ReminderLog
 from domain.values import Actor
 from domain.vocabulary import KIND_LABELS, ActorKind, ReminderRule, Verification
 
@@ -167,6 +169,9 @@ class ReminderJob:
     sender: MailSender | None = None
     recipients: Recipients = field(default_factory=Recipients)
     app_url: str | None = None
+    # Given, the recipients of a day, asked at each run: departments registered or
+    # merged since the job was built are mailed too.
+    recipients_on: Callable[[date], Recipients] | None = None
 
     @property
     def clock(self) -> Clock:
@@ -181,18 +186,26 @@ class ReminderJob:
         return run
 
     def raise_due(self, today: date, attempts: int = 5) -> tuple[int, int]:
-        """Record every due reminder once; returns (raised now, raised before)."""
+        """Record every due reminder once; returns (raised now, raised before).
+
+        Each goes into the finding's reminder log, never into the finding: its version
+        stays what the people who read it saw. A key is raised before when the log
+        holds it, or the finding's own stream does (stores written before the log).
+        """
         due = self.rules.due(today)
         for attempt in range(attempts):
-            findings: dict[UUID, Finding] = {}
+            logs: dict[UUID, tuple[ReminderLog, Finding]] = {}
+            changed: dict[UUID, ReminderLog] = {}  # a log opened and nothing raised: unsaved
             raised = 0
             for reminder in due:
-                finding = findings.get(reminder.finding_id)
-                if finding is None:
-                    finding = findings[reminder.finding_id] = self.writer.events.finding(
-                        reminder.finding_id
-                    )
-                raised += finding.raise_reminder(
+                if reminder.finding_id not in logs:
+                    logs[reminder.finding_id] = self._log_of(reminder.finding_id, today)
+                log_, finding = logs[reminder.finding_id]
+                key = reminder_key(reminder.rule, reminder.reference_date, reminder.level)
+                if key in finding.reminders:
+                    continue  # a legacy ReminderRaised in the finding's own stream
+                if log_.raise_reminder(
+                    finding_version=finding.version,
                     rule=reminder.rule,
                     reference_date=reminder.reference_date,
                     level=reminder.level,
@@ -200,22 +213,35 @@ class ReminderJob:
                     actor=SCHEDULER,
                     business_date=today,
                     now=self.clock.now(),
-                )
-            changed = [f for f in findings.values() if f.pending_events]
+                ):
+                    raised += 1
+                    changed[reminder.finding_id] = log_
             try:
                 if changed:
-                    self.writer.save(*changed)
+                    self.writer.save(*changed.values())
                 return raised, len(due) - raised
-            except IntegrityError:
-                # Another process saved some of these findings first: reload and
-                # try again; what it raised is now "already raised".
+            except RecordConflictError:
+                # Another process saved some of these logs first: reload and try
+                # again; what it raised is now "already raised".
                 log.info("reminders raced another process (attempt %d); retrying", attempt + 1)
         raise RuntimeError("reminders could not be saved after repeated conflicts")
+
+    def _log_of(self, finding_id: UUID, today: date) -> tuple[ReminderLog, Finding]:
+        """The finding's reminder log (a new one, unsaved, if it has none) and the finding."""
+        finding = self.writer.events.finding(finding_id)
+        found = self.writer.events.reminder_log(finding_id)
+        if found is None:
+            found = ReminderLog.open(
+                finding_id, actor=SCHEDULER, business_date=today, now=self.clock.now()
+            )
+        return found, finding
 
     def compose_digests(self, today: date) -> int:
         """One digest per recipient and day, carrying what no digest carried yet."""
         queued = 0
         now = self.clock.now()
+        if self.recipients_on is not None:
+            self.recipients = self.recipients_on(today)
         for department_id, addresses in sorted(self.recipients.departments.items()):
             if self.outbox.has_digest(department_id, today):
                 continue  # today's went out: later entries wait for tomorrow's

@@ -50,6 +50,7 @@ class SqlOutbox:
                 and_(
                     d.c.finding_id == i.c.finding_id,
                     d.c.version == i.c.version,
+                    d.c.log_version == i.c.log_version,
                     d.c.recipient == i.c.recipient,
                 )
             )
@@ -85,8 +86,8 @@ class SqlOutbox:
                     )
                 )
                 if items:
-                    # Each entry by its key (finding, version, recipient), and the mail.
-                    key = ("finding_id", "version", "recipient")
+                    # Each entry by its key (finding, versions, recipient), and the mail.
+                    key = ("finding_id", "version", "log_version", "recipient")
                     session.execute(
                         insert(tables.digest_items),
                         [

@@ -20,6 +20,7 @@ from application.access import Principal
 from application.importing import ImportOptions
 from application.writer import Target
 from domain.finding import Finding
+from domain.reminders import ReminderLog
 from domain.values import DepartmentRef
 from domain.vocabulary import FindingKind
 from infrastructure.bootstrap import Runtime, open_runtime
@@ -61,11 +62,12 @@ def mail_runtime(
         runtime.close()
 
 
-def reminder_events(runtime: Runtime) -> list[Finding.ReminderRaised]:
+def reminder_events(runtime: Runtime) -> list[ReminderLog.Raised]:
     recorder, mapper = runtime.tracker.recorder, runtime.tracker.mapper
     top = recorder.max_notification_id() or 0
     events = [mapper.to_domain_event(n) for n in recorder.select_notifications(1, top + 1)]
-    return [e for e in events if isinstance(e, Finding.ReminderRaised)]
+    assert not [e for e in events if isinstance(e, Finding.ReminderRaised)]  # legacy only
+    return [e for e in events if isinstance(e, ReminderLog.Raised)]
 
 
 def digests_by_recipient(messages: list[EmailMessage]) -> Counter[str]:
@@ -273,14 +275,17 @@ def test_two_remind_processes_at_once_raise_each_reminder_once(
     runtime = open_runtime(Settings(database_url=database_url))
     try:
         events = reminder_events(runtime)
-        keys = Counter((e.originator_id, e.rule, e.reference_date, e.level) for e in events)
+        keys = Counter((e.finding_id, e.rule, e.reference_date, e.level) for e in events)
         assert len(events) == 58 and max(keys.values()) == 1
-        finding = runtime.tracker.find_finding(
-            Finding.create_id(
-                runtime.services.queries.list_audits()[0].audit_id, FindingKind.CORRECTIVE, 1
-            )
+        finding_id = Finding.create_id(
+            runtime.services.queries.list_audits()[0].audit_id, FindingKind.CORRECTIVE, 1
         )
-        assert finding is not None and len(finding.reminders) == 2
+        reminders = runtime.tracker.reminder_log(finding_id)
+        assert reminders is not None and len(reminders.raised) == 2
+        # Beside the finding: registered and reported, nothing more.
+        finding = runtime.tracker.finding(finding_id)
+        assert finding.version == 2 and not finding.reminders
+        assert runtime.services.queries.get_finding(finding_id).version == 2
     finally:
         runtime.close()
 
@@ -342,7 +347,7 @@ def test_a_reminder_event_is_recorded_with_the_scheduler_as_actor(
     events = reminder_events(mail_runtime)
     assert {e.actor.kind.value for e in events} == {"scheduler"}
     assert {e.business_date for e in events} == {date(2019, 1, 16)}
-    timeline = mail_runtime.services.queries.timeline(events[0].originator_id)
+    timeline = mail_runtime.services.queries.timeline(events[0].finding_id)
     assert timeline[-1].event == "ReminderRaised" and timeline[-1].actor_kind == "scheduler"
 
 

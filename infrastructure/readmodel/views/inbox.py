@@ -6,6 +6,10 @@ tells both), so the view keeps each finding's department (``rm_inbox_findings``)
 
 Projected inside commands: the daily reminder job composes its digests from the
 inbox right after saving the reminders it raised, in the same process.
+
+Reminders come from each finding's reminder log (``ReminderLog.Raised``) and, in
+stores written before the log, from the finding itself (``Finding.ReminderRaised``):
+both give the same rows, the log's keyed by its own version too (``log_version``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from domain.finding import Finding
+from domain.reminders import ReminderLog
 from domain.values import DepartmentRef
 from domain.vocabulary import ReminderRule
 from infrastructure.readmodel import tables
@@ -41,7 +46,11 @@ class InboxView(BatchView):
     def apply_batch(self, session: Session, events: Sequence[Positioned]) -> None:
         s = tables.inbox_findings
         registered = {e.originator_id for e, _ in events if isinstance(e, Finding.Registered)}
-        earlier = findings_from_earlier_batches(events)
+        earlier = findings_from_earlier_batches(events) | {
+            e.finding_id
+            for e, _ in events
+            if isinstance(e, ReminderLog.Raised) and e.finding_id not in registered
+        }
         departments: dict[UUID, DepartmentRef] = {
             r.finding_id: DepartmentRef(r.department_id, r.department_name)
             for r in rows_where_in(session, s, s.c.finding_id, earlier)
@@ -65,6 +74,8 @@ class InboxView(BatchView):
                     moved.add(e.originator_id)
                 if isinstance(e, Finding.ProgressReported):
                     milestones[e.originator_id] = milestone_rows(e)
+            elif isinstance(e, ReminderLog.Raised):
+                inbox.extend(reminder_rows(e, departments[e.finding_id]))
 
         rows = [
             {
@@ -97,13 +108,9 @@ def inbox_rows(e: Finding.Event, department: DepartmentRef) -> list[dict[str, An
     # (recipient, topic, the department the row is about), per row
     addressed: list[tuple[str, str, DepartmentRef]]
     level, reference, detail = 0, None, getattr(e, "reason", None)
-    if isinstance(e, Finding.ReminderRaised):
-        rule = ReminderRule(e.rule)
-        # A claim waits on the council, never on the department.
-        recipient = STAFF if rule is ReminderRule.CLAIM_WAITING else department.id
-        addressed = [(recipient, rule.value, department)]
-        level, reference, detail = e.level, e.reference_date, e.detail
-    elif isinstance(e, Finding.ClaimReturned):
+    if isinstance(e, Finding.ReminderRaised):  # legacy: a reminder in the finding's stream
+        return [_reminder_row(e, e.originator_id, e.originator_version, 0, department)]
+    if isinstance(e, Finding.ClaimReturned):
         addressed = [(department.id, "claim_returned", department)]
     elif isinstance(e, Finding.Reassigned):
         before, after = e.previous_department, e.department
@@ -123,6 +130,7 @@ def inbox_rows(e: Finding.Event, department: DepartmentRef) -> list[dict[str, An
         {
             "finding_id": e.originator_id,
             "version": e.originator_version,
+            "log_version": 0,
             "recipient": recipient,
             "department_id": about.id,
             "department_name": about.name,
@@ -134,6 +142,36 @@ def inbox_rows(e: Finding.Event, department: DepartmentRef) -> list[dict[str, An
         }
         for recipient, topic, about in addressed
     ]
+
+
+def reminder_rows(e: ReminderLog.Raised, department: DepartmentRef) -> list[dict[str, Any]]:
+    """The row a reminder of the log sends: as a legacy one, at the finding's version
+    it was raised at and the log's own."""
+    return [_reminder_row(e, e.finding_id, e.finding_version, e.originator_version, department)]
+
+
+def _reminder_row(
+    e: Finding.ReminderRaised | ReminderLog.Raised,
+    finding_id: UUID,
+    version: int,
+    log_version: int,
+    department: DepartmentRef,
+) -> dict[str, Any]:
+    rule = ReminderRule(e.rule)
+    return {
+        "finding_id": finding_id,
+        "version": version,
+        "log_version": log_version,
+        # A claim waits on the council, never on the department.
+        "recipient": STAFF if rule is ReminderRule.CLAIM_WAITING else department.id,
+        "department_id": department.id,
+        "department_name": department.name,
+        "topic": rule.value,
+        "level": e.level,
+        "reference_date": e.reference_date,
+        "detail": e.detail,
+        "raised_on": e.business_date,
+    }
 
 
 def milestone_rows(e: Finding.ProgressReported) -> list[dict[str, Any]]:
