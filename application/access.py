@@ -11,14 +11,25 @@ from domain.vocabulary import ActorKind, Role
 
 @dataclass(frozen=True)
 class Principal:
-    """The acting party: the actor recorded in events, plus its departments."""
+    """The acting party: the actor recorded in events, plus its departments.
+
+    ``departments`` are the ids whose findings it acts on (a department merged
+    into one of its own included); ``readable`` adds those it only reads (its own
+    departments merged away: their officers keep reading what they had).
+    """
 
     actor: Actor
     departments: frozenset[str] = field(default_factory=frozenset)
+    readable: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
     def system(cls) -> Principal:
         return cls(Actor.system())
+
+    @property
+    def reads(self) -> frozenset[str]:
+        """Every department id whose findings and inbox it reads."""
+        return self.departments | self.readable
 
     @property
     def is_trusted_process(self) -> bool:

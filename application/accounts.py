@@ -13,7 +13,7 @@ from typing import Protocol
 
 from application.access import Principal
 from domain.errors import DomainError
-from domain.values import Actor, DepartmentRef
+from domain.values import Actor
 from domain.vocabulary import Role
 
 MIN_PASSWORD_LENGTH = 8
@@ -21,19 +21,21 @@ MIN_PASSWORD_LENGTH = 8
 
 @dataclass(frozen=True)
 class User:
-    """An account. ``departments`` are department names as given; ids are derived."""
+    """An account. It holds department ids (``department_ids``); ``departments``
+    are their names today, and ``acting``/``readable`` what the ids allow today
+    (merges followed), as the store read them."""
 
     id: str
     name: str
     role: Role
     departments: tuple[str, ...]
     active: bool
+    department_ids: tuple[str, ...] = ()
+    acting: frozenset[str] = frozenset()
+    readable: frozenset[str] = frozenset()
 
     def principal(self) -> Principal:
-        return Principal(
-            Actor.user(self.id, self.role),
-            frozenset(DepartmentRef.from_name(d).id for d in self.departments),
-        )
+        return Principal(Actor.user(self.id, self.role), self.acting, self.readable)
 
 
 class InvalidCredentialsError(DomainError):
@@ -98,9 +100,10 @@ class AccountStore(Protocol):
     """Users, API tokens and browser sessions (implemented in infrastructure)."""
 
     def add_user(
-        self, name: str, password: str, role: Role, departments: Sequence[str] = ()
+        self, name: str, password: str, role: Role, department_ids: Sequence[str] = ()
     ) -> User:
-        """Raises UserExistsError, PasswordTooShortError, InvalidAccountError."""
+        """``department_ids``: registered departments' ids (names are resolved by the
+        caller). Raises UserExistsError, PasswordTooShortError, InvalidAccountError."""
 
     def authenticate(self, name: str, password: str) -> User:
         """Raises InvalidCredentialsError or LoginThrottledError."""

@@ -29,6 +29,25 @@ class InvalidDepartmentError(DomainError):
     message_en = "The department's data is not valid."
 
 
+class UnknownDepartmentError(InvalidDepartmentError):
+    """A name no registered department has or had; the message offers the closest."""
+
+    code = "UNKNOWN_DEPARTMENT"
+    message_ko = "등록되지 않은 부서입니다."
+    message_en = "No registered department has this name."
+
+    def __init__(self, name: str, close: tuple[str, ...] = ()) -> None:
+        super().__init__(name)
+        self.name, self.close = name, close
+        if close:
+            names = ", ".join(close)
+            self.message_ko = f"등록되지 않은 부서입니다: {name}. 비슷한 부서: {names}"
+            self.message_en = f"No registered department is named {name}; closest: {names}."
+        else:
+            self.message_ko = f"등록되지 않은 부서입니다: {name}"
+            self.message_en = f"No registered department is named {name}."
+
+
 def department_uuid(ref_id: str) -> UUID:
     """The aggregate id behind a ``DepartmentRef.id``."""
     return UUID(ref_id.removeprefix("dept-"))
@@ -88,9 +107,14 @@ class Department(Aggregate):
         return DepartmentRef(id=f"dept-{self.id}", name=self.name)
 
     @classmethod
-    def register(cls, *, name: str, **stamp: Unpack[StampFields]) -> Department:
+    def register(
+        cls, *, name: str, ref_id: str | None = None, **stamp: Unpack[StampFields]
+    ) -> Department:
+        """A department, with the id its first name gives (or ``ref_id``: the id a
+        department already carries in findings, registered as an aggregate later)."""
         clean = _name(name)
-        return cls._create(cls.Registered, id=cls.create_id(clean), name=clean, **stamped(**stamp))
+        uuid = department_uuid(ref_id) if ref_id else cls.create_id(clean)
+        return cls._create(cls.Registered, id=uuid, name=clean, **stamped(**stamp))
 
     def rename(
         self, *, name: str, effective_on: date, reason: str, actor: Actor, now: datetime

@@ -52,8 +52,11 @@ from application.accounts import (
     User,
     UserExistsError,
 )
-from application.ports import Clock
+from application.departments import DepartmentDirectory
+from application.ports import Clock, DepartmentReadModel
+from domain.values import DepartmentRef
 from domain.vocabulary import Role
+from infrastructure.readmodel.queries import SqlReadModel
 from infrastructure.readmodel.tables import UtcDateTime, metadata
 
 TOKEN_PREFIX = "fu_"
@@ -130,12 +133,16 @@ def _clean_password(password: str) -> str:
 
 
 def _user(row: Row[Any]) -> User:
+    """The account as stored (department ids); ``SqlAccountStore._with_departments``
+    adds their names and what they allow today."""
+    ids = tuple(row.departments)
     return User(
         id=row.id,
         name=row.name,
         role=Role(row.role),
-        departments=tuple(row.departments),
+        departments=ids,
         active=bool(row.active),
+        department_ids=ids,
     )
 
 
@@ -163,10 +170,22 @@ class SqlAccountStore:
         *,
         clock: Clock,
         hasher: PasswordHasher | None = None,
+        departments: DepartmentReadModel | None = None,
     ) -> None:
         self.datastore = datastore
         self.clock = clock
         self.hasher = hasher or PasswordHasher()  # argon2id, RFC 9106 low-memory profile
+        self.departments = DepartmentDirectory(departments or SqlReadModel(datastore))
+
+    def _with_departments(self, user: User) -> User:
+        """The user with today's names of its departments and what they allow today
+        (a merge takes effect on its effective date, with no change to the account)."""
+        if not user.department_ids:
+            return user
+        access = self.departments.access(user.department_ids, self.clock.today())
+        return replace(
+            user, departments=access.names, acting=access.acting, readable=access.readable
+        )
 
     @cached_property
     def _dummy_hash(self) -> str:
@@ -192,15 +211,24 @@ class SqlAccountStore:
         return self.hasher.hash(password)
 
     def add_user(
-        self, name: str, password: str, role: Role, departments: Sequence[str] = ()
+        self, name: str, password: str, role: Role, department_ids: Sequence[str] = ()
     ) -> User:
         name = _clean_name(name)
         if not name or len(name) > NAME_MAX:
             raise InvalidAccountError(f"a name of 1 to {NAME_MAX} characters is required")
-        depts = tuple(dict.fromkeys(d.strip() for d in departments if d.strip()))
+        depts = tuple(dict.fromkeys(d.strip() for d in department_ids if d.strip()))
         if role is Role.DEPARTMENT_OFFICER and not depts:
             raise InvalidAccountError("a department officer needs at least one department")
-        user = User(id=str(uuid.uuid4()), name=name, role=role, departments=depts, active=True)
+        if any(not d.startswith("dept-") for d in depts):
+            raise InvalidAccountError("departments are given by their ids (dept-…)")
+        user = User(
+            id=str(uuid.uuid4()),
+            name=name,
+            role=role,
+            departments=depts,
+            active=True,
+            department_ids=depts,
+        )
         password_hash = self._hash_password(password)  # outside the transaction: it is slow
         try:
             with self._write() as session:
@@ -219,7 +247,7 @@ class SqlAccountStore:
                 )
         except IntegrityError:  # PostgreSQL: a concurrent add of the same name won
             raise UserExistsError(name) from None
-        return user
+        return self._with_departments(user)
 
     def _find(self, session: Session, name: str) -> Row[Any]:
         row = session.execute(select(users).where(users.c.name == _clean_name(name))).first()
@@ -229,7 +257,8 @@ class SqlAccountStore:
 
     def list_users(self) -> list[User]:
         with self._read() as session:
-            return [_user(r) for r in session.execute(select(users).order_by(users.c.name))]
+            found = [_user(r) for r in session.execute(select(users).order_by(users.c.name))]
+        return [self._with_departments(u) for u in found]
 
     def set_active(self, name: str, active: bool) -> User:
         with self._write() as session:
@@ -237,7 +266,7 @@ class SqlAccountStore:
             session.execute(update(users).where(users.c.id == row.id).values(active=active))
             if not active:
                 session.execute(delete(sessions).where(sessions.c.user_id == row.id))
-        return replace(_user(row), active=active)
+        return replace(self._with_departments(_user(row)), active=active)
 
     def set_password(self, name: str, password: str) -> User:
         password_hash = self._hash_password(password)
@@ -248,7 +277,7 @@ class SqlAccountStore:
             )
             # A new password ends the sessions opened with the old one.
             session.execute(delete(sessions).where(sessions.c.user_id == row.id))
-        return _user(row)
+        return self._with_departments(_user(row))
 
     # -- sign-in and throttling ----------------------------------------------
 
@@ -274,7 +303,7 @@ class SqlAccountStore:
                         .where(users.c.id == row.id)
                         .values(password_hash=self.hasher.hash(password))
                     )
-            return _user(row)
+            return self._with_departments(_user(row))
         if len(name) <= NAME_MAX:
             self._record_failure(name, now)
         raise InvalidCredentialsError()
@@ -347,7 +376,7 @@ class SqlAccountStore:
                     )
                     .values(last_used_at=now)
                 )
-        return _user(row)
+        return self._with_departments(_user(row))
 
     # -- browser sessions ----------------------------------------------------
 
@@ -379,13 +408,18 @@ class SqlAccountStore:
                     users.c.active.is_(True),
                 )
             ).first()
-        return None if row is None else (_user(row), row.csrf_token)
+        return None if row is None else (self._with_departments(_user(row)), row.csrf_token)
 
     def end_session(self, cookie: str) -> None:
         with self._write() as session:
             session.execute(delete(sessions).where(sessions.c.session_hash == digest(cookie)))
 
     # -- demo ------------------------------------------------------------------
+
+    def _demo_department_id(self, name: str) -> str:
+        """The registered department of this name, else the id it is registered with."""
+        known = self.departments.find(name)
+        return known.id if known else DepartmentRef.from_name(name).id
 
     def demo_accounts(
         self,
@@ -404,8 +438,9 @@ class SqlAccountStore:
             DemoAccount(officer[0], officer[1], Role.DEPARTMENT_OFFICER, (department,)),
         ]
         for account in wanted:
+            ids = [self._demo_department_id(d) for d in account.departments]
             try:
-                self.add_user(account.name, account.password, account.role, account.departments)
+                self.add_user(account.name, account.password, account.role, ids)
             except UserExistsError:
                 with self._read() as session:
                     row = self._find(session, account.name)

@@ -40,7 +40,8 @@ def _as_dict(user: User) -> dict[str, object]:
         "id": user.id,
         "name": user.name,
         "role": user.role.value,
-        "departments": list(user.departments),
+        "departments": list(user.departments),  # today's names
+        "department_ids": list(user.department_ids),
         "active": user.active,
     }
 
@@ -51,7 +52,10 @@ def users_add(
     role: Annotated[Role, typer.Option("--role", help="Role (역할).")],
     department: Annotated[
         list[str] | None,
-        typer.Option("--department", help="Department name (담당부서); repeat for several."),
+        typer.Option(
+            "--department",
+            help="A registered department's name (담당부서); repeat for several.",
+        ),
     ] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
@@ -60,7 +64,10 @@ def users_add(
     password = _read_password()
     with open_cli_runtime(db) as runtime:
         try:
-            user = runtime.accounts.add_user(name, password, role, department or [])
+            # Names resolved once, here: the account holds the departments' ids.
+            directory, today = runtime.services.queries.departments, runtime.services.clock.today()
+            ids = [directory.id_of(d, today) for d in department or []]
+            user = runtime.accounts.add_user(name, password, role, ids)
         except DomainError as e:
             refuse(as_json, e)
     if as_json:

@@ -1,4 +1,4 @@
-"""`followup departments rename|merge`: departments as reference data."""
+"""`followup departments list|add|rename|merge`: departments as reference data."""
 
 # No `from __future__ import annotations`: each command's parameters are annotated
 # with the help texts `_command` is given, and typer reads them from the annotations.
@@ -18,15 +18,72 @@ from api.cli.options import (
     emit,
     refuse,
     required_date,
+    show,
     stderr,
 )
 from application.access import Principal
+from application.dto import DepartmentRow
 from domain.errors import DomainError
 from domain.values import DepartmentRef
 
 departments_app = typer.Typer(
-    help="부서 명칭 변경·통합 (department renames and merges).", no_args_is_help=True
+    help="부서 등록·명칭 변경·통합 (departments: registration, renames, merges).",
+    no_args_is_help=True,
 )
+_HEADINGS = ("부서 ID", "부서명", "이전 명칭", "통합 대상", "통합일")
+
+
+def _as_dict(row: DepartmentRow) -> dict[str, object]:
+    return {
+        "department_id": row.department_id,
+        "id": row.department_id,
+        "name": row.name,
+        "former_names": list(row.former_names),
+        "merged_into": row.merged_into,
+        "merged_on": row.merged_on.isoformat() if row.merged_on else None,
+    }
+
+
+@departments_app.command("list")
+def departments_list(as_json: JsonOption = False, db: DbOption = None) -> None:
+    """List every registered department: id, today's name, former names, merge."""
+    with open_cli_runtime(db) as runtime:
+        rows = runtime.services.queries.departments_list()
+    names = {r.department_id: r.name for r in rows}
+    cells = (
+        [
+            r.department_id,
+            r.name,
+            ", ".join(r.former_names) or "-",
+            names.get(r.merged_into, r.merged_into) if r.merged_into else "-",
+            r.merged_on.isoformat() if r.merged_on else "-",
+        ]
+        for r in rows
+    )
+    show(as_json, [_as_dict(r) for r in rows], _HEADINGS, cells)
+
+
+@departments_app.command("add")
+def departments_add(
+    name: Annotated[str, typer.Argument(help="The department's name (부서명).")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Register a department; a name a department has or had is refused."""
+    with open_cli_runtime(db) as runtime:
+        try:
+            ref = runtime.services.departments.register(Principal.system(), name)
+        except DomainError as e:
+            refuse(as_json, e)
+        row = next(
+            (r for r in runtime.services.queries.departments_list() if r.department_id == ref.id),
+            DepartmentRow(department_id=ref.id, name=ref.name, merged_into=None, merged_on=None),
+        )
+    if as_json:
+        emit(_as_dict(row))
+    else:
+        stderr.print(f"부서를 등록했습니다 (department registered): {ref.name} ({ref.id})")
+
 
 Change = Callable[[Runtime, str, str, date, str], DepartmentRef]
 """A change of a department: (runtime, its name, the target, effective day, reason)."""

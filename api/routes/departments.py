@@ -1,4 +1,5 @@
-"""/api/v1/departments: reference data; administrators rename and merge."""
+"""/api/v1/departments: reference data; council staff and administrators register,
+administrators rename and merge."""
 
 from __future__ import annotations
 
@@ -9,15 +10,46 @@ from pydantic import BaseModel, Field
 
 from api.auth import PrincipalDep
 from api.deps import ServicesDep
+from application.dto import DepartmentRow
+from application.services import Followup
+from domain.values import DepartmentRef
 
 router = APIRouter(prefix="/departments", tags=["departments"])
 
 
 class DepartmentPublic(BaseModel):
     department_id: str
-    name: str
-    merged_into: str | None
-    merged_on: date | None
+    id: str  # the same as department_id
+    name: str  # today's name
+    former_names: list[str] = []
+    merged_into: str | None  # the department id it was merged into
+    merged_on: date | None  # the merge's effective date
+
+    @classmethod
+    def of(cls, row: DepartmentRow) -> DepartmentPublic:
+        return cls(
+            department_id=row.department_id,
+            id=row.department_id,
+            name=row.name,
+            former_names=list(row.former_names),
+            merged_into=row.merged_into,
+            merged_on=row.merged_on,
+        )
+
+    @classmethod
+    def of_ref(cls, services: Followup, ref: DepartmentRef) -> DepartmentPublic:
+        row = next(
+            (r for r in services.queries.departments_list() if r.department_id == ref.id), None
+        )
+        if row is None:
+            return cls(
+                department_id=ref.id, id=ref.id, name=ref.name, merged_into=None, merged_on=None
+            )
+        return cls.of(row)
+
+
+class RegisterRequest(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
 
 
 class RenameRequest(BaseModel):
@@ -36,8 +68,18 @@ class MergeRequest(BaseModel):
 
 @router.get("", response_model=list[DepartmentPublic])
 def list_departments(services: ServicesDep, _: PrincipalDep) -> list[DepartmentPublic]:
-    """Departments an administrator has changed (others are known by their findings)."""
-    return [DepartmentPublic(**vars(d)) for d in services.queries.departments_list()]
+    """Every registered department: its id, today's name, former names and merge."""
+    return [DepartmentPublic.of(d) for d in services.queries.departments_list()]
+
+
+@router.post("", response_model=DepartmentPublic, status_code=201)
+def register(
+    body: RegisterRequest, services: ServicesDep, principal: PrincipalDep
+) -> DepartmentPublic:
+    """Register a department (council staff, administrators); a name a department
+    has or had is refused (422)."""
+    ref = services.departments.register(principal, body.name)
+    return DepartmentPublic.of_ref(services, ref)
 
 
 @router.post("/rename", response_model=DepartmentPublic)
@@ -49,7 +91,7 @@ def rename(body: RenameRequest, services: ServicesDep, principal: PrincipalDep) 
         effective_on=body.effective_on,
         reason=body.reason,
     )
-    return DepartmentPublic(department_id=ref.id, name=ref.name, merged_into=None, merged_on=None)
+    return DepartmentPublic.of_ref(services, ref)
 
 
 @router.post("/merge", response_model=DepartmentPublic)
@@ -57,6 +99,4 @@ def merge(body: MergeRequest, services: ServicesDep, principal: PrincipalDep) ->
     target = services.departments.merge(
         principal, body.name, into=body.into, effective_on=body.effective_on, reason=body.reason
     )
-    return DepartmentPublic(
-        department_id=target.id, name=target.name, merged_into=None, merged_on=None
-    )
+    return DepartmentPublic.of_ref(services, target)

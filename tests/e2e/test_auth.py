@@ -23,7 +23,9 @@ from api.auth import (
     auth_router,
     install_auth_error_handlers,
 )
+from application.access import Principal
 from domain.errors import DomainError
+from domain.values import DepartmentRef
 from domain.vocabulary import Role
 from infrastructure.accounts import SqlAccountStore
 from infrastructure.bootstrap import Runtime, open_runtime
@@ -32,6 +34,7 @@ from tests.conftest import FixedClock
 
 FOLLOWUP = str(Path(sys.executable).parent / "followup")
 PASSWORD = "correct-horse-battery"
+JOBS_ID = DepartmentRef.from_name("일자리정책담당관").id
 ERROR_KEYS = {"code", "message_ko", "message_en", "detail"}
 
 
@@ -40,7 +43,8 @@ def accounts(runtime: Runtime, clock: FixedClock) -> SqlAccountStore:
     datastore = runtime.datastore
     hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)  # fast for tests
     store = SqlAccountStore(datastore, clock=clock, hasher=hasher)
-    store.add_user("officer", PASSWORD, Role.DEPARTMENT_OFFICER, ["일자리정책담당관"])
+    runtime.services.departments.register(Principal.system(), "일자리정책담당관")
+    store.add_user("officer", PASSWORD, Role.DEPARTMENT_OFFICER, [JOBS_ID])
     return store
 
 
@@ -197,6 +201,15 @@ def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
 
 def test_cli_users_add_list_and_tokens_create(database_url: str) -> None:
     db = ("--db", database_url)
+    registered = run("departments", "add", "일자리정책담당관", "--json", *db)
+    assert registered.returncode == 0, registered.stderr
+    assert json.loads(registered.stdout)["department_id"] == JOBS_ID
+    unknown_department = run("users", "add", "박담당", "--role", "department_officer",
+                             "--department", "일자리정책담당", "--json", *db,
+                             stdin=PASSWORD)  # fmt: skip
+    assert unknown_department.returncode == 1
+    refused = json.loads(unknown_department.stdout)["error"]
+    assert refused["code"] == "UNKNOWN_DEPARTMENT" and "일자리정책담당관" in refused["message_ko"]
     added = run("users", "add", "김담당", "--role", "department_officer", "--department",
                 "일자리정책담당관", "--json", *db, stdin=PASSWORD + "\n")  # fmt: skip
     assert added.returncode == 0, added.stderr
@@ -208,6 +221,7 @@ def test_cli_users_add_list_and_tokens_create(database_url: str) -> None:
         ["일자리정책담당관"],
         True,
     )
+    assert user["department_ids"] == [JOBS_ID]
 
     again = run("users", "add", "김담당", "--role", "viewer", "--json", *db, stdin=PASSWORD)
     assert again.returncode == 1
@@ -219,7 +233,7 @@ def test_cli_users_add_list_and_tokens_create(database_url: str) -> None:
 
     listed = run("users", "list", "--json", *db)
     assert listed.returncode == 0, listed.stderr
-    assert [u["name"] for u in json.loads(listed.stdout)] == ["김담당"]
+    assert [u["name"] for u in json.loads(listed.stdout)] == ["김담당"]  # 박담당 was refused
 
     created = run("tokens", "create", "김담당", "--label", "ci", "--json", *db)
     assert created.returncode == 0, created.stderr

@@ -8,6 +8,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from application.access import Principal
 from application.accounts import (
     InvalidAccountError,
     InvalidCredentialsError,
@@ -30,6 +31,8 @@ from infrastructure.bootstrap import Runtime
 from tests.conftest import FixedClock
 
 PASSWORD = "올바른-비밀번호-2018"
+JOBS = DepartmentRef.from_name("일자리정책담당관").id
+LABOUR = DepartmentRef.from_name("노동정책담당관").id
 # Cheap parameters where a test only needs *a* hash; the rehash test relies on them.
 FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
@@ -72,7 +75,7 @@ def test_add_user_refuses_short_passwords_duplicates_and_officers_without_depart
 
 
 def test_authenticate_accepts_the_right_password_only(store: SqlAccountStore) -> None:
-    added = store.add_user("officer", PASSWORD, Role.DEPARTMENT_OFFICER, ["일자리정책담당관"])
+    added = store.add_user("officer", PASSWORD, Role.DEPARTMENT_OFFICER, [JOBS])
     assert store.authenticate("officer", PASSWORD) == added
     with pytest.raises(InvalidCredentialsError):
         store.authenticate("officer", PASSWORD + "x")
@@ -219,17 +222,26 @@ def test_a_new_password_ends_the_sessions(store: SqlAccountStore) -> None:
 
 @pytest.mark.parametrize("role", list(Role))
 def test_each_role_maps_to_a_principal(store: SqlAccountStore, role: Role) -> None:
-    departments = ["일자리정책담당관", "노동정책담당관"] if role is Role.DEPARTMENT_OFFICER else []
+    departments = [JOBS, LABOUR] if role is Role.DEPARTMENT_OFFICER else []
     user = store.add_user(f"user-{role.value}", PASSWORD, role, departments)
     principal = store.authenticate(user.name, PASSWORD).principal()
     assert principal.actor.kind is ActorKind.USER
     assert (principal.actor.id, principal.actor.role) == (user.id, role)
-    assert principal.departments == {DepartmentRef.from_name(d).id for d in departments}
+    assert principal.departments == set(departments)
     assert principal.is_council_staff is (role is Role.COUNCIL_STAFF)
     assert not principal.is_trusted_process
 
 
-def test_demo_accounts_are_idempotent(store: SqlAccountStore) -> None:
+def test_accounts_hold_department_ids_not_names(store: SqlAccountStore) -> None:
+    with pytest.raises(InvalidAccountError):
+        store.add_user("officer", PASSWORD, Role.DEPARTMENT_OFFICER, ["일자리정책담당관"])
+    assert store.add_user("officer", PASSWORD, Role.DEPARTMENT_OFFICER, [JOBS]).department_ids == (
+        JOBS,
+    )
+
+
+def test_demo_accounts_are_idempotent(runtime: Runtime, store: SqlAccountStore) -> None:
+    runtime.services.departments.register(Principal.system(), "일자리정책담당관")
     first = store.demo_accounts()
     second = store.demo_accounts()
     assert first == second
