@@ -34,8 +34,10 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Two workers (one per core here), each with its own PostgreSQL server; a file's
+# tests stay on one worker (they share its fixtures).
 test: install system-deps lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 bench: install
 	$(BIN)/python -m benchmarks.run

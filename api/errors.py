@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eventsourcing.persistence import OperationalError
+from eventsourcing.persistence import IntegrityError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -19,6 +19,7 @@ from application.evidence import EvidenceNotFoundError
 from domain.dates import KoreanDateError
 from domain.department import InvalidDepartmentError
 from domain.errors import (
+    BusinessDateError,
     DomainError,
     InvalidAuditError,
     InvalidExtensionError,
@@ -38,10 +39,12 @@ _STATUS: list[tuple[type[DomainError], int]] = [
     (InvalidAuditError, 422),
     (InvalidExtensionError, 422),
     (KoreanDateError, 422),
+    (BusinessDateError, 422),
     (InvalidDepartmentError, 422),
     (EvidenceNotFoundError, 404),
     # Everything else is a conflict with the finding's current state (stale
-    # version, closed finding, no pending claim, already registered …): 409.
+    # version, closed finding, no pending claim, already registered, nothing would
+    # change, no due date to extend …): 409.
 ]
 
 
@@ -59,6 +62,13 @@ _DATABASE_BUSY = (
     "DATABASE_BUSY",
     "데이터베이스가 바쁩니다. 잠시 후 다시 시도하세요.",
     "The database is busy; retry shortly.",
+)
+
+
+_WRITE_CONFLICT = (
+    "WRITE_CONFLICT",
+    "다른 요청이 같은 기록을 먼저 저장했습니다. 새로 고친 뒤 다시 시도하세요.",
+    "Another request saved the same record first; reload and try again.",
 )
 
 
@@ -93,6 +103,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         return _answer(422, *_INVALID_REQUEST, jsonable_encoder(exc.errors()))
+
+    @app.exception_handler(IntegrityError)
+    async def conflict(_: Request, exc: IntegrityError) -> JSONResponse:
+        # Two writers created the same aggregate at once (a department registered
+        # twice, say): the second learns it, never a 500. Nothing of it was written.
+        return _answer(409, *_WRITE_CONFLICT)
 
     @app.exception_handler(OperationalError)
     async def busy(_: Request, exc: OperationalError) -> JSONResponse:

@@ -135,9 +135,14 @@ class RegisterFindingRequest(BaseModel):
 
 
 class Dated(Versioned):
-    """A command whose fact has a business date of its own (default: today, Seoul)."""
+    """A command whose fact has a business date of its own (default: today, Seoul).
+
+    Never in the future nor before the finding's registration or its latest report;
+    a department dates at most 31 days back, council staff older with
+    ``backdate_reason``."""
 
     business_date: date | None = None
+    backdate_reason: str | None = Field(default=None, max_length=2000)
 
 
 class ReportProgressRequest(Dated):

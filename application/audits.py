@@ -14,7 +14,9 @@ from application.departments import DepartmentDirectory
 from application.errors import FindingAlreadyRegisteredError
 from application.writer import Writer
 from domain.audit import Audit
+from domain.department import Department
 from domain.finding import Finding
+from domain.values import DepartmentRef
 from domain.vocabulary import FindingKind
 
 
@@ -76,20 +78,29 @@ class AuditRegistration:
         """
         require_council_staff(principal)
         audit = self.writer.events.audit(audit_id)
+        stamp = self.writer.stamp(principal.actor, business_date)
+        # Council staff register departments: a finding's registration registers its
+        # department if no department has or had the name (saved with the finding).
+        new_department = None
+        if self.departments.find(department) is None and department.strip():
+            new_department = Department.register(name=department, **stamp.fields)
+            ref = DepartmentRef(id=new_department.ref.id, name=new_department.name)
+        else:
+            ref = self.departments.resolve(department, on=stamp.business_date)
         finding = Finding.register(
             audit_id=audit.id,
             kind=kind,
             seq=seq,
             request=request,
-            department=self.departments.resolve(department),
+            department=ref,
             raised_by=raised_by,
             due_date=due_date or audit.default_deadline,
-            **self.writer.stamp(principal.actor, business_date).fields,
+            **stamp.fields,
         )
         if finding.id in self.writer.events.repository:
             raise FindingAlreadyRegisteredError(f"{kind.value} #{seq}")
         try:
-            self.writer.save(finding)
+            self.writer.save(new_department, finding)
         except IntegrityError:
             raise FindingAlreadyRegisteredError(f"{kind.value} #{seq}") from None
         return finding.id

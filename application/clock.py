@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 
-SEOUL = timezone(timedelta(hours=9), "Asia/Seoul")  # no DST in Korea since 1988
+from domain.values import SEOUL, seoul_date
+
+__all__ = ["SEOUL", "UtcClock"]
 
 
 class UtcClock:
@@ -12,4 +14,4 @@ class UtcClock:
         return datetime.now(tz=UTC)
 
     def today(self) -> date:
-        return self.now().astimezone(SEOUL).date()
+        return seoul_date(self.now())

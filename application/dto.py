@@ -179,9 +179,10 @@ class FindingDetails(ReportSnapshot):
 @dataclass(frozen=True)
 class DepartmentRow:
     department_id: str
-    name: str
-    merged_into: str | None
-    merged_on: date | None
+    name: str  # today's name
+    merged_into: str | None  # the department id it was merged into
+    merged_on: date | None  # the merge's effective date
+    former_names: tuple[str, ...] = ()  # every other name it had (by name)
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,7 @@ class ReminderCandidate:
 class InboxEntry:
     finding_id: UUID
     version: int
+    log_version: int  # a reminder's version in the finding's reminder log (0: none)
     recipient: str
     department_id: str
     department: str

@@ -6,7 +6,7 @@ date) and is one call of ``Writer.change_finding`` with its authorisation rule.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,8 +22,9 @@ from application.errors import PermissionDeniedError
 from application.evidence import Upload, check_upload
 from application.ports import EvidenceStore
 from application.writer import Stamp, Target, Writer
+from domain.errors import NoReportError
 from domain.finding import Finding
-from domain.values import required_reason
+from domain.values import EvidenceFile, required_reason
 from domain.vocabulary import Status, Verification
 
 
@@ -64,7 +65,9 @@ def available_commands(principal: Principal, finding: FindingDetails) -> dict[st
         "reopen": staff and finding.is_closed,
         "due_date": staff and is_open,
         "reassign": staff and is_open,
-        "extension_request": is_department and is_open and not extension_pending,
+        "extension_request": (
+            is_department and is_open and not extension_pending and finding.due_date is not None
+        ),
         "extension_decision": staff and extension_pending,
         "comment": may_report,
         "evidence": may_report and is_open,
@@ -88,8 +91,17 @@ class FindingCommands:
         actions: str | None = None,
         plans: str | None = None,
         delay_reason: str | None = None,
+        backdate_reason: str | None = None,
+        evidence: Sequence[Upload] = (),
     ) -> FindingDetails:
-        """Record a progress report (추진상황, 추진내용, 향후계획, 부진사유)."""
+        """Record a progress report (추진상황, 추진내용, 향후계획, 부진사유), dated on the
+        target's business date (today when none; older than 31 days: council staff,
+        with ``backdate_reason``), with the evidence files sent with it: checked and
+        authorised before a byte is stored, then referenced by the report's event."""
+        for upload in evidence:
+            check_upload(upload)
+        finding = self.writer.checked(target, _may_report)
+        files = [self._store(upload) for upload in evidence]
 
         def act(f: Finding, s: Stamp) -> None:
             f.report_progress(
@@ -98,10 +110,18 @@ class FindingCommands:
                 actions=actions,
                 plans=plans,
                 delay_reason=delay_reason,
+                backdate_reason=backdate_reason,
+                evidence=files,
                 **s.fields,
             )
 
-        return self.writer.change_finding(target, _may_report, act)
+        return self.writer.save_change(target, finding, act)
+
+    def _store(self, upload: Upload) -> EvidenceFile:
+        name = upload.file_name.strip() or "evidence"
+        return EvidenceFile(
+            self.evidence.put(upload.data), name, upload.content_type, len(upload.data)
+        )
 
     def add_comment(self, target: Target, *, text: str) -> FindingDetails:
         act = _act(lambda f, s: f.add_comment(text=text, **s.fields))
@@ -110,18 +130,20 @@ class FindingCommands:
     def attach_evidence(
         self, target: Target, *, upload: Upload, note: str | None = None
     ) -> FindingDetails:
-        """Attach a file (증빙자료): checked and authorised before it is stored, so a
-        refused upload never reaches the store."""
+        """Attach a file (증빙자료) to the latest report: checked and authorised before it
+        is stored, so a refused upload never reaches the store."""
         check_upload(upload)
         finding = self.writer.checked(target, _may_report)
-        sha256 = self.evidence.put(upload.data)
+        if finding.last_report_version is None:
+            raise NoReportError()  # before the file is stored
+        file = self._store(upload)
 
         def act(f: Finding, s: Stamp) -> None:
             f.attach_evidence(
-                file_name=upload.file_name.strip() or "evidence",
-                content_type=upload.content_type,
-                size=len(upload.data),
-                sha256=sha256,
+                file_name=file.file_name,
+                content_type=file.content_type,
+                size=file.size,
+                sha256=file.sha256,
                 note=note,
                 **s.fields,
             )
@@ -164,7 +186,14 @@ class FindingCommands:
         return self.writer.change_finding(target, _is_staff, act)
 
     def reassign(self, target: Target, *, department: str, reason: str) -> FindingDetails:
-        ref = self.departments.resolve(department)
+        """Give the finding to a registered department (as it is on the business date:
+        a department merged by then means its target).
+
+        Raises:
+            UnknownDepartmentError (with the closest names), InvalidDepartmentError.
+        """
+        on = target.business_date or self.writer.clock.today()
+        ref = self.departments.resolve(department, on=on)
         act = _act(lambda f, s: f.reassign(department=ref, reason=reason, **s.fields))
         return self.writer.change_finding(target, _is_staff, act)
 

@@ -16,17 +16,27 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
 
 from application.access import Principal, require_council_staff
 from application.departments import DepartmentDirectory
-from application.dto import ReportSnapshot
+from application.dto import AuditRow, ReportSnapshot
 from application.ports import ContentStore, DocumentParser, ReadModel
-from application.report import ParsedReport, Problem, ReportMetadata, ReportRow, Severity, error
+from application.report import (
+    ParsedReport,
+    Problem,
+    ReportMetadata,
+    ReportRow,
+    Severity,
+    error,
+    warning,
+)
 from application.writer import Stamp, Writer
 from domain.audit import Audit
-from domain.errors import DomainError
+from domain.department import Department, InvalidDepartmentError
+from domain.errors import BusinessDateBeforeLastEventError, DomainError
 from domain.finding import Finding
-from domain.values import Actor, DepartmentRef
+from domain.values import Actor, DepartmentRef, one_line
 from domain.vocabulary import FindingKind, Status
 
 
@@ -44,6 +54,9 @@ class ImportOptions:
     verified: bool = False
     # The audit's default reporting deadline; findings' due dates default to it.
     deadline: date | None = None
+    # The caller says the document belongs to an audit other than the one(s) it was
+    # already imported into (else that is refused: a second audit by mistake).
+    another_audit: bool = False
 
 
 class RowAction(StrEnum):
@@ -82,6 +95,9 @@ class ImportOutcome:
     rows: list[RowPlan] = field(default_factory=list)
     # What the document says, with the caller's options over it.
     metadata: ReportMetadata = field(default_factory=ReportMetadata)
+    # Departments the document names that no department has or had: the commit
+    # registers them (a dry run lists what it would register).
+    departments: list[str] = field(default_factory=list)
 
     @property
     def refused(self) -> bool:
@@ -99,6 +115,7 @@ class ImportOutcome:
             "format": self.format,
             "encoding": self.encoding,
             "problems": [p.as_dict() for p in self.problems],
+            "new_departments": list(self.departments),
         }
 
 
@@ -114,6 +131,15 @@ MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 # Aggregates saved at a time inside an import's one transaction: memory stays
 # flat, and the batch is still large enough for bulk INSERTs.
 SAVE_CHUNK = 2_000
+# Another import of the same audit saved first: plan again against what it wrote
+# (the document is then mostly "unchanged"), this many times before "busy".
+IMPORT_ATTEMPTS = 3
+
+
+class ImportBusyError(DomainError):
+    code = "IMPORT_BUSY"
+    message_ko = "같은 감사를 다른 가져오기가 기록하고 있습니다. 잠시 후 다시 시도하세요."
+    message_en = "Another import is writing the same audit; try again shortly."
 
 
 class _Abandoned(Exception):
@@ -152,8 +178,31 @@ class Importer:
         progress: Callable[[int, int], None] | None = None,
     ) -> ImportOutcome:
         """Plan every change of the document; commit them in one transaction unless
-        this is a dry run or any error was found."""
+        this is a dry run or any error was found.
+
+        Two imports of one audit at once: the one that saves second finds the other's
+        events in its way (optimistic concurrency), plans again against them and
+        writes only what is still new.
+
+        Raises:
+            ImportBusyError: it kept colliding with other imports.
+        """
         require_council_staff(principal)
+        for _ in range(IMPORT_ATTEMPTS):
+            try:
+                return self._run_once(parsed, options, dry_run=dry_run, progress=progress)
+            except IntegrityError:
+                continue  # rolled back: nothing of this attempt was written
+        raise ImportBusyError(f"{IMPORT_ATTEMPTS} attempts")
+
+    def _run_once(
+        self,
+        parsed: ParsedReport,
+        options: ImportOptions,
+        *,
+        dry_run: bool,
+        progress: Callable[[int, int], None] | None,
+    ) -> ImportOutcome:
         outcome = ImportOutcome(
             audit_id=None,
             dry_run=dry_run,
@@ -181,6 +230,19 @@ class Importer:
                     )
                 )
         outcome.problems.extend(_duplicate_sequences(parsed.rows))
+        today = self.writer.clock.today()
+        if report_date is not None and report_date > today:
+            # Said once for the document, not once per row (each would be refused).
+            outcome.problems.append(
+                error(
+                    None,
+                    "REPORT_DATE_IN_FUTURE",
+                    f"문서의 보고일({report_date})이 오늘({today}, 서울 기준)보다 뒤입니다."
+                    " --report-date로 바로잡으세요.",
+                    f"The document's report date ({report_date}) is after today ({today},"
+                    " Asia/Seoul); correct it with --report-date.",
+                )
+            )
         if outcome.refused or not (committee and audited_body and year and report_date):
             outcome.rows = [
                 _row_plan(row, row.department or audited_body or "", None) for row in parsed.rows
@@ -215,6 +277,15 @@ class Importer:
         assert committee and audited_body and meta.year
         audit_id = Audit.create_id(council, committee, audited_body, meta.year)
         outcome.audit_id = audit_id
+        others = [
+            a
+            for a in self.read_model.audits_of_document(parsed.document_hash)
+            if a.audit_id != audit_id
+        ]
+        if others and not options.another_audit:
+            outcome.problems.append(_already_imported(others[0]))
+            outcome.rows = [_row_plan(r, r.department or audited_body, None) for r in parsed.rows]
+            return
         chunk: list[Aggregate] = []
 
         def keep(aggregate: Aggregate) -> None:
@@ -256,6 +327,23 @@ class Importer:
             keep(audit)
 
         departments: dict[str, DepartmentRef] = {}  # one look-up per name, not per row
+        new_departments: dict[str, Department] = {}  # by the name without white space
+
+        def department_of(name: str) -> DepartmentRef:
+            """The department of a name as of the document's date; a name no
+            department has or had registers one, saved with the findings."""
+            clean = one_line(name)
+            if not clean:
+                raise InvalidDepartmentError("a department name")
+            if self.departments.find(clean) is not None:
+                return self.departments.resolve(clean, on=stamp.business_date)
+            key = "".join(clean.split())
+            if key not in new_departments:
+                new_departments[key] = Department.register(name=clean, **stamp.fields)
+                outcome.departments.append(clean)
+                keep(new_departments[key])
+            return DepartmentRef(id=new_departments[key].ref.id, name=clean)
+
         for done, row in enumerate(parsed.rows, start=1):
             if progress:
                 progress(done, len(parsed.rows))
@@ -265,10 +353,17 @@ class Importer:
             name = row.department or audited_body
             try:
                 if name not in departments:
-                    departments[name] = self.departments.resolve(name)
+                    departments[name] = department_of(name)
                 finding, action = self._plan_row(
                     audit_id, departments[name], row, snapshot, stamp, options, deadline
                 )
+            except BusinessDateBeforeLastEventError as e:
+                # The finding moved on after the document's date (a later report, a
+                # verification): the row is history, not news. A warning, never a refusal.
+                outcome.problems.append(_older_than_finding(row.line, e))
+                outcome.rows.append(_row_plan(row, name, RowAction.UNCHANGED))
+                outcome.unchanged += 1
+                continue
             except DomainError as e:
                 outcome.problems.append(_problem(row.line, e))
                 outcome.rows.append(_row_plan(row, name, None))  # refused: its problem says why
@@ -341,6 +436,32 @@ class Importer:
         if options.verified and finding.has_pending_claim:
             finding.verify_claim(note="가져온 문서에서 이미 확인됨 (--verified)", **stamp.fields)
         return finding, action
+
+
+def _older_than_finding(line: int, e: BusinessDateBeforeLastEventError) -> Problem:
+    return warning(
+        line,
+        "ROW_OLDER_THAN_FINDING",
+        "이 지적사항에는 문서의 보고일보다 나중의 기록이 있어 이 행은 반영하지 않았습니다"
+        f" ({e.detail}).",
+        f"The finding has records later than the document's date; this row was not applied"
+        f" ({e.detail}).",
+    )
+
+
+def _already_imported(audit: AuditRow) -> Problem:
+    council = f"{audit.council} " if audit.council else ""
+    title = f"{audit.year}년 {council}{audit.committee} · {audit.audited_body}"
+    return error(
+        None,
+        "DOCUMENT_ALREADY_IMPORTED",
+        f"이 문서는 이미 다른 감사({title}, {audit.audit_id})로 가져왔습니다."
+        " 같은 감사라면 그때의 의회·위원회·피감기관·연도를 지정하고,"
+        " 정말 다른 감사라면 --another-audit 옵션을 주세요.",
+        f"This document was already imported into another audit ({title}, {audit.audit_id})."
+        " State that audit's council, committee, audited body and year, or give"
+        " --another-audit if it really is a different audit.",
+    )
 
 
 def stated_metadata(read: ReportMetadata, options: ImportOptions) -> ReportMetadata:

@@ -11,6 +11,7 @@ from uuid import UUID
 from eventsourcing.persistence import Recording
 
 from application import dto
+from application.history import ChainReport, HistoryHead
 from application.notifications import OutgoingMail
 from application.report import ParsedReport
 from domain.values import DepartmentRef
@@ -80,11 +81,19 @@ class ReadModel(DepartmentReadModel, ReminderReadModel, Protocol):
 
     def list_audits(self) -> list[dto.AuditRow]: ...
 
+    def audits_of_document(self, document_hash: str) -> list[dto.AuditRow]:
+        """The audits a document (by its SHA-256) was imported into."""
+
     def list_findings(self, flt: dto.FindingFilter) -> list[dto.FindingRow]: ...
 
     def count_findings(self, flt: dto.FindingFilter) -> int: ...
 
     def timeline(self, finding_id: UUID) -> list[dto.TimelineEntry]: ...
+
+    def evidence_timelines(
+        self, finding_ids: Sequence[UUID]
+    ) -> dict[UUID, list[dto.TimelineEntry]]:
+        """The reports and evidence events of each finding, in order."""
 
     def report_snapshots(self, audit_id: UUID) -> dict[UUID, dto.ReportSnapshot]: ...
 
@@ -129,3 +138,14 @@ class Outbox(Protocol):
     def mark_sent(self, message_id: str, now: datetime) -> None: ...
 
     def mark_failed(self, message_id: str, now: datetime, error: str) -> None: ...
+
+
+class HistoryChain(Protocol):
+    """The event history's SHA-256 hash chain (tamper evidence, SPEC §9)."""
+
+    def head(self) -> HistoryHead | None:
+        """The chain's last link; None before the first event."""
+
+    def verify(self, expect_head: str | None = None) -> ChainReport:
+        """Check every stored event against the chain; ``expect_head`` (hex), a head
+        recorded earlier, must be in the history (nothing was cut from its end)."""

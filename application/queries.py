@@ -6,6 +6,7 @@ aggregate (so its version is the one a write must name).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Unpack
 from uuid import UUID
@@ -23,7 +24,13 @@ from application.dto import (
     SummaryTable,
     TimelineEntry,
 )
-from application.evidence import AttachedFile, EvidenceNotFoundError
+from application.evidence import (
+    AttachedFile,
+    EvidenceNotFoundError,
+    ReportEvidence,
+    evidence_of,
+    latest_report_evidence,
+)
 from application.ports import ContentStore, Projections, ReadModel
 from application.reminders import STAFF, DueReminders
 from application.tracker import AuditTracker
@@ -50,6 +57,15 @@ class Queries:
     def views_behind(self) -> int:
         """How many events the slowest view has still to show."""
         return self.projections.lag()
+
+    def known_department(self, name: str | None) -> None:
+        """A department filter must name a department (current or former).
+
+        Raises:
+            UnknownDepartmentError: with the closest known names.
+        """
+        if name is not None and name.strip():
+            self.departments.resolve(name)
 
     def summary(self, **criteria: Unpack[SummaryCriteria]) -> SummaryTable:
         """처리결과 총괄; a department filter follows merges unless ``historical``."""
@@ -88,17 +104,23 @@ class Queries:
         Raises:
             FindingNotFoundError, EvidenceNotFoundError.
         """
-        attached = {
-            str(e.data.get("sha256")): e.data
-            for e in self.timeline(finding_id)
-            if e.event == "EvidenceAttached"
-        }
+        attached = {f.sha256: f for f in evidence_of(self.timeline(finding_id))}
         data = self.evidence.get(sha256) if sha256 in attached else None
         if data is None:
             raise EvidenceNotFoundError(sha256)
         meta = attached[sha256]
-        media = str(meta.get("content_type") or "application/octet-stream")
-        return data, AttachedFile(file_name=str(meta["file_name"]), content_type=media)
+        return data, AttachedFile(file_name=meta.file_name, content_type=meta.content_type)
+
+    def report_evidence(self, finding_ids: Sequence[UUID]) -> dict[UUID, list[ReportEvidence]]:
+        """The files that support each finding's latest report or claim (one query:
+        a page of the verification queue)."""
+        if not finding_ids:
+            return {}
+        # From the timeline, which follows in the projector: a claim just made shows
+        # its files (waiting for the view as a finding's timeline does).
+        self.projections.wait_for(self.projections.head(), TIMELINE_WAIT)
+        timelines = self.read_model.evidence_timelines(finding_ids)
+        return {i: latest_report_evidence(entries) for i, entries in timelines.items()}
 
     def departments_list(self) -> list[DepartmentRow]:
         return self.departments.list()
@@ -112,7 +134,8 @@ class Queries:
             return [department]
         if principal.is_council_staff:
             return [STAFF]
-        return sorted(principal.departments)
+        # Its departments', those merged into them, and those it had before a merge.
+        return sorted(principal.reads)
 
     def inbox(self, recipients: list[str] | None = None) -> list[InboxEntry]:
         """The inboxes of these recipients; every inbox when None."""
@@ -125,8 +148,19 @@ class Queries:
         return self.reminders.policy.claim_wait_days
 
     def department_inbox(self, name: str) -> list[InboxEntry]:
-        """The inbox of a department named as people write it, or 'staff'."""
-        return self.read_model.inbox(STAFF if name == STAFF else self.departments.id_of(name))
+        """The inbox of a department named as people write it (a former name too), with
+        those of the departments merged into it, or 'staff'.
+
+        Raises:
+            UnknownDepartmentError: no department has or had the name.
+        """
+        if name == STAFF:
+            return self.read_model.inbox(STAFF)
+        department_id = self.departments.id_of(name)
+        today = self.reminders.clock.today()
+        merged = self.departments.merged_into(department_id, today)
+        entries = self.inbox([department_id, *merged])
+        return sorted(entries, key=lambda e: (e.raised_on, str(e.finding_id), e.version))
 
     def due_finding_ids(
         self, rule: ReminderRule, departments: frozenset[str] | None = None

@@ -13,7 +13,7 @@ from typing import Any
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain.dates import KoreanDate, Milestone, Precision
-from domain.values import Actor, DepartmentRef
+from domain.values import Actor, DepartmentRef, EvidenceFile
 from domain.vocabulary import ActorKind, FindingKind, ReminderRule, Role, Status, Verification
 
 
@@ -92,5 +92,6 @@ def register_transcodings(transcoder: JSONTranscoder) -> None:
         DataclassAsDict(Milestone, "milestone"),
         ActorAsDict(),
         DataclassAsDict(DepartmentRef, "department"),
+        DataclassAsDict(EvidenceFile, "evidence_file"),
     ):
         transcoder.register(transcoding)

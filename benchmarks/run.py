@@ -495,6 +495,7 @@ def _add_reports(
                 plans=finding.plans,
                 delay_reason=finding.delay_reason
                 or ("추진 중" if finding.status is Status.NOT_ADOPTED else None),
+                backdate_reason="벤치마크 이력 (benchmark history)",  # dated years back
                 **stamp.fields,
             )
     writer.save(*loaded)

@@ -77,3 +77,90 @@ class InvalidExtensionError(DomainError):
     code = "INVALID_EXTENSION"
     message_ko = "연장할 기한은 현재 처리기한보다 뒤여야 합니다."
     message_en = "The requested due date must be later than the current one."
+
+
+class BusinessDateError(DomainError):
+    """A business date outside the rules (SPEC §3 "Actors and dates")."""
+
+    code = "INVALID_BUSINESS_DATE"
+    message_ko = "기록할 수 없는 업무일입니다."
+    message_en = "The business date is not allowed."
+
+
+class BusinessDateInFutureError(BusinessDateError):
+    code = "BUSINESS_DATE_IN_FUTURE"
+    message_ko = "업무일은 오늘(서울 기준) 이후일 수 없습니다."
+    message_en = "A business date cannot be later than today (Asia/Seoul)."
+
+
+class BusinessDateBeforeRegistrationError(BusinessDateError):
+    code = "BUSINESS_DATE_BEFORE_REGISTRATION"
+    message_ko = "업무일은 지적사항의 등록일보다 앞설 수 없습니다."
+    message_en = "A business date cannot be earlier than the finding's registration."
+
+
+class BusinessDateBeforeLastEventError(BusinessDateError):
+    """Dates only move forward on a finding, so its status as of any day is the one
+    its history shows, and "as of today" is "now"."""
+
+    code = "BUSINESS_DATE_BEFORE_LAST_EVENT"
+    message_ko = "업무일은 이 지적사항의 마지막 기록일보다 앞설 수 없습니다."
+    message_en = "A business date cannot be earlier than the finding's latest recorded date."
+
+
+class BackdatingLimitError(BusinessDateError):
+    code = "BACKDATING_LIMIT"
+    message_ko = (
+        "부서는 31일 이내의 날짜로만 보고할 수 있습니다."
+        " 그보다 이전 날짜는 의회 담당자가 사유와 함께 기록합니다."
+    )
+    message_en = (
+        "A department may date a report at most 31 days back; older dates are recorded"
+        " by council staff, with a reason."
+    )
+
+
+class BackdatingReasonRequiredError(BusinessDateError):
+    code = "BACKDATING_REASON_REQUIRED"
+    message_ko = "31일보다 이전 날짜로 기록하려면 사유를 적어야 합니다."
+    message_en = "Dating a record more than 31 days back needs a reason."
+
+
+class BackdatingOnlyReportsError(BusinessDateError):
+    code = "BACKDATING_ONLY_REPORTS"
+    message_ko = "31일보다 이전 날짜로는 추진상황 보고만 (사유와 함께) 기록할 수 있습니다."
+    message_en = "Only a progress report (with a reason) may be dated more than 31 days back."
+
+
+class NothingChangedError(DomainError):
+    """A change that would record the state the finding already has."""
+
+    code = "NOTHING_CHANGED"
+    message_ko = "바뀌는 내용이 없습니다."
+    message_en = "Nothing would change."
+
+
+class SameDepartmentError(NothingChangedError):
+    code = "SAME_DEPARTMENT"
+    message_ko = "이미 이 부서가 담당하고 있습니다."
+    message_en = "The finding is already assigned to this department."
+
+
+class SameDueDateError(NothingChangedError):
+    code = "SAME_DUE_DATE"
+    message_ko = "처리기한이 이미 그 날짜입니다."
+    message_en = "The due date is already that date."
+
+
+class NoDueDateError(DomainError):
+    code = "NO_DUE_DATE"
+    message_ko = "처리기한이 없는 지적사항은 기한연장을 요청할 수 없습니다."
+    message_en = "A finding without a due date cannot have its due date extended."
+
+
+class NoReportError(DomainError):
+    code = "NO_REPORT"
+    message_ko = (
+        "증빙자료는 보고에 딸립니다. 먼저 추진상황을 보고하세요 (보고와 함께 첨부할 수 있습니다)."
+    )
+    message_en = "Evidence supports a report: report first (files may be sent with the report)."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, Unpack
 from uuid import UUID
@@ -11,25 +12,49 @@ from eventsourcing.domain import Snapshot as AggregateSnapshot
 
 from domain.dates import Milestone, extract_milestones
 from domain.errors import (
+    BackdatingLimitError,
+    BackdatingOnlyReportsError,
+    BackdatingReasonRequiredError,
+    BusinessDateBeforeLastEventError,
+    BusinessDateBeforeRegistrationError,
+    BusinessDateInFutureError,
     ExtensionAlreadyRequestedError,
     FindingClosedError,
     FindingNotClosedError,
     InvalidExtensionError,
     InvalidFindingError,
+    NoDueDateError,
     NoPendingClaimError,
     NoPendingExtensionError,
+    NoReportError,
     NotAdoptedReasonRequiredError,
+    SameDepartmentError,
+    SameDueDateError,
 )
 from domain.values import (
     Actor,
     DepartmentRef,
+    EvidenceFile,
     StampFields,
     natural_id,
     optional_text,
     required_reason,
+    seoul_date,
     stamped,
 )
-from domain.vocabulary import STATUS_LABELS, FindingKind, ReminderRule, Status, Verification
+from domain.vocabulary import (
+    STATUS_LABELS,
+    ActorKind,
+    FindingKind,
+    ReminderRule,
+    Role,
+    Status,
+    Verification,
+)
+
+# How far back a department may date a report; older dates need council staff (or
+# an import) and a reason (SPEC §3 "Actors and dates").
+BACKDATING_DAYS = 31
 
 
 def reminder_key(rule: ReminderRule, reference_date: date, level: int) -> str:
@@ -43,11 +68,27 @@ class Finding(Aggregate):
     Every change is an event that records its actor and its business date (the
     date the reported fact happened). Reporting 완료 or 미반영 makes a claim the
     council verifies; a verified finding is closed until staff reopen it.
+
+    Business dates are never in the future nor before the registration, and on the
+    events that place the finding in the 총괄 (``states_cell``) they never go back:
+    so the finding's place as of any day is the one its history shows, and as of
+    today it is where it is now.
     """
 
     class Event(Aggregate.Event):
         actor: Actor
         business_date: date
+
+        # Whether the event may move the finding to another cell of the 총괄
+        # (status, verification, department): the status history keeps these.
+        states_cell = False  # not annotated: a class attribute, never a stored field
+
+        def mutate(self, aggregate: Any) -> Any:
+            finding = super().mutate(aggregate)
+            assert finding is not None
+            if self.states_cell:
+                finding.cell_dated_on = max(finding.cell_dated_on, self.business_date)
+            return finding
 
     class Registered(Aggregate.Created):
         audit_id: UUID
@@ -61,8 +102,11 @@ class Finding(Aggregate):
         business_date: date
 
     class ProgressReported(Event):
-        # v2 added the dated items of 향후계획 (milestones), for stale-plan reminders.
-        class_version = 2
+        # v2 added the dated items of 향후계획 (milestones), for stale-plan reminders;
+        # v3 whether the report was dated before the day it was recorded, and why,
+        # and the evidence sent with it.
+        class_version = 3
+        states_cell = True
 
         status: Status
         status_raw: str
@@ -70,10 +114,20 @@ class Finding(Aggregate):
         plans: str | None
         delay_reason: str | None
         milestones: list[Milestone]
+        backdated: bool
+        backdate_reason: str | None
+        evidence: list[EvidenceFile]
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["milestones"] = []
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            # Known from the event itself: dated before the Seoul day it was recorded.
+            state["backdated"] = state["business_date"] < seoul_date(state["timestamp"])
+            state["backdate_reason"] = None
+            state["evidence"] = []
 
         def apply(self, finding: Finding) -> None:
             finding.status = self.status
@@ -88,15 +142,21 @@ class Finding(Aggregate):
                 # Reporting another status withdraws the pending claim.
                 finding.verification = None
             finding.last_reported_on = self.business_date
+            finding.last_report_version = self.originator_version
             finding.milestones = tuple(self.milestones)
+            finding.evidence.extend(f.sha256 for f in self.evidence)
 
     class ClaimVerified(Event):
+        states_cell = True
+
         note: str | None
 
         def apply(self, finding: Finding) -> None:
             finding.verification = Verification.VERIFIED
 
     class ClaimReturned(Event):
+        states_cell = True
+
         reason: str
 
         def apply(self, finding: Finding) -> None:
@@ -105,6 +165,8 @@ class Finding(Aggregate):
             finding.status_raw = STATUS_LABELS[Status.IN_PROGRESS]
 
     class Reopened(Event):
+        states_cell = True
+
         reason: str
 
         def apply(self, finding: Finding) -> None:
@@ -121,6 +183,8 @@ class Finding(Aggregate):
             finding.due_date = self.due_date
 
     class Reassigned(Event):
+        states_cell = True
+
         department: DepartmentRef
         previous_department: DepartmentRef
         reason: str
@@ -129,7 +193,10 @@ class Finding(Aggregate):
             finding.department = self.department
 
     class ReminderRaised(Event):
-        """A reminder, raised once per key (rule, reference date, level)."""
+        """Legacy: a reminder as stores written before the reminder log recorded it, in
+        the finding's own stream. Still read (it fills ``reminders``, which the reminder
+        job consults so that such a key is never raised again); no longer recorded:
+        reminders go to ``domain.reminders.ReminderLog``."""
 
         rule: ReminderRule
         reference_date: date  # the due date, the claim's date or the milestone's deadline
@@ -168,13 +235,22 @@ class Finding(Aggregate):
             finding.comments += 1
 
     class EvidenceAttached(Event):
-        """증빙자료: the file itself is stored content-addressed, by its SHA-256."""
+        """증빙자료 sent after a report, for that report (or claim): the file itself is
+        stored content-addressed, by its SHA-256."""
+
+        # v2 names the report it supports (None: attached before reports were named).
+        class_version = 2
 
         file_name: str
         content_type: str
         size: int
         sha256: str
         note: str | None
+        report_version: int | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["report_version"] = None
 
         def apply(self, finding: Finding) -> None:
             finding.evidence.append(self.sha256)
@@ -198,6 +274,10 @@ class Finding(Aggregate):
             state = finding.__dict__
             state["reminders"] = set(state["reminders"])
             state["milestones"] = tuple(state["milestones"])
+            # Snapshots taken before the field existed: the latest date they show.
+            state.setdefault("last_report_version", None)
+            known = (state["registered_on"], state["last_reported_on"], state["claimed_on"])
+            state.setdefault("cell_dated_on", max(d for d in known if d is not None))
             if state["extension_request"] is not None:
                 state["extension_request"] = tuple(state["extension_request"])
             return finding
@@ -223,6 +303,7 @@ class Finding(Aggregate):
         self.raised_by = raised_by
         self.due_date = due_date
         self.registered_on = business_date
+        self.cell_dated_on = business_date  # the latest business date of a states_cell event
         self.status = Status.UNDER_REVIEW
         self.status_raw: str = STATUS_LABELS[Status.UNDER_REVIEW]
         self.actions: str | None = None
@@ -230,6 +311,7 @@ class Finding(Aggregate):
         self.delay_reason: str | None = None
         self.verification: Verification | None = None
         self.last_reported_on: date | None = None
+        self.last_report_version: int | None = None
         self.milestones: tuple[Milestone, ...] = ()
         self.claimed_on: date | None = None
         self.reminders: set[str] = set()
@@ -275,6 +357,9 @@ class Finding(Aggregate):
             raise InvalidFindingError("department is required")
         if seq < 1:
             raise InvalidFindingError(f"seq {seq} < 1")
+        day, today = stamp["business_date"], seoul_date(stamp["now"])
+        if day > today:
+            raise BusinessDateInFutureError(f"{day} > {today}")
         return cls._create(
             cls.Registered,
             id=cls.create_id(audit_id, kind, seq),
@@ -296,22 +381,38 @@ class Finding(Aggregate):
         actions: str | None = None,
         plans: str | None = None,
         delay_reason: str | None = None,
+        backdate_reason: str | None = None,
+        evidence: Sequence[EvidenceFile] = (),
         **stamp: Unpack[StampFields],
     ) -> None:
-        """Record a progress report (추진상황, 추진내용, 향후계획, 부진사유).
+        """Record a progress report (추진상황, 추진내용, 향후계획, 부진사유) and the
+        evidence sent with it (stored files, by their SHA-256).
+
+        Its business date may be before today: by a department at most
+        ``BACKDATING_DAYS`` back, older by council staff or an import with a reason
+        (an import's reason is its document); the event records that it was
+        back-dated and why (its actor says by whom).
 
         Raises:
             FindingClosedError: the finding was verified and not reopened.
             NotAdoptedReasonRequiredError: 미반영 without any reason text.
+            BusinessDateError: a date outside those rules.
+            InvalidFindingError: evidence without a name, a size or a SHA-256.
         """
         self._check_open()
         actions, plans = optional_text(actions), optional_text(plans)
         delay_reason = optional_text(delay_reason)
         if status is Status.NOT_ADOPTED and not (delay_reason or actions):
             raise NotAdoptedReasonRequiredError()
+        backdate_reason = optional_text(backdate_reason)
+        self._check_date(self.ProgressReported, stamp, backdate_reason)
+        backdated = stamp["business_date"] < seoul_date(stamp["now"])
         self._record(
             self.ProgressReported,
             stamp,
+            backdated=backdated,
+            backdate_reason=backdate_reason if backdated else None,
+            evidence=[_checked_file(f) for f in evidence],
             status=status,
             status_raw=optional_text(status_raw) or STATUS_LABELS[status],
             actions=actions,
@@ -353,50 +454,28 @@ class Finding(Aggregate):
     def change_due_date(
         self, *, due_date: date | None, reason: str, **stamp: Unpack[StampFields]
     ) -> None:
-        """Set a new 처리기한 (or none). The same date again records nothing.
+        """Set a new 처리기한 (or none).
 
         Raises:
-            FindingClosedError, ReasonRequiredError.
+            FindingClosedError, ReasonRequiredError, SameDueDateError.
         """
-        changed = due_date != self.due_date
-        self._replace(self.DueDateChanged, "due_date", due_date, changed, reason, stamp)
+        reason = self._open_with_reason(reason)
+        if due_date == self.due_date:
+            raise SameDueDateError(str(due_date))
+        self._replace(self.DueDateChanged, "due_date", due_date, reason, stamp)
 
     def reassign(
         self, *, department: DepartmentRef, reason: str, **stamp: Unpack[StampFields]
     ) -> None:
-        """Make another department responsible. The same department records nothing.
+        """Make another department responsible.
 
         Raises:
-            FindingClosedError, ReasonRequiredError.
+            FindingClosedError, ReasonRequiredError, SameDepartmentError.
         """
-        changed = department.id != self.department.id
-        self._replace(self.Reassigned, "department", department, changed, reason, stamp)
-
-    def raise_reminder(
-        self,
-        *,
-        rule: ReminderRule,
-        reference_date: date,
-        level: int,
-        detail: str | None = None,
-        **stamp: Unpack[StampFields],
-    ) -> bool:
-        """Record a reminder unless this one (rule, date, level) was raised before.
-
-        Returns whether an event was recorded: raising again is a no-op, so any
-        number of runs, restarts or processes yields one event.
-        """
-        if reminder_key(rule, reference_date, level) in self.reminders:
-            return False
-        self._record(
-            self.ReminderRaised,
-            stamp,
-            rule=rule,
-            reference_date=reference_date,
-            level=level,
-            detail=optional_text(detail),
-        )
-        return True
+        reason = self._open_with_reason(reason)
+        if department.id == self.department.id:
+            raise SameDepartmentError(department.name)
+        self._replace(self.Reassigned, "department", department, reason, stamp)
 
     def request_extension(
         self, *, due_date: date, reason: str, **stamp: Unpack[StampFields]
@@ -405,12 +484,15 @@ class Finding(Aggregate):
 
         Raises:
             FindingClosedError, ReasonRequiredError, ExtensionAlreadyRequestedError,
+            NoDueDateError: nothing to extend,
             InvalidExtensionError: not later than the current due date.
         """
         reason = self._open_with_reason(reason)
         if self.extension_request is not None:
             raise ExtensionAlreadyRequestedError()
-        if self.due_date is not None and due_date <= self.due_date:
+        if self.due_date is None:
+            raise NoDueDateError()
+        if due_date <= self.due_date:
             raise InvalidExtensionError(f"{due_date} <= {self.due_date}")
         self._record(self.ExtensionRequested, stamp, requested_due_date=due_date, reason=reason)
 
@@ -461,43 +543,71 @@ class Finding(Aggregate):
         note: str | None = None,
         **stamp: Unpack[StampFields],
     ) -> None:
-        """Attach a stored file (증빙자료) to the finding's reports and claims.
+        """Attach a stored file (증빙자료) to the latest report (or claim): what it proves.
 
         Raises:
-            FindingClosedError, InvalidFindingError: no name, a bad hash or size.
+            FindingClosedError, NoReportError: no report to support yet,
+            InvalidFindingError: no name, a bad hash or size.
         """
         self._check_open()
-        name = optional_text(file_name)
-        if name is None or size < 0 or len(sha256) != 64:
-            raise InvalidFindingError("evidence needs a name, a size and a SHA-256")
+        if self.last_report_version is None:
+            raise NoReportError()
+        file = _checked_file(EvidenceFile(sha256, file_name, content_type, size))
         self._record(
             self.EvidenceAttached,
             stamp,
-            file_name=name,
-            content_type=content_type,
-            size=size,
-            sha256=sha256,
+            file_name=file.file_name,
+            content_type=file.content_type,
+            size=file.size,
+            sha256=file.sha256,
             note=optional_text(note),
+            report_version=self.last_report_version,
         )
 
     def _record(self, event_class: type[Finding.Event], stamp: StampFields, **facts: Any) -> None:
+        if event_class is not self.ProgressReported:  # checked with its reason
+            self._check_date(event_class, stamp, None)
         self.trigger_event(event_class, **facts, **stamped(**stamp))
+
+    def _check_date(
+        self, event_class: type[Finding.Event], stamp: StampFields, reason: str | None
+    ) -> None:
+        """The business date rules (SPEC §3); ``reason`` says why a date is old.
+
+        Raises:
+            BusinessDateError: in the future, before the registration, before the
+            latest date that placed the finding in the 총괄, or too far back for
+            this actor (or without a reason).
+        """
+        day, today = stamp["business_date"], seoul_date(stamp["now"])
+        if day > today:
+            raise BusinessDateInFutureError(f"{day} > {today}")
+        if day < self.registered_on:
+            raise BusinessDateBeforeRegistrationError(f"{day} < {self.registered_on}")
+        if event_class.states_cell and day < self.cell_dated_on:
+            raise BusinessDateBeforeLastEventError(f"{day} < {self.cell_dated_on}")
+        if (today - day).days > BACKDATING_DAYS:
+            actor = stamp["actor"]
+            if actor.kind is ActorKind.IMPORT:
+                return  # the document's date; the actor names the document
+            if actor.role is Role.DEPARTMENT_OFFICER:
+                raise BackdatingLimitError(f"{day}: more than {BACKDATING_DAYS} days back")
+            if event_class is not self.ProgressReported:
+                raise BackdatingOnlyReportsError(str(day))
+            if reason is None:
+                raise BackdatingReasonRequiredError(str(day))
 
     def _replace(
         self,
         event_class: type[Finding.Event],
         name: str,
         value: object,
-        changed: bool,
         reason: str,
         stamp: StampFields,
     ) -> None:
-        """Record that ``name`` becomes ``value`` (and what it was) for a reason; an open
-        finding only, and nothing when it does not change."""
-        reason = self._open_with_reason(reason)
-        if changed:
-            previous = {f"previous_{name}": getattr(self, name)}
-            self._record(event_class, stamp, **{name: value}, **previous, reason=reason)
+        """Record that ``name`` becomes ``value`` (and what it was) for a reason."""
+        previous = {f"previous_{name}": getattr(self, name)}
+        self._record(event_class, stamp, **{name: value}, **previous, reason=reason)
 
     def _open_with_reason(self, reason: str) -> str:
         """The stripped reason of a change to an open finding (checked in that order)."""
@@ -516,3 +626,12 @@ class Finding(Aggregate):
     def _check_pending_claim(self) -> None:
         if not self.has_pending_claim:
             raise NoPendingClaimError()
+
+
+def _checked_file(file: EvidenceFile) -> EvidenceFile:
+    """Raises InvalidFindingError: no name, a negative size, or not a SHA-256 in hex."""
+    name = optional_text(file.file_name)
+    digest = file.sha256
+    if name is None or file.size < 0 or len(digest) != 64 or digest.strip("0123456789abcdef"):
+        raise InvalidFindingError("evidence needs a name, a size and a SHA-256")
+    return EvidenceFile(digest, name, file.content_type, file.size)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any, TypedDict
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -17,6 +17,13 @@ from domain.vocabulary import ActorKind, Role
 FOLLOWUP_NAMESPACE = uuid5(NAMESPACE_URL, "urn:audit-followup")
 
 _WHITESPACE = re.compile(r"\s+")
+
+SEOUL = timezone(timedelta(hours=9), "Asia/Seoul")  # no DST in Korea since 1988
+
+
+def seoul_date(instant: datetime) -> date:
+    """The Asia/Seoul calendar date of an instant: what "today" means to a council."""
+    return instant.astimezone(SEOUL).date()
 
 
 def natural_id(*parts: object) -> UUID:
@@ -98,6 +105,16 @@ def _department_from_name(name: str) -> DepartmentRef:
     # A pure function of the name; imports ask for the same few names many times.
     clean = _WHITESPACE.sub(" ", name).strip()
     return DepartmentRef(id=f"dept-{natural_id('department', clean.replace(' ', ''))}", name=clean)
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """증빙자료 as an event references it: the file is stored content-addressed."""
+
+    sha256: str
+    file_name: str
+    content_type: str
+    size: int
 
 
 class StampFields(TypedDict):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import cast
 
@@ -17,8 +19,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from application.clock import UtcClock
+from application.evidence import (
+    EvidenceDirectoryMismatchError,
+    SweepReport,
+    sweep_unreferenced,
+)
 from application.notifications import MailSender
-from application.ports import Clock
+from application.ports import Clock, HistoryChain
 from application.reminders import Recipients, ReminderJob, ReminderPolicy
 from application.services import Followup, build_services
 from application.tracker import AuditTracker
@@ -29,6 +36,7 @@ from infrastructure.idempotency import IdempotencyStore
 from infrastructure.mail import SmtpMailSender
 from infrastructure.outbox import SqlOutbox
 from infrastructure.parsers import parse_document
+from infrastructure.persistence import FollowupApplicationRecorder
 from infrastructure.readmodel.projector import Projector
 from infrastructure.readmodel.queries import SqlReadModel
 from infrastructure.readmodel.rebuild import ShadowRebuild
@@ -37,9 +45,15 @@ from infrastructure.readmodel.views import BatchView, all_views
 from infrastructure.scheduler import FollowupScheduler, ScheduledJob, lock_for
 from infrastructure.settings import Settings, ensure_sqlite_directory
 
+_log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Arbitrary but fixed: the advisory lock that serialises schema set-up on PostgreSQL.
 _SCHEMA_LOCK_KEY = 0x5F0110
+
+
+def _database_id(url: str) -> str:
+    """A database's URL without its password: names it, reveals nothing."""
+    return make_url(url).set(password=None).render_as_string(hide_password=False)
 
 
 @dataclass
@@ -57,29 +71,46 @@ class Runtime:
     accounts: SqlAccountStore
     idempotency: IdempotencyStore
 
+    def sweep_evidence(self, *, dry_run: bool = False) -> SweepReport:
+        """Remove evidence files no event references (refused or abandoned uploads)."""
+        store = self.services.findings.evidence
+        assert isinstance(store, EvidenceStore)  # what open_runtime wires
+        # Never sweep one database's files against another's events.
+        if not store.claim(_database_id(self.settings.database_url)):
+            raise EvidenceDirectoryMismatchError(str(store.root))
+        # Files' ages are the file system's: measured against the wall clock.
+        return sweep_unreferenced(store, self.tracker, datetime.now(tz=UTC), dry_run=dry_run)
+
     def reminder_job(self, sender: MailSender | None = None) -> ReminderJob:
         """The daily job, wired to this runtime's database, calendar and mail settings."""
         s = self.settings
         if sender is None and s.smtp_host:
             sender = SmtpMailSender(s.smtp())
         directory = self.services.queries.departments
-        recipients = Recipients(
-            departments={
-                directory.id_of(name): tuple(a.strip() for a in addresses.split(",") if a.strip())
-                for name, addresses in s.department_emails.items()
-            }
-            if sender
-            else {},
-            staff=tuple(s.staff_emails) if sender else (),
-        )
+        addresses = {name: to.split(",") for name, to in s.department_emails.items()}
+        warned: set[str] = set()
+
+        def recipients_on(day: date) -> Recipients:
+            # Department names (or ids) resolved at each run, as of its day: one
+            # registered or merged since the start is mailed too.
+            by_department, unknown = directory.mail_recipients(addresses, day)
+            for name in set(unknown) - warned:
+                _log.warning("FOLLOWUP_DEPARTMENT_EMAILS: no department is named %s", name)
+                warned.add(name)
+            return Recipients(
+                departments=by_department if sender else {},
+                staff=tuple(s.staff_emails) if sender else (),
+            )
+
         return ReminderJob(
             self.services.writer,
             self.read_model,
             SqlOutbox(self.datastore),
             self.services.queries.reminders,
             sender=sender,
-            recipients=recipients,
+            recipients=recipients_on(self.services.clock.today()),
             app_url=s.app_url,
+            recipients_on=recipients_on,
         )
 
     def scheduler(self, sender: MailSender | None = None) -> FollowupScheduler:
@@ -127,6 +158,11 @@ class Runtime:
     @property
     def engine(self) -> Engine:
         return _engine(self.datastore)
+
+    @property
+    def history(self) -> HistoryChain:
+        """The event history's hash chain: its head, and `followup verify`."""
+        return cast(FollowupApplicationRecorder, self.tracker.recorder).history()
 
     def close(self) -> None:
         self.tracker.close()
@@ -202,7 +238,7 @@ def open_runtime(
     clock = clock or UtcClock()
     projector = Projector(tracker, views, batch_size=settings.projection_batch_size)
     read_model = SqlReadModel(datastore)
-    evidence = EvidenceStore(Path(settings.evidence_dir))
+    evidence = EvidenceStore(Path(settings.evidence_dir), _database_id(settings.database_url))
     runtime = Runtime(
         settings=settings,
         tracker=tracker,
@@ -223,7 +259,7 @@ def open_runtime(
                 due_soon_days=settings.due_soon_days, claim_wait_days=settings.claim_wait_days
             ),
         ),
-        accounts=SqlAccountStore(datastore, clock=clock),
+        accounts=SqlAccountStore(datastore, clock=clock, departments=read_model),
         idempotency=IdempotencyStore(datastore),
     )
     # Lagging views (a view added after the events, a big import) are the

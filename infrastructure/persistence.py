@@ -11,15 +11,21 @@ snapshot. PostgreSQL is left exactly as the library has it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore, transactions
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
-from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
-from sqlalchemy import event, insert
+from eventsourcing_sqlalchemy.recorders import (
+    SQLAlchemyAggregateRecorder,
+    SQLAlchemyApplicationRecorder,
+)
+from sqlalchemy import event, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
+
+from infrastructure.history import ChainWriter, SqlHistoryChain, chain_table
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
@@ -62,12 +68,77 @@ class FollowupDatastore(SQLAlchemyDatastore):
         self.is_sqlite_wal_mode = not in_memory
 
 
-class FollowupApplicationRecorder(SQLAlchemyApplicationRecorder):
-    """Inserts a save's events with one Core INSERT ... RETURNING.
+class CoreSelectEvents:
+    """Reads a stream with one Core SELECT: loading an aggregate (a cached one asks
+    only for the events after its version, usually none) is mostly this query, and
+    the library's ORM query costs as much again as the database does."""
+
+    events_record_cls: Any
+    if TYPE_CHECKING:  # the recorder's own (a stub here would shadow it)
+
+        def transaction(self, commit: bool) -> Any: ...
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> list[StoredEvent]:
+        c = self.events_record_cls.__table__.c
+        stmt = select(c.originator_id, c.originator_version, c.topic, c.state).where(
+            c.originator_id == originator_id
+        )
+        if gt is not None:
+            stmt = stmt.where(c.originator_version > gt)
+        if lte is not None:
+            stmt = stmt.where(c.originator_version <= lte)
+        stmt = stmt.order_by(c.originator_version.desc() if desc else c.originator_version)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        with self.transaction(commit=False) as session:
+            rows = session.execute(stmt).all()
+        return [
+            StoredEvent(
+                originator_id=r[0],
+                originator_version=r[1],
+                topic=r[2],
+                state=bytes(r[3]) if isinstance(r[3], memoryview) else r[3],
+            )
+            for r in rows
+        ]
+
+
+class FollowupAggregateRecorder(CoreSelectEvents, SQLAlchemyAggregateRecorder):  # type: ignore[misc]
+    """The snapshots' recorder, with the same stream read."""
+
+
+class FollowupApplicationRecorder(CoreSelectEvents, SQLAlchemyApplicationRecorder):  # type: ignore[misc]
+    """Inserts a save's events with one Core INSERT ... RETURNING, and their hash
+    chain records (``infrastructure.history``) in the same transaction.
 
     The library adds one ORM object per event to the session; a bulk import
     spends most of its time there. Same table, same lock, same notification.
     """
+
+    def __init__(
+        self,
+        datastore: SQLAlchemyDatastore,
+        *,
+        events_table_name: str,
+        schema_name: str | None = None,
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name, schema_name=schema_name)
+        self.chain = ChainWriter(chain_table(events_table_name, schema_name))
+        self.tables.append(self.chain.table)  # create_table() makes it beside the events
+
+    def history(self) -> SqlHistoryChain:
+        """The chain's head and its check (`followup verify`)."""
+        assert isinstance(self.datastore.engine, Engine)
+        return SqlHistoryChain(
+            self.datastore.engine, self.events_record_cls.__table__, self.chain.table
+        )
 
     def _insert_stored_events(
         self, session: Session, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -89,6 +160,14 @@ class FollowupApplicationRecorder(SQLAlchemyApplicationRecorder):
             insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
         )
         ids = [row[0] for row in result]
+        # Under the lock taken above: no other save's chain records come between.
+        self.chain.append(
+            session,
+            [
+                (nid, e.originator_id, e.originator_version, e.topic, e.state)
+                for nid, e in zip(ids, stored_events, strict=True)
+            ],
+        )
         self._notify_channel(session)
         return ids
 
@@ -96,3 +175,4 @@ class FollowupApplicationRecorder(SQLAlchemyApplicationRecorder):
 class FollowupFactory(SQLAlchemyFactory):
     datastore_class = FollowupDatastore
     application_recorder_class = FollowupApplicationRecorder
+    aggregate_recorder_class = FollowupAggregateRecorder

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # Aggregates kept in memory per process; each load still reads the events
     # after the cached version, so other processes' writes are never missed.
     aggregate_cache_size: int = 10_000
+    # A snapshot of an aggregate every this many events (0: none): a finding loads
+    # from its latest snapshot plus fewer events than this.
+    snapshot_interval: int = Field(default=50, ge=0, le=100_000)
 
     # Reminders (SPEC §4).
     due_soon_days: int = 5
@@ -105,4 +108,5 @@ class Settings(BaseSettings):
             "SQLALCHEMY_URL": self.database_url,
             "CREATE_TABLE": "y",
             "AGGREGATE_CACHE_MAXSIZE": str(self.aggregate_cache_size),
+            "SNAPSHOT_INTERVAL": str(self.snapshot_interval),
         }

@@ -59,6 +59,13 @@ def import_command(
         str | None,
         typer.Option("--deadline", help="The audit's reporting deadline YYYY-MM-DD (처리기한)."),
     ] = None,
+    another_audit: Annotated[
+        bool,
+        typer.Option(
+            "--another-audit",
+            help="The document was imported into another audit and this is a different one.",
+        ),
+    ] = False,
     dry_run: DryRunOption = False,
     as_json: JsonOption = False,
     db: DbOption = None,
@@ -73,6 +80,7 @@ def import_command(
         audit_date=parse_date(audit_date),
         verified=verified,
         deadline=parse_date(deadline),
+        another_audit=another_audit,
     )
     try:
         data = file.read_bytes()

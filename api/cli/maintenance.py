@@ -1,5 +1,5 @@
-"""`followup migrate`, `project`, `rebuild`, `scheduler` and `serve`: running and
-repairing the service."""
+"""`followup migrate`, `project`, `rebuild`, `scheduler`, `serve`, `verify` and
+`maintenance`: running, repairing and checking the service."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ import threading
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from api.cli.context import RebuildRunningError, open_cli_runtime, settings
-from api.cli.options import DbOption, JsonOption, emit, progress_bar, stderr
+from api.cli.options import DbOption, JsonOption, emit, progress_bar, refuse, stderr
+from application.history import parse_head
+from domain.errors import DomainError
 
 
 def register(app: typer.Typer) -> None:
@@ -20,6 +23,8 @@ def register(app: typer.Typer) -> None:
     app.command("rebuild")(rebuild_command)
     app.command("scheduler")(scheduler_command)
     app.command("serve")(serve_command)
+    app.command("verify")(verify_command)
+    app.command("maintenance")(maintenance_command)
 
 
 def _stop_on_signals() -> threading.Event:
@@ -125,3 +130,76 @@ def serve_command(
         pass
     os.environ["FOLLOWUP_DATABASE_URL"] = chosen.database_url
     uvicorn.run("api.app:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+
+
+def verify_command(
+    expect_head: Annotated[
+        str | None,
+        typer.Option(
+            "--expect-head",
+            help="A head recorded earlier (hex): it must be in the history, so nothing "
+            "was cut from its end.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Check the event history against its hash chain: no stored event altered,
+    deleted, inserted or reordered. Exit 1 when a problem is found."""
+    try:
+        expected = parse_head(expect_head) if expect_head is not None else None
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--expect-head") from None
+    with open_cli_runtime(db) as runtime:
+        report = runtime.history.verify(expected)
+    if as_json:
+        emit(report.as_dict())
+    else:
+        for p in report.problems:
+            stderr.print(
+                f"[red]{p.severity}[/red] {p.code}: " + escape(f"{p.message_ko} / {p.message_en}"),
+                highlight=False,
+            )
+        n = report.events
+        if report.ok:
+            stderr.print(f"이력 검증 통과: 이벤트 {n}건 (history verified: {n} events)")
+        else:
+            found = len(report.problems)
+            stderr.print(f"이력 검증 실패: 문제 {found}건 (history check failed: {found} problems)")
+        stderr.print(f"기록 해시 (history head): {report.head or '-'}", highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def maintenance_command(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be removed; remove nothing.")
+    ] = False,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Remove evidence files that no event references (uploads whose report was
+    refused or abandoned; files younger than a day are kept)."""
+    with open_cli_runtime(db) as runtime:
+        try:
+            report = runtime.sweep_evidence(dry_run=dry_run)
+        except DomainError as e:  # the evidence directory is another database's
+            refuse(as_json, e)
+    if as_json:
+        emit(
+            {
+                "removed": report.removed,
+                "kept": report.kept,
+                "bytes_freed": report.bytes_freed,
+                "dry_run": report.dry_run,
+            }
+        )
+        return
+    verb = "삭제할" if dry_run else "삭제한"
+    stderr.print(
+        f"참조되지 않는 증빙자료 {verb} 파일 {len(report.removed)}개,"
+        f" {report.bytes_freed:,} 바이트;"
+        f" 남은 파일 {report.kept}개 (unreferenced evidence files"
+        f" {'to remove' if dry_run else 'removed'}: {len(report.removed)})"
+    )

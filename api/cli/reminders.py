@@ -74,7 +74,10 @@ def inbox_command(
     with open_cli_runtime(db) as runtime:
         queries = runtime.services.queries
         # No department: every recipient's inbox.
-        entries = queries.department_inbox(department) if department else queries.inbox()
+        try:
+            entries = queries.department_inbox(department) if department else queries.inbox()
+        except DomainError as e:  # a name no department has or had
+            refuse(as_json, e)
     rows = [
         {
             "finding_id": str(e.finding_id),

@@ -15,10 +15,12 @@ from api.cli.options import (
     emit,
     parse_date,
     parse_uuid,
+    refuse,
     say_if_behind,
     show,
 )
 from application.dto import FindingFilter, FindingRow, SummaryTable
+from domain.errors import DomainError
 from domain.vocabulary import KIND_LABELS, STATUS_LABELS, FindingKind, Status
 
 
@@ -102,6 +104,10 @@ def summary_command(
     """처리결과 총괄: kind × status counts, now or as of a business date."""
     audit_id, as_of_date = parse_uuid(audit), parse_date(as_of)
     with open_cli_runtime(db) as runtime:
+        try:
+            runtime.services.queries.known_department(department)
+        except DomainError as e:
+            refuse(as_json, e)
         summary = runtime.services.queries.summary(
             audit_id=audit_id,
             committee=committee,
@@ -129,6 +135,10 @@ def findings_command(
     """List findings with their current status and verification."""
     flt = FindingFilter(audit_id=parse_uuid(audit), status=status, kind=kind, department=department)
     with open_cli_runtime(db) as runtime:
+        try:
+            runtime.services.queries.known_department(department)
+        except DomainError as e:
+            refuse(as_json, e)
         findings = runtime.services.queries.list_findings(flt)
         say_if_behind(runtime.services.queries.views_behind(), runtime.projector_running())
     rows = [

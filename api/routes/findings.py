@@ -97,6 +97,7 @@ def list_findings(
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> FindingsPublic:
     queries = services.queries
+    queries.known_department(department)  # 422 with the closest names
     flt = FindingFilter(
         audit_id=audit,
         department=department,

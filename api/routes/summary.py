@@ -26,7 +26,9 @@ def get_summary(
         bool, Query(description="Department as written, without later merges")
     ] = False,
 ) -> dict[str, Any]:
-    """Same JSON as `followup summary --json`."""
+    """Same JSON as `followup summary --json`. An unknown department is a 422
+    naming the closest known ones."""
+    services.queries.known_department(department)
     return services.queries.summary(
         audit_id=audit,
         committee=committee,

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from api.errors import status_for
 from api.web.forms import (
@@ -34,9 +34,15 @@ from api.web.presenters import timeline_items
 from api.web.rendering import render
 from api.web.session import FormDep, WebUser, WebUserDep
 from application.access import Principal
-from application.dto import FindingDetails, FindingFilter
+from application.dto import FindingDetails
 from application.errors import FindingNotFoundError
-from application.evidence import ALLOWED_TYPES, MAX_EVIDENCE_BYTES, Upload, media_type
+from application.evidence import (
+    ALLOWED_TYPES,
+    MAX_EVIDENCE_BYTES,
+    Upload,
+    latest_report_evidence,
+    media_type,
+)
 from application.findings import FindingCommands, available_commands
 from application.writer import Target
 from domain.errors import DomainError
@@ -86,13 +92,28 @@ class Command:
         return self.values["decision"] == yes
 
 
+def _uploads(form: FormData, name: str) -> list[Upload]:
+    """The files of a multiple file input (none chosen: none)."""
+    return [
+        Upload(
+            file_name=f.filename or "",
+            content_type=media_type(f.content_type),
+            data=f.file.read(MAX_EVIDENCE_BYTES + 1),
+        )
+        for f in form.getlist(name)
+        if isinstance(f, UploadFile) and f.filename
+    ]
+
+
 def _report(c: Command) -> str:
+    # The files go with the report: its event references them (what they prove).
     c.findings.report_progress(
         c.target,
         status=require_enum(Status, c.values["status"], "추진상황"),
         actions=optional_text(c.values["actions"]),
         plans=optional_text(c.values["plans"]),
         delay_reason=optional_text(c.values["delay_reason"]),
+        evidence=_uploads(c.form, "files"),
     )
     return "report"
 
@@ -214,8 +235,11 @@ def finding_page(
     audit = queries.audit(finding.audit_id)
     departments: list[str] = []
     if forms["reassign"]:
-        rows = queries.list_findings(FindingFilter(audit_id=finding.audit_id))
-        departments = sorted({r.department for r in rows} - {finding.department})
+        # Registered departments still in being (a reassignment names one of them).
+        listed = queries.departments_list()
+        departments = sorted(
+            {d.name for d in listed if d.merged_into is None} - {finding.department}
+        )
     last_return = next(
         (str(e.data.get("reason")) for e in reversed(entries) if e.event == "ClaimReturned"),
         None,
@@ -239,6 +263,7 @@ def finding_page(
         "last_return": last_return if finding.verification is Verification.RETURNED else None,
         "extension": extension,
         "timeline": timeline_items(finding_id, entries, users),
+        "report_evidence": latest_report_evidence(entries),
         "forms": forms,
         "values": values,
         "form_error": error,

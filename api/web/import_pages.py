@@ -32,6 +32,7 @@ OPTION_FIELDS = (
     "report_date",
     "deadline",
     "verified",
+    "another_audit",
 )
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -48,6 +49,7 @@ def _options(values: dict[str, str]) -> ImportOptions:
         report_date=parse_date(values["report_date"], "보고일"),
         deadline=parse_date(values["deadline"], "처리기한"),
         verified=values["verified"] == "1",
+        another_audit=values["another_audit"] == "1",
     )
 
 
@@ -143,7 +145,8 @@ def import_form(request: Request, user: WebUserDep) -> HTMLResponse:
 
 def _values(form: FormData) -> dict[str, str]:
     values = texts(form, *OPTION_FIELDS)
-    values["verified"] = "1" if values["verified"] in ("1", "on") else ""
+    for check in ("verified", "another_audit"):
+        values[check] = "1" if values[check] in ("1", "on") else ""
     return values
 
 

@@ -22,6 +22,8 @@ from api.web.presenters import (
 from api.web.rendering import render
 from api.web.session import FormDep, WebUser, WebUserDep
 from application.dto import AuditRow, FindingFilter, FindingRow, InboxEntry
+from application.history import HistoryHead
+from application.ports import HistoryChain
 from application.queries import Queries
 from application.services import Followup
 from application.writer import Target
@@ -32,6 +34,7 @@ from domain.vocabulary import (
     VERIFICATION_LABELS,
     FindingKind,
     ReminderRule,
+    Role,
     Status,
     Verification,
 )
@@ -45,6 +48,24 @@ DASHBOARD_ROWS = 10
 def services_of(request: Request) -> Followup:
     services: Followup = request.app.state.services
     return services
+
+
+def history_head(request: Request) -> HistoryHead | None:
+    """The event history's head (tamper evidence): printed with the 총괄."""
+    history: HistoryChain = request.app.state.runtime.history
+    return history.head()
+
+
+def department_error(queries: Queries, name: str | None) -> str | None:
+    """A filter naming no department (current or former): the refusal in Korean,
+    with the closest known names."""
+    if not name:
+        return None
+    try:
+        queries.departments.resolve(name)
+    except DomainError as exc:
+        return exc.message_ko
+    return None
 
 
 def audit_title(audit: AuditRow) -> str:
@@ -152,6 +173,7 @@ def summary(request: Request, user: WebUserDep) -> HTMLResponse:
         as_of = parse_date(query.get("as_of") or "", "기준일")
     except DomainError as exc:
         as_of, error = None, exc.message_ko
+    error = error or department_error(queries, department)
     table = queries.summary(
         audit_id=audit_id, committee=committee, department=department, as_of=as_of
     )
@@ -171,6 +193,9 @@ def summary(request: Request, user: WebUserDep) -> HTMLResponse:
             "as_of": as_of,
             "rows": summary_rows(table),
             "link_base": None if as_of or committee else {k: v for k, v in base.items() if v},
+            "history": history_head(request),
+            # Installation-wide (every council's events): its count for admins only (§8).
+            "history_count": user.user.role is Role.ADMIN,
             "error": error,
             **_labels(),
         },
@@ -207,6 +232,7 @@ def findings(request: Request, user: WebUserDep) -> HTMLResponse:
         overdue_on=services.clock.today() if filters["overdue"] else None,
         text=filters["q"] or None,
     )
+    error = department_error(queries, filters["department"])
     total = queries.count_findings(flt)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(page, pages)
@@ -231,8 +257,10 @@ def findings(request: Request, user: WebUserDep) -> HTMLResponse:
             "audit_names": {a.audit_id: audit_title(a) for a in audits},
             "departments": sorted({*user.departments, *(r.department for r in rows)}),
             "today": services.clock.today(),
+            "error": error,
             **_labels(),
         },
+        status_code=422 if error else 200,
     )
 
 
@@ -288,6 +316,7 @@ def _queue_page(
             verification=Verification.PENDING, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
         )
     )
+    evidence = queries.report_evidence([r.finding_id for r in rows])
     return render(
         request,
         "queue.html",
@@ -299,6 +328,9 @@ def _queue_page(
             "page": page,
             "pages": pages,
             "page_url": lambda n: f"/queue?page={n}",
+            # What supports each claim, shown beside it: staff never verify blind.
+            "evidence": evidence,
+            "with_files": [r for r in rows if evidence.get(r.finding_id)],
             "results": results,
             "error": error,
             "reason": reason,

@@ -196,6 +196,8 @@ def _event_details(event: str, data: Mapping[str, Any], finding_id: UUID) -> lis
             *_text("향후계획", data.get("plans")),
             *_text("부진사유", data.get("delay_reason")),
             *_milestones(data.get("milestones") or ()),
+            *_backdating(data),
+            *(_file(finding_id, f) for f in data.get("evidence") or ()),
         ]
     if event == "ClaimVerified":
         return _text("확인 의견", data.get("note"))
@@ -225,20 +227,39 @@ def _event_details(event: str, data: Mapping[str, Any], finding_id: UUID) -> lis
         return _text("내용", data.get("text"))
     if event == "EvidenceAttached":
         sha = str(data.get("sha256") or "")
-        size = data.get("size")
+        supports = data.get("report_version")
         return [
-            Detail(
-                "파일",
-                str(data.get("file_name") or ""),
-                href=f"/api/v1/findings/{finding_id}/evidence/{sha}" if sha else None,
-            ),
+            _file(finding_id, data),
             Detail("형식", str(data.get("content_type") or "")),
-            Detail("크기", f"{size:,} 바이트" if isinstance(size, int) else ""),
             Detail("SHA-256", sha),
+            *([Detail("근거 보고", f"{supports}번째 기록의 보고")] if supports else []),
             *_text("설명", data.get("note")),
         ]
     # An event this page does not know yet: show its data rather than hide it.
     return [Detail(key, str(value), long=True) for key, value in data.items()]
+
+
+def _file(finding_id: UUID, data: Mapping[str, Any]) -> Detail:
+    """An evidence file as a link, with its size."""
+    sha = str(data.get("sha256") or "")
+    size = data.get("size")
+    shown = str(data.get("file_name") or "") + (
+        f" ({size:,} 바이트)" if isinstance(size, int) else ""
+    )
+    return Detail(
+        "증빙자료", shown, href=f"/api/v1/findings/{finding_id}/evidence/{sha}" if sha else None
+    )
+
+
+def _backdating(data: Mapping[str, Any]) -> list[Detail]:
+    if not data.get("backdated"):
+        return []
+    reason = data.get("backdate_reason")
+    return [
+        Detail(
+            "소급 기록", f"기록일보다 이전 날짜로 보고함{f' — 사유: {reason}' if reason else ''}"
+        )
+    ]
 
 
 def timeline_items(

@@ -40,8 +40,9 @@ from domain.errors import DomainError
 from domain.vocabulary import ROLE_LABELS, Role
 
 LOGIN_CSRF_COOKIE = "followup_login_csrf"
-# Upload forms (import, evidence) carry files; their text fields stay small.
-MAX_FORM_FILES = 1
+# Upload forms (import, evidence, a report's files) carry files; their text fields
+# stay small. A report sends at most this many files at once.
+MAX_FORM_FILES = 10
 
 
 @dataclass(frozen=True)

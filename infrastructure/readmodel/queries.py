@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -109,6 +110,16 @@ class SqlReadModel:
         stmt = select(t).order_by(t.c.year.desc(), t.c.council, t.c.committee, t.c.audited_body)
         return [_from_row(AuditRow, r) for r in self._rows(stmt)]
 
+    def audits_of_document(self, document_hash: str) -> list[AuditRow]:
+        t, d = tables.audits, tables.imported_documents
+        stmt = (
+            select(t)
+            .join(d, d.c.audit_id == t.c.audit_id)
+            .where(d.c.document_hash == document_hash)
+            .order_by(t.c.year, t.c.council, t.c.committee)
+        )
+        return [_from_row(AuditRow, r) for r in self._rows(stmt)]
+
     def count_findings(self, flt: FindingFilter) -> int:
         inner = self._filtered(select(tables.findings.c.finding_id), flt).subquery()
         with self.datastore.transaction(commit=False) as session:
@@ -163,15 +174,26 @@ class SqlReadModel:
         return DepartmentRef(id=rows[0].department_id, name=rows[0].name) if rows else None
 
     def list_departments(self) -> list[DepartmentRow]:
-        d = tables.departments
+        d, n = tables.departments, tables.department_names
+        with self.datastore.transaction(commit=False) as session:
+            departments = list(session.execute(select(d).order_by(d.c.name, d.c.department_id)))
+            names = list(session.execute(select(n).order_by(n.c.name_key)))
+        former: dict[str, list[str]] = {}
+        for r in names:
+            former.setdefault(r.department_id, []).append(r.name or r.name_key)
         return [
             DepartmentRow(
                 department_id=r.department_id,
                 name=r.name,
                 merged_into=r.merged_into,
                 merged_on=r.merged_on,
+                former_names=tuple(
+                    x
+                    for x in former.get(r.department_id, ())
+                    if "".join(x.split()) != "".join(r.name.split())
+                ),
             )
-            for r in self._rows(select(d).order_by(d.c.name))
+            for r in departments
         ]
 
     def department_ids(
@@ -180,7 +202,9 @@ class SqlReadModel:
         """The ids a department filter means: the department, and unless ``historical``
         the departments merged into it (on or before ``as_of``, when given)."""
         known = self.department_named(name)
-        root = known.id if known else DepartmentRef.from_name(name).id
+        if known is None:
+            return ()  # no department has or had the name: nothing matches
+        root = known.id
         if historical:
             return (root,)
         d = tables.departments
@@ -242,8 +266,24 @@ class SqlReadModel:
 
     def timeline(self, finding_id: UUID) -> list[TimelineEntry]:
         t = tables.timeline
-        stmt = select(t).where(t.c.finding_id == finding_id).order_by(t.c.version)
+        # A reminder (of the finding's reminder log) after the event it was raised at.
+        stmt = select(t).where(t.c.finding_id == finding_id).order_by(t.c.version, t.c.log_version)
         return [_from_row(TimelineEntry, r) for r in self._rows(stmt)]
+
+    def evidence_timelines(self, finding_ids: Sequence[UUID]) -> dict[UUID, list[TimelineEntry]]:
+        t = tables.timeline
+        stmt = (
+            select(t)
+            .where(
+                t.c.finding_id.in_(finding_ids),
+                t.c.event.in_(("ProgressReported", "EvidenceAttached")),
+            )
+            .order_by(t.c.finding_id, t.c.version, t.c.log_version)
+        )
+        out: dict[UUID, list[TimelineEntry]] = {i: [] for i in finding_ids}
+        for r in self._rows(stmt):
+            out[r.finding_id].append(_from_row(TimelineEntry, r))
+        return out
 
 
 def inbox_query(recipient: str | None) -> Select[Any]:
@@ -251,7 +291,7 @@ def inbox_query(recipient: str | None) -> Select[Any]:
     stmt = select(i, f.c.kind, f.c.seq, f.c.request).join(f, f.c.finding_id == i.c.finding_id)
     if recipient is not None:
         stmt = stmt.where(i.c.recipient == recipient)
-    return stmt.order_by(i.c.raised_on, i.c.finding_id, i.c.version, i.c.recipient)
+    return stmt.order_by(i.c.raised_on, i.c.finding_id, i.c.version, i.c.log_version, i.c.recipient)
 
 
 def _from_row(cls: type[R], r: Any, **differing: Any) -> R:

@@ -59,6 +59,16 @@ def _per_event(pk_name: str, *more_key: Column[Any]) -> tuple[Column[Any] | Cons
     return (*key, PrimaryKeyConstraint(*(c.name for c in key), name=pk_name))
 
 
+def _log_version() -> Column[Any]:
+    """A reminder's version in the finding's reminder log (0: the finding's own event).
+
+    A reminder is not an event of the finding: its row carries the finding's version
+    it was raised at (``version``) and its own version in the log, so it sorts after
+    that event and never meets the key of one.
+    """
+    return Column("log_version", Integer, nullable=False, server_default="0")
+
+
 def _recipient() -> Column[Any]:
     """Who a row is for: a department id, or "staff"."""
     return Column("recipient", String(64), nullable=False)
@@ -117,6 +127,15 @@ findings = Table(
     UniqueConstraint("audit_id", "kind", "seq", name="uq_rm_findings_audit_kind_seq"),
     Index("ix_rm_findings_department", "department_id"),
     Index("ix_rm_findings_status", "status"),
+)
+
+# Which audits each imported document (by its SHA-256) was imported into: the same
+# document is not imported into a second audit by mistake.
+imported_documents = Table(
+    "rm_imported_documents",
+    metadata,
+    Column("document_hash", String(64), primary_key=True),
+    Column("audit_id", Uuid, primary_key=True),
 )
 
 # 처리결과 총괄 counters: one row per (audit, department, kind, status, verification).
@@ -213,7 +232,7 @@ summary_changes = Table(
 timeline = Table(
     "rm_timeline",
     metadata,
-    *_per_event("pk_rm_timeline"),
+    *_per_event("pk_rm_timeline", _log_version()),
     Column("event", String(50), nullable=False),
     Column("business_date", Date, nullable=False),
     Column("recorded_at", UtcDateTime, nullable=False),
@@ -241,7 +260,7 @@ milestones = Table(
 inbox = Table(
     "rm_inbox",
     metadata,
-    *_per_event("pk_rm_inbox", _recipient()),
+    *_per_event("pk_rm_inbox", _log_version(), _recipient()),
     *_department(),
     Column("topic", String(30), nullable=False),
     Column("level", Integer, nullable=False),
@@ -282,7 +301,7 @@ outbox = Table(
 digest_items = Table(
     "followup_digest_items",
     metadata,
-    *_per_event("pk_followup_digest_items", _recipient()),
+    *_per_event("pk_followup_digest_items", _log_version(), _recipient()),
     Column("message_id", String(200), nullable=False),
 )
 
@@ -316,4 +335,5 @@ department_names = Table(
     metadata,
     Column("name_key", String(200), primary_key=True),  # the name without white space
     Column("department_id", String(64), nullable=False),
+    Column("name", String(200)),  # the name as first written (NULL: before revision 0007)
 )

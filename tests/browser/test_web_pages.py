@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from uuid import UUID
 
 from playwright.sync_api import Page, expect
@@ -241,6 +241,12 @@ def test_extension_evidence_and_comments_between_department_and_council(
     officer = new_page()
     login(officer, web, "social")
     officer.goto(f"{web.url}/findings/{finding}")
+    # No due date, nothing to extend: the form is not offered until one is set.
+    expect(officer.locator("#form-extension_request")).to_have_count(0)
+    web.api.app.state.runtime.services.findings.change_due_date(
+        Target(Principal.system(), finding), due_date=date(2019, 1, 31), reason="기한 지정"
+    )
+    officer.reload()
     form = officer.locator("#form-extension_request")
     form.get_by_label("요청하는 처리기한").fill("2030-06-30")
     form.get_by_label("요청 사유").fill("예산 편성 일정")
@@ -273,8 +279,41 @@ def test_extension_evidence_and_comments_between_department_and_council(
     staff.locator("#form-comment").get_by_role("button", name="의견 등록").click()
     timeline = staff.locator("ol.timeline")
     expect(timeline).to_contain_text("기한연장 승인")
-    expect(timeline).to_contain_text("없음 → 2030-06-30")
+    expect(timeline).to_contain_text("2019-01-31 → 2030-06-30")
     expect(timeline.locator("li").last).to_contain_text("증빙 확인했습니다.")
     screenshot(staff, "finding-staff")
     officer.goto(f"{web.url}/inbox")
     expect(officer.locator("ol.inbox")).to_contain_text("기한연장 승인")
+
+
+def test_a_claim_sent_with_files_shows_them_on_its_page_and_in_the_queue(
+    web: Web, new_page: PageFactory
+) -> None:
+    finding = web.finding(FindingKind.CORRECTIVE, 1)  # 추진중 in the seed
+    officer = new_page()
+    login(officer, web, "social")
+    officer.goto(f"{web.url}/findings/{finding}")
+    form = officer.locator("#form-report")
+    form.get_by_label("추진상황").select_option("completed")
+    form.get_by_label("추진내용").fill("○ 심사 기준 개정 완료")
+    form.get_by_label("증빙자료").set_input_files(
+        [
+            {"name": "개정 기준.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 a"},
+            {"name": "회의록.txt", "mimeType": "text/plain", "buffer": "회의록".encode()},
+        ]
+    )
+    form.get_by_role("button", name="보고", exact=True).click()
+    expect(officer.locator(".flash")).to_be_visible()
+    report = officer.locator("dl.report")
+    expect(report.get_by_role("link", name="개정 기준.pdf")).to_have_count(1)
+    expect(report.get_by_role("link", name="회의록.txt")).to_have_count(1)
+
+    staff = new_page()
+    login(staff, web, "staff")
+    staff.goto(f"{web.url}/queue")
+    files = staff.locator("ul.queue-evidence")
+    link = files.get_by_role("link", name="개정 기준.pdf")
+    expect(link).to_have_count(1)
+    download = staff.request.get(f"{web.url}{link.get_attribute('href')}")
+    assert download.status == 200 and download.body() == b"%PDF-1.4 a"
+    screenshot(staff, "queue-evidence")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from playwright.sync_api import expect
 
 from application.access import Principal
@@ -176,6 +178,12 @@ def test_forms_follow_the_role_and_the_application_refuses_a_forged_one(
     own = next(r for r in mine if r.department == "노동정책담당관")
     labour.goto(f"{web.url}/findings/{own.finding_id}")
     expect(labour.locator("#form-report")).to_have_count(1)
+    # More time is asked for a due date: none is set yet, so not offered yet.
+    expect(labour.locator("#form-extension_request")).to_have_count(0)
+    web.api.app.state.runtime.services.findings.change_due_date(
+        Target(Principal.system(), own.finding_id), due_date=date(2019, 1, 31), reason="기한"
+    )
+    labour.reload()
     expect(labour.locator("#form-extension_request")).to_have_count(1)
     expect(labour.locator("#form-due_date")).to_have_count(0)
     expect(labour.locator("#form-reassign")).to_have_count(0)

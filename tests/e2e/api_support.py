@@ -72,7 +72,9 @@ def seeded_api(settings: Settings) -> Iterator[Api]:
         assert outcome.audit_id is not None
         runtime.projector.run_pending()  # the search index follows writes in the background
         api = Api(app=app, client=client, audit_id=outcome.audit_id)
+        directory = runtime.services.queries.departments
         for name, (role, departments) in ROLES.items():
-            app.state.accounts.add_user(name, PASSWORD, role, departments)
+            ids = [directory.id_of(d) for d in departments]  # names resolved at the edge
+            app.state.accounts.add_user(name, PASSWORD, role, ids)
             api.tokens[name] = app.state.accounts.create_token(name, "tests")
         yield api

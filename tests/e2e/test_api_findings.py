@@ -93,19 +93,20 @@ CASES: list[Case] = [
         lambda a: {"text": "자료 보완 부탁드립니다"},
         _only({"social": 200, "staff": 200}),
     ),
+    # A due date first: only a finding that has one can ask for more time.
+    (
+        "POST",
+        "/api/v1/findings/{}/due-date",
+        fid((K.RECOMMENDATION, 8)),
+        lambda a: {"due_date": "2019-06-30", "reason": "기한 지정"},
+        _only({"staff": 200}),
+    ),
     (
         "POST",
         "/api/v1/findings/{}/extension-requests",
         fid((K.RECOMMENDATION, 8)),
         lambda a: {"due_date": "2030-12-31", "reason": "5개년 계획 연구용역"},
         _only({"social": 200}),
-    ),
-    (
-        "POST",
-        "/api/v1/findings/{}/due-date",
-        fid(IN_PROGRESS),
-        lambda a: {"due_date": "2019-06-30", "reason": "기한 지정"},
-        _only({"staff": 200}),
     ),
     (
         "POST",

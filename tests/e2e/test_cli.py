@@ -116,7 +116,7 @@ def test_import_summary_audits_findings(db: str) -> None:
     assert {f["verification"] for f in findings if f["status"] == "completed"} == {"pending"}
 
     rebuilt = as_json(run("rebuild", "--json", "--db", db))
-    assert rebuilt["events"] == 113
+    assert rebuilt["events"] == 116  # the audit, its findings and their 3 departments
     table = run("summary", "--db", db)
     assert table.returncode == 0 and "시정·처리요구사항" in table.stdout and "56" in table.stdout
 

@@ -61,9 +61,10 @@ def cell(runtime: Runtime, **kw: object) -> dict[str, int]:
 
 
 def test_summary_follows_the_lifecycle_now_and_as_of_each_business_date(
-    runtime: Runtime,
+    runtime: Runtime, clock: FixedClock
 ) -> None:
-    """register → 추진중 → 완료 → return → 완료 → verify, one business date each."""
+    """register → 추진중 → 완료 → return → 완료 → verify, one business date each
+    (each recorded on its day: a department dates at most 31 days back)."""
     services = runtime.services
     days = [
         date(2017, 11, 20),
@@ -76,12 +77,14 @@ def test_summary_follows_the_lifecycle_now_and_as_of_each_business_date(
     audit_id, fid = register(runtime, days[0])
     expected = [("under_review", None)]
 
+    clock.set_date(days[1])
     services.findings.report_progress(
         Target(OFFICER, fid, business_date=days[1]),
         status=Status.IN_PROGRESS,
         actions="○ 심사 강화",
     )
     expected.append(("in_progress", None))
+    clock.set_date(days[2])
     services.findings.report_progress(
         Target(OFFICER, fid, business_date=days[2]),
         status=Status.COMPLETED,
@@ -89,12 +92,15 @@ def test_summary_follows_the_lifecycle_now_and_as_of_each_business_date(
         actions="○ 심사 기준 개정",
     )
     expected.append(("completed", "pending"))
+    clock.set_date(days[3])
     services.findings.return_claim(Target(STAFF, fid, business_date=days[3]), reason="증빙 부족")
     expected.append(("in_progress", "returned"))
+    clock.set_date(days[4])
     services.findings.report_progress(
         Target(OFFICER, fid, business_date=days[4]), status=Status.COMPLETED, actions="○ 증빙 첨부"
     )
     expected.append(("completed", "pending"))
+    clock.set_date(days[5])
     services.findings.verify_claim(Target(STAFF, fid, business_date=days[5]))
     expected.append(("completed", "verified"))
 
@@ -146,10 +152,12 @@ def test_due_date_defaults_to_the_audit_deadline_and_changes_with_reason(
 
 
 def test_reassignment_counts_under_the_department_responsible_on_each_date(
-    runtime: Runtime,
+    runtime: Runtime, clock: FixedClock
 ) -> None:
     services = runtime.services
     _, fid = register(runtime, date(2017, 11, 20))
+    clock.set_date(date(2018, 2, 1))
+    services.departments.register(STAFF, "노동정책담당관")  # a reassignment names a registered one
     services.findings.reassign(
         Target(STAFF, fid, business_date=date(2018, 2, 1)),
         department="노동정책담당관",

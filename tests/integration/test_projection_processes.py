@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from application.writer import Target
 from domain.vocabulary import Status
 from infrastructure.bootstrap import Runtime
 from infrastructure.readmodel import tables
-from tests.conftest import ROOT
+from tests.conftest import ROOT, FixedClock
 from tests.integration.views_support import (
     assert_same_views,
     dump_views,
@@ -130,8 +131,9 @@ def test_killed_mid_batch_then_restarted_views_equal_a_replay(
     assert count(runtime, tables.timeline) == finding_event_count(runtime)
 
 
-def test_rebuild_gives_identical_views_after_commands(runtime: Runtime) -> None:
+def test_rebuild_gives_identical_views_after_commands(runtime: Runtime, clock: FixedClock) -> None:
     write_unprojected_events(runtime, findings=40)
+    clock.set_date(date(2019, 2, 1))  # after the last reports of those findings
     runtime.projector.run_pending()
     tracker = runtime.tracker
     services = runtime.services

@@ -20,6 +20,7 @@ from infrastructure.bootstrap import Runtime, open_runtime
 from infrastructure.settings import Settings
 from tests.conftest import FixedClock
 from tests.integration.test_lifecycle import OFFICER, STAFF, register
+from tests.support.legacy import record_legacy_reminder
 
 
 def replayed(rt: Runtime, finding_id: UUID) -> Finding:
@@ -35,13 +36,15 @@ def state(finding: Finding) -> dict[str, Any]:
 
 
 def long_history(rt: Runtime, finding_id: UUID, events: int) -> None:
-    """Reports, comments, reminders and an extension: every kind of state a snapshot keeps."""
+    """Reports, comments, (legacy) reminders and an extension: every kind of state a
+    snapshot keeps."""
     services = rt.services
     finding = rt.tracker.finding(finding_id)
     day = date(2018, 1, 1)
     for i in range(events):
         if i % 5 == 0:
-            finding.raise_reminder(
+            record_legacy_reminder(
+                finding,
                 rule=ReminderRule.OVERDUE,
                 reference_date=day + timedelta(days=i),
                 level=1,
@@ -124,3 +127,79 @@ def test_a_command_answers_from_the_aggregate_it_saved(rt: Runtime) -> None:
     assert written.actions == read.actions == "○ 착수"
     assert written.position is not None and written.position > 0
     assert read.position is None
+
+
+def _same_from_snapshot(rt: Runtime, aggregate: Any) -> None:
+    """Snapshot ``aggregate`` through the library's store (the real transcoder), and
+    load it from the snapshot alone: equal to its replay."""
+    rt.tracker.take_snapshot(aggregate.id)
+    assert rt.tracker.snapshots is not None
+    (snapshot,) = list(rt.tracker.snapshots.get(aggregate.id, desc=True, limit=1))
+    loaded = snapshot.mutate(None)
+    whole = project_aggregate(None, rt.tracker.events.get(aggregate.id))
+    assert type(loaded) is type(whole)
+    assert state(loaded) == state(whole), type(aggregate).__name__
+
+
+def test_every_kind_of_aggregate_transcodes_into_a_snapshot(rt: Runtime) -> None:
+    from domain.audit import Audit
+    from domain.department import Department
+    from domain.reminders import ReminderLog
+
+    audit_id, fid = register(rt, date(2017, 11, 20))
+    rt.services.findings.report_progress(
+        Target(OFFICER, fid), status=Status.COMPLETED, actions="○ 완료"
+    )
+    stamp = rt.services.writer.stamp(STAFF.actor).fields
+    log = ReminderLog.open(fid, **stamp)
+    log.raise_reminder(
+        finding_version=2,
+        rule=ReminderRule.CLAIM_WAITING,
+        reference_date=date(2018, 11, 15),
+        level=0,
+        **stamp,
+    )
+    department = Department.register(name="스냅샷시험과", **stamp)
+    department.rename(
+        name="스냅샷시험담당관",
+        effective_on=date(2018, 11, 15),
+        reason="조직 개편",
+        actor=STAFF.actor,
+        now=stamp["now"],
+    )
+    rt.services.writer.save(log, department)
+    for aggregate in (
+        rt.tracker.audit(audit_id),
+        rt.tracker.finding(fid),
+        rt.tracker.load(log.id, ReminderLog),
+        rt.tracker.load(department.id, Department),
+    ):
+        assert aggregate is not None
+        _same_from_snapshot(rt, aggregate)
+    assert isinstance(rt.tracker.audit(audit_id), Audit)
+
+
+def test_the_snapshot_interval_is_a_setting(
+    database_url: str, clock: FixedClock, tmp_path: Path
+) -> None:
+    settings = Settings(
+        database_url=database_url, evidence_dir=str(tmp_path / "evidence"), snapshot_interval=5
+    )
+    rt = open_runtime(settings, clock=clock)
+    try:
+        _, fid = register(rt, date(2017, 11, 20))
+        for i in range(11):
+            rt.services.findings.add_comment(Target(OFFICER, fid), text=f"의견 {i}")
+        assert rt.tracker.snapshots is not None
+        versions = [s.originator_version for s in rt.tracker.snapshots.get(fid)]
+        assert versions == [5, 10]
+    finally:
+        rt.close()
+    off = open_runtime(settings.model_copy(update={"snapshot_interval": 0}), clock=clock)
+    try:
+        for i in range(5):  # versions 13 to 17: no snapshot at 15 with the interval 0
+            off.services.findings.add_comment(Target(OFFICER, fid), text=f"더 {i}")
+        assert off.tracker.snapshots is not None
+        assert [s.originator_version for s in off.tracker.snapshots.get(fid)] == [5, 10]
+    finally:
+        off.close()

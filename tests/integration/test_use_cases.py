@@ -17,7 +17,7 @@ from application.findings import available_commands
 from application.importing import ImportOptions, RowAction
 from application.writer import Target
 from domain.department import InvalidDepartmentError
-from domain.errors import ReasonRequiredError
+from domain.errors import NoReportError, ReasonRequiredError
 from domain.vocabulary import FindingKind, Status
 from infrastructure.bootstrap import Runtime
 from infrastructure.parsers import parse_document
@@ -28,25 +28,34 @@ PDF = Upload(file_name="결과보고.pdf", content_type="application/pdf", data=
 
 
 def stored_files(rt: Runtime) -> list[Path]:
-    return [p for p in Path(rt.settings.evidence_dir).rglob("*") if p.is_file()]
+    """Evidence files (not the directory's marker of its database)."""
+    return [p for p in Path(rt.settings.evidence_dir).glob("??/*") if p.is_file()]
 
 
 def test_a_refused_or_stale_upload_stores_nothing(rt: Runtime) -> None:
     _, fid = register(rt, date(2017, 11, 20))
     findings = rt.services.findings
+    with pytest.raises(NoReportError):  # nothing to support yet
+        findings.attach_evidence(Target(OFFICER, fid, expected_version=1), upload=PDF)
+    findings.report_progress(Target(OFFICER, fid), status=Status.IN_PROGRESS)
     with pytest.raises(PermissionDeniedError):
-        findings.attach_evidence(Target(OTHER_OFFICER, fid, expected_version=1), upload=PDF)
+        findings.attach_evidence(Target(OTHER_OFFICER, fid, expected_version=2), upload=PDF)
     with pytest.raises(StaleVersionError):
         findings.attach_evidence(Target(OFFICER, fid, expected_version=7), upload=PDF)
+    with pytest.raises(PermissionDeniedError):
+        findings.report_progress(
+            Target(OTHER_OFFICER, fid), status=Status.COMPLETED, evidence=[PDF]
+        )
     assert stored_files(rt) == []
     assert (
-        findings.attach_evidence(Target(OFFICER, fid, expected_version=1), upload=PDF).version == 2
+        findings.attach_evidence(Target(OFFICER, fid, expected_version=2), upload=PDF).version == 3
     )
     assert len(stored_files(rt)) == 1
 
 
 def test_evidence_is_read_back_only_from_the_finding_it_was_attached_to(rt: Runtime) -> None:
     _, fid = register(rt, date(2017, 11, 20))
+    rt.services.findings.report_progress(Target(OFFICER, fid), status=Status.IN_PROGRESS)
     rt.services.findings.attach_evidence(Target(OFFICER, fid), upload=replace(PDF, file_name=" "))
     (entry,) = [e for e in rt.services.queries.timeline(fid) if e.event == "EvidenceAttached"]
     sha256 = str(entry.data["sha256"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -22,7 +22,8 @@ def write_unprojected_events(runtime: Runtime, findings: int) -> int:
     tracker = runtime.tracker
     services = runtime.services
     actor = Principal.system().actor
-    now = services.clock.now()
+    # Recorded in 2019, after the last report's date; the 2018 reports are back-dated.
+    now = max(services.clock.now(), datetime(2019, 2, 1, 1, 0, tzinfo=UTC))
     day = date(2018, 11, 15)
     audit = Audit.register(
         council="서울특별시의회",
@@ -48,6 +49,7 @@ def write_unprojected_events(runtime: Runtime, findings: int) -> int:
         f.report_progress(
             status=Status.IN_PROGRESS,
             actions="추진",
+            backdate_reason="시험 이력",
             actor=actor,
             business_date=day,
             now=now,
@@ -56,6 +58,7 @@ def write_unprojected_events(runtime: Runtime, findings: int) -> int:
             f.report_progress(
                 status=Status.COMPLETED,
                 actions="완료",
+                backdate_reason="시험 이력",
                 actor=actor,
                 business_date=date(2019, 1, seq % 28 + 1),
                 now=now,

@@ -344,7 +344,11 @@ def dump_read_model(url: str) -> dict[str, list[tuple[Any, ...]]]:
                 if not name.startswith("rm_"):
                     continue
                 keys = list(table.primary_key.columns) or list(table.columns)
-                dump[name] = [tuple(r) for r in conn.execute(select(table).order_by(*keys))]
+                # Columns by name: a migration appends a column where a rebuild's
+                # table declares it, and the order of columns is no content.
+                columns = sorted(table.columns, key=lambda c: c.name)
+                stmt = select(*columns).order_by(*keys)
+                dump[name] = [tuple(r) for r in conn.execute(stmt)]
         return dump
     finally:
         engine.dispose()

@@ -10,8 +10,8 @@ import pytest
 
 from domain import errors
 from domain.finding import Finding
-from domain.values import Actor, DepartmentRef
-from domain.vocabulary import ActorKind, FindingKind, Role, Status, Verification
+from domain.values import Actor, DepartmentRef, EvidenceFile
+from domain.vocabulary import FindingKind, Role, Status, Verification
 
 NOW = datetime(2018, 11, 15, 1, 0, tzinfo=UTC)
 DAY = date(2018, 11, 15)
@@ -20,8 +20,8 @@ OFFICER = Actor.user("officer-1", Role.DEPARTMENT_OFFICER)
 DEPT = DepartmentRef.from_name("사회적경제담당관")
 
 
-def stamp(actor: Actor = OFFICER, day: date = DAY) -> dict[str, object]:
-    return {"actor": actor, "business_date": day, "now": NOW}
+def stamp(actor: Actor = OFFICER, day: date = DAY, now: datetime = NOW) -> dict[str, object]:
+    return {"actor": actor, "business_date": day, "now": now}
 
 
 def register(**given: Any) -> Finding:
@@ -208,8 +208,9 @@ def test_due_date_change_records_previous_date_and_reason() -> None:
         None,
         "기한 연장",
     )
-    # The same date again is no change: no event.
-    finding.change_due_date(due_date=date(2019, 3, 31), reason="재확인", **stamp(STAFF))
+    # The same date again is no change: refused by name, no event.
+    with pytest.raises(errors.SameDueDateError):
+        finding.change_due_date(due_date=date(2019, 3, 31), reason="재확인", **stamp(STAFF))
     assert finding.collect_events() == []
     with pytest.raises(errors.ReasonRequiredError):
         finding.change_due_date(due_date=None, reason=" ", **stamp(STAFF))
@@ -225,36 +226,14 @@ def test_reassignment_keeps_previous_department_and_needs_reason() -> None:
     assert isinstance(event, Finding.Reassigned)
     assert event.previous_department == DEPT
     assert finding.department == labour
-    finding.reassign(department=labour, reason="같은 부서", **stamp(STAFF))
+    with pytest.raises(errors.SameDepartmentError):
+        finding.reassign(department=labour, reason="같은 부서", **stamp(STAFF))
     assert finding.collect_events() == []
 
 
 def test_department_ids_are_stable_across_spacing() -> None:
     assert DepartmentRef.from_name("사회적경제 담당관").id == DEPT.id
     assert DepartmentRef.from_name(" 사회적경제담당관 ").name == "사회적경제담당관"
-
-
-def test_a_reminder_is_raised_once_per_rule_date_and_level() -> None:
-    from domain.vocabulary import ReminderRule
-
-    finding = new_finding()
-    scheduler = Actor(kind=ActorKind.SCHEDULER, id="scheduler")
-    args = {
-        "rule": ReminderRule.OVERDUE,
-        "reference_date": date(2019, 1, 31),
-        "actor": scheduler,
-        "business_date": DAY,
-        "now": NOW,
-    }
-    assert finding.raise_reminder(level=0, **args) is True
-    assert finding.raise_reminder(level=0, **args) is False
-    assert finding.raise_reminder(level=10, **args) is True
-    events = finding.collect_events()
-    assert [(type(e).__name__, e.level) for e in events] == [
-        ("ReminderRaised", 0),
-        ("ReminderRaised", 10),
-    ]
-    assert events[0].actor.kind is ActorKind.SCHEDULER
 
 
 def test_extension_request_then_grant_changes_the_due_date() -> None:
@@ -274,6 +253,8 @@ def test_extension_request_then_grant_changes_the_due_date() -> None:
 
 def test_extension_refusal_keeps_the_due_date_and_bad_requests_are_refused() -> None:
     finding = new_finding()
+    with pytest.raises(errors.NoDueDateError):
+        finding.request_extension(due_date=date(2019, 3, 1), reason="기한 없음", **stamp())
     finding.change_due_date(due_date=date(2019, 1, 31), reason="기한 지정", **stamp(STAFF))
     with pytest.raises(errors.InvalidExtensionError):
         finding.request_extension(due_date=date(2019, 1, 31), reason="같은 날", **stamp())
@@ -288,7 +269,10 @@ def test_extension_refusal_keeps_the_due_date_and_bad_requests_are_refused() -> 
 
 def test_the_claim_date_is_the_business_date_of_the_claim() -> None:
     finding = new_finding()
-    finding.report_progress(status=Status.COMPLETED, actions="완료", **stamp(day=date(2018, 12, 3)))
+    later = datetime(2018, 12, 10, 1, 0, tzinfo=UTC)
+    finding.report_progress(
+        status=Status.COMPLETED, actions="완료", **stamp(day=date(2018, 12, 3), now=later)
+    )
     assert finding.claimed_on == date(2018, 12, 3)
 
 
@@ -297,18 +281,117 @@ def test_comments_and_evidence_are_events() -> None:
     finding.add_comment(text=" 증빙 보완 바랍니다 ", **stamp(STAFF))
     with pytest.raises(errors.InvalidFindingError):
         finding.add_comment(text="  ", **stamp(STAFF))
-    finding.attach_evidence(
-        file_name="결과보고.pdf",
-        content_type="application/pdf",
-        size=1024,
-        sha256="a" * 64,
-        **stamp(),
-    )
+    pdf = {"file_name": "결과보고.pdf", "content_type": "application/pdf", "size": 1024}
+    # Evidence supports a report: none yet, so none can be attached.
+    with pytest.raises(errors.NoReportError):
+        finding.attach_evidence(sha256="a" * 64, **pdf, **stamp())  # type: ignore[arg-type]
+    finding.report_progress(status=Status.COMPLETED, actions="완료", **stamp())
+    finding.attach_evidence(sha256="a" * 64, **pdf, **stamp())  # type: ignore[arg-type]
     with pytest.raises(errors.InvalidFindingError):
         finding.attach_evidence(
             file_name="x", content_type="text/plain", size=1, sha256="zz", **stamp()
         )
-    comment, evidence = finding.collect_events()
+    comment, report, evidence = finding.collect_events()
     assert isinstance(comment, Finding.CommentAdded) and comment.text == "증빙 보완 바랍니다"
     assert isinstance(evidence, Finding.EvidenceAttached) and evidence.size == 1024
+    assert evidence.report_version == report.originator_version == 3
     assert finding.evidence == ["a" * 64]
+
+
+def test_evidence_sent_with_a_claim_is_referenced_by_it() -> None:
+    finding = new_finding()
+    files = [
+        EvidenceFile("b" * 64, "사진.png", "image/png", 10),
+        EvidenceFile("c" * 64, " 공문.pdf ", "application/pdf", 20),
+    ]
+    finding.report_progress(status=Status.COMPLETED, actions="완료", evidence=files, **stamp())
+    (event,) = finding.collect_events()
+    assert isinstance(event, Finding.ProgressReported)
+    assert [f.file_name for f in event.evidence] == ["사진.png", "공문.pdf"]
+    assert finding.evidence == ["b" * 64, "c" * 64] and finding.has_pending_claim
+    with pytest.raises(errors.InvalidFindingError):
+        bad = EvidenceFile("B" * 64, "x.png", "image/png", 1)  # not lower-case hex
+        finding.report_progress(status=Status.COMPLETED, evidence=[bad], **stamp())
+
+
+# -- business dates (SPEC §3 "Actors and dates") -----------------------------------
+
+LATER = datetime(2019, 3, 1, 1, 0, tzinfo=UTC)  # 2019-03-01 in Seoul
+
+
+def test_a_business_date_is_never_in_the_future_in_seoul() -> None:
+    finding = new_finding()
+    # 2018-11-15 15:30 UTC is already 2018-11-16 in Seoul: that day is today there.
+    evening = datetime(2018, 11, 15, 15, 30, tzinfo=UTC)
+    finding.report_progress(status=Status.IN_PROGRESS, **stamp(day=date(2018, 11, 16), now=evening))
+    with pytest.raises(errors.BusinessDateInFutureError):
+        finding.report_progress(
+            status=Status.COMPLETED, **stamp(day=date(2018, 11, 17), now=evening)
+        )
+    with pytest.raises(errors.BusinessDateInFutureError):
+        register(business_date=date(2030, 1, 1))
+
+
+def test_a_business_date_is_never_before_the_registration() -> None:
+    finding = new_finding()
+    with pytest.raises(errors.BusinessDateBeforeRegistrationError):
+        finding.report_progress(status=Status.COMPLETED, **stamp(day=date(2018, 11, 14)))
+    with pytest.raises(errors.BusinessDateBeforeRegistrationError):
+        finding.add_comment(text="예전 메모", **stamp(STAFF, day=date(2018, 1, 1)))
+    assert finding.collect_events() == []
+
+
+def test_dates_that_place_the_finding_never_go_back() -> None:
+    finding = new_finding()
+    finding.report_progress(status=Status.IN_PROGRESS, **stamp(day=date(2019, 2, 20), now=LATER))
+    with pytest.raises(errors.BusinessDateBeforeLastEventError):
+        finding.report_progress(status=Status.COMPLETED, **stamp(day=date(2019, 2, 19), now=LATER))
+    # A comment places nothing: a later report may still be dated before it.
+    finding.add_comment(text="확인 중", **stamp(STAFF, day=date(2019, 3, 1), now=LATER))
+    finding.report_progress(status=Status.COMPLETED, **stamp(day=date(2019, 2, 25), now=LATER))
+    assert finding.cell_dated_on == date(2019, 2, 25)
+
+
+def test_a_department_dates_a_report_at_most_31_days_back() -> None:
+    finding = new_finding()
+    with pytest.raises(errors.BackdatingLimitError):
+        finding.report_progress(
+            status=Status.COMPLETED,
+            backdate_reason="늦은 보고",
+            **stamp(day=date(2019, 1, 28), now=LATER),
+        )
+    finding.report_progress(status=Status.IN_PROGRESS, **stamp(day=date(2019, 1, 29), now=LATER))
+    (event,) = finding.collect_events()
+    assert isinstance(event, Finding.ProgressReported)
+    assert event.backdated and event.backdate_reason is None
+
+
+def test_older_dates_need_council_staff_and_a_reason_and_are_recorded_as_such() -> None:
+    finding = new_finding()
+    old = stamp(STAFF, day=date(2018, 12, 1), now=LATER)
+    with pytest.raises(errors.BackdatingReasonRequiredError):
+        finding.report_progress(status=Status.COMPLETED, backdate_reason=" ", **old)
+    # Only a report states its reason: other commands cannot be dated that far back.
+    with pytest.raises(errors.BackdatingOnlyReportsError):
+        finding.add_comment(text="메모", **old)
+    finding.report_progress(status=Status.COMPLETED, backdate_reason="공문 지연 접수", **old)
+    (event,) = finding.collect_events()
+    assert isinstance(event, Finding.ProgressReported)
+    assert (event.backdated, event.backdate_reason, event.actor) == (True, "공문 지연 접수", STAFF)
+
+
+def test_an_import_dates_its_facts_on_the_documents_date() -> None:
+    importer = Actor.importer("ab" * 32)
+    finding = register(**stamp(importer))
+    finding.report_progress(status=Status.COMPLETED, **stamp(importer, now=LATER))
+    finding.verify_claim(**stamp(importer, now=LATER))
+    events = finding.collect_events()
+    assert [type(e).__name__ for e in events] == ["Registered", "ProgressReported", "ClaimVerified"]
+    assert events[1].backdated  # type: ignore[attr-defined]
+
+
+def test_a_report_of_today_is_not_backdated() -> None:
+    finding = new_finding()
+    finding.report_progress(status=Status.IN_PROGRESS, **stamp())
+    (event,) = finding.collect_events()
+    assert isinstance(event, Finding.ProgressReported) and not event.backdated

@@ -14,8 +14,9 @@ from eventsourcing.utils import get_topic
 from application.tracker import AuditTracker
 from domain.audit import Audit
 from domain.finding import Finding
+from domain.reminders import ReminderLog
 from domain.values import Actor, DepartmentRef
-from domain.vocabulary import FindingKind, Role, Status, Verification
+from domain.vocabulary import ActorKind, FindingKind, ReminderRule, Role, Status, Verification
 
 GOLDEN = {
     "domain.audit:Audit",
@@ -34,6 +35,9 @@ GOLDEN = {
     "domain.finding:Finding.ExtensionRefused",
     "domain.finding:Finding.CommentAdded",
     "domain.finding:Finding.EvidenceAttached",
+    "domain.reminders:ReminderLog",
+    "domain.reminders:ReminderLog.Opened",
+    "domain.reminders:ReminderLog.Raised",
 }
 
 EVENT_FIELDS = {
@@ -53,18 +57,29 @@ EVENT_FIELDS = {
         "plans",
         "delay_reason",
         "milestones",
+        "backdated",
+        "backdate_reason",
+        "evidence",
     },
     "Finding.ClaimVerified": {"note"},
     "Finding.ClaimReturned": {"reason"},
     "Finding.Reopened": {"reason"},
     "Finding.DueDateChanged": {"due_date", "previous_due_date", "reason"},
     "Finding.Reassigned": {"department", "previous_department", "reason"},
+    # Legacy: no longer recorded (reminders go to the reminder log), still read.
     "Finding.ReminderRaised": {"rule", "reference_date", "level", "detail"},
     "Finding.ExtensionRequested": {"requested_due_date", "reason"},
     "Finding.ExtensionGranted": {"due_date", "previous_due_date", "reason"},
     "Finding.ExtensionRefused": {"reason"},
     "Finding.CommentAdded": {"text"},
-    "Finding.EvidenceAttached": {"file_name", "content_type", "size", "sha256", "note"},
+    "Finding.EvidenceAttached": {
+        "file_name",
+        "content_type",
+        "size",
+        "sha256",
+        "note",
+        "report_version",
+    },
 }
 
 
@@ -86,6 +101,9 @@ def test_persisted_topics_are_stable() -> None:
         Finding.ExtensionRefused,
         Finding.CommentAdded,
         Finding.EvidenceAttached,
+        ReminderLog,
+        ReminderLog.Opened,
+        ReminderLog.Raised,
     ]
     assert {get_topic(c) for c in classes} == GOLDEN
 
@@ -103,6 +121,26 @@ def test_event_fields_are_stable() -> None:
         cls = getattr(Finding, name.split(".")[1])
         assert {"actor", "business_date"} <= set(cls.__dataclass_fields__), name
         assert set(cls.__dataclass_fields__) - base == fields, name
+
+
+def test_reminder_log_event_fields_are_stable() -> None:
+    base = {"originator_id", "originator_version", "timestamp", "originator_topic"}
+    raised = set(ReminderLog.Raised.__dataclass_fields__) - base
+    assert raised == {
+        "finding_id",
+        "finding_version",
+        "rule",
+        "reference_date",
+        "level",
+        "detail",
+        "actor",
+        "business_date",
+    }
+    assert set(ReminderLog.Opened.__dataclass_fields__) - base == {
+        "finding_id",
+        "actor",
+        "business_date",
+    }
 
 
 def in_memory() -> AuditTracker:
@@ -158,7 +196,7 @@ def test_a_version_1_progress_report_is_upcast_with_no_milestones() -> None:
     registered, reported = finding.collect_events()
     v1 = tracker.mapper.to_stored_event(reported)
     state = tracker.mapper.transcoder.decode(v1.state)
-    del state["milestones"]
+    del state["milestones"], state["backdated"], state["backdate_reason"], state["evidence"]
     state.pop("class_version", None)  # version 1 events carried no class_version
     old = StoredEvent(
         v1.originator_id, v1.originator_version, v1.topic, tracker.mapper.transcoder.encode(state)
@@ -167,3 +205,64 @@ def test_a_version_1_progress_report_is_upcast_with_no_milestones() -> None:
 
     loaded = tracker.repository.get(finding.id)
     assert loaded.milestones == () and loaded.plans == plans
+
+
+def test_a_version_2_progress_report_learns_whether_it_was_backdated() -> None:
+    """Reports stored before the back-dating fields: known from their own dates."""
+    tracker = in_memory()
+    finding = new_finding(3, Actor.system())
+    finding.report_progress(status=Status.COMPLETED, actions="완료", **stamp(Actor.system()))
+    registered, reported = finding.collect_events()
+    stored = tracker.mapper.to_stored_event(reported)
+    state = tracker.mapper.transcoder.decode(stored.state)
+    del state["backdated"], state["backdate_reason"], state["evidence"]
+    # Recorded two days after its business date (2018-11-15 in Seoul).
+    state["timestamp"] = datetime(2018, 11, 17, 3, 0, tzinfo=UTC)
+    state["class_version"] = 2
+    old = StoredEvent(
+        stored.originator_id,
+        stored.originator_version,
+        stored.topic,
+        tracker.mapper.transcoder.encode(state),
+    )
+    tracker.recorder.insert_events([tracker.mapper.to_stored_event(registered), old])
+    (_, event) = [
+        tracker.mapper.to_domain_event(n) for n in tracker.recorder.select_notifications(1, 10)
+    ]
+    assert isinstance(event, Finding.ProgressReported)
+    assert event.backdated is True and event.backdate_reason is None
+
+
+def test_a_reminder_log_and_its_snapshot_round_trip_through_the_transcoder() -> None:
+    """Its events and its snapshot (no set in it) decode to what was saved."""
+    tracker = in_memory()
+    scheduler = Actor(kind=ActorKind.SCHEDULER, id="scheduler")
+    finding = new_finding(3, scheduler)
+    log = ReminderLog.open(finding.id, **stamp(scheduler))
+    for level in (0, 10):
+        assert log.raise_reminder(
+            finding_version=2,
+            rule=ReminderRule.OVERDUE,
+            reference_date=date(2019, 1, 15),
+            level=level,
+            detail=" 기한 경과 ",
+            **stamp(scheduler),
+        )
+    tracker.save(log)
+    assert log.id == ReminderLog.create_id(finding.id)
+
+    notifications = tracker.recorder.select_notifications(1, 10)
+    opened, raised, _ = (tracker.mapper.to_domain_event(n) for n in notifications)
+    assert opened.finding_id == finding.id
+    assert raised.rule is ReminderRule.OVERDUE and raised.reference_date == date(2019, 1, 15)
+    assert raised.actor == scheduler and raised.detail == "기한 경과"
+    assert raised.finding_version == 2
+
+    tracker.take_snapshot(log.id)
+    assert tracker.snapshots is not None
+    (stored,) = tracker.snapshots.recorder.select_events(log.id)
+    state = tracker.mapper.transcoder.decode(stored.state)["state"]
+    assert state["raised"] == {"overdue:2019-01-15:0": 2, "overdue:2019-01-15:10": 3}
+    loaded = tracker.mapper.to_domain_event(stored).mutate(None)
+    assert loaded.raised == log.raised and loaded.finding_id == finding.id
+    assert loaded.version == log.version == 3

@@ -130,6 +130,8 @@ CHANGES: Mapping[type[Finding.Event], Change] = {
     Finding.Reopened: _reopened,
     Finding.DueDateChanged: _due_date_changed,
     Finding.Reassigned: _reassigned,
+    # Legacy, in stores written before the reminder log: it moved the version. A
+    # reminder of the log (``ReminderLog.Raised``) is no event of the finding: no change.
     Finding.ReminderRaised: _nothing_shown,
     Finding.ExtensionRequested: _extension_requested,
     Finding.ExtensionGranted: _extension_granted,

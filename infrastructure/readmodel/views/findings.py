@@ -32,7 +32,7 @@ class FindingsView(BatchView):
     """Audits and the finding list."""
 
     view_name = "rm_findings_view"
-    view_tables = (tables.audits, tables.findings)
+    view_tables = (tables.audits, tables.findings, tables.imported_documents)
 
     def apply_batch(self, session: Session, events: Sequence[Positioned]) -> None:
         f, a = tables.findings, tables.audits
@@ -47,10 +47,14 @@ class FindingsView(BatchView):
         new_audits: list[dict[str, Any]] = []
         audit_findings: Counter[UUID] = Counter()
         changed: set[UUID] = set()
+        documents: set[tuple[str, UUID]] = set()  # (document hash, audit) of imports
         for e, _ in events:
+            document = getattr(getattr(e, "actor", None), "document_hash", None)
             if isinstance(e, Audit.Registered):
                 new_audits.append(_audit_row(e))
                 committees[e.originator_id] = e.committee
+                if document:
+                    documents.add((document, e.originator_id))
             elif isinstance(e, Finding.Registered):
                 rows[e.originator_id] = registered_row(e, committees[e.audit_id])
                 audit_findings[e.audit_id] += 1
@@ -59,6 +63,10 @@ class FindingsView(BatchView):
                 row = rows[e.originator_id]
                 row.update(changes(e, row))
                 changed.add(e.originator_id)
+                if document:
+                    documents.add((document, row["audit_id"]))
+        if documents:
+            _record_documents(session, documents)
 
         if new_audits:
             session.execute(insert(a), new_audits)
@@ -97,3 +105,15 @@ def _audit_row(e: Audit.Registered) -> dict[str, Any]:
         "registered_on": e.business_date,
         "findings": 0,
     }
+
+
+def _record_documents(session: Session, documents: set[tuple[str, UUID]]) -> None:
+    """Add the (document, audit) pairs not yet known (an import's batch names a few)."""
+    d = tables.imported_documents
+    hashes = {h for h, _ in documents}
+    known = {
+        (r.document_hash, r.audit_id) for r in rows_where_in(session, d, d.c.document_hash, hashes)
+    }
+    new = [{"document_hash": h, "audit_id": a} for h, a in documents - known]
+    if new:
+        session.execute(insert(d), new)

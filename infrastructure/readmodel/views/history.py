@@ -1,7 +1,9 @@
 """Status history (``rm_status_history``) and the 총괄 as of any date (``rm_summary_changes``).
 
 SPEC §5: as of a business date D, a finding counts in the cell of its last event
-with business date <= D, ties broken by version. So a finding's history is a
+with business date <= D, ties broken by version; the events that count are those
+that can place it (``states_cell``: reports, verification, return, reopening,
+reassignment), whose dates the domain keeps from going back. So a finding's history is a
 series of intervals, each starting on a business date: on that day it enters
 its new cell (+1) and leaves the previous one (-1). ``rm_summary_changes`` holds
 the sum of those steps per (day, cell); the 총괄 as of D is SUM(delta) over
@@ -103,10 +105,10 @@ class StatusHistoryView(BatchView):
         for e, _ in events:
             if isinstance(e, Finding.Registered):
                 cell = registered_cell(e, committees[e.audit_id])
-            elif isinstance(e, Finding.Event):
+            elif isinstance(e, Finding.Event) and e.states_cell:
                 cell = next_cell(e, current[e.originator_id])
             else:
-                continue
+                continue  # comments, evidence, due dates: they place the finding nowhere
             current[e.originator_id] = cell
             histories.setdefault(e.originator_id, []).append(
                 (e.business_date, e.originator_version, cell)

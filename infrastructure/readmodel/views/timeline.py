@@ -1,4 +1,8 @@
-"""The timeline (``rm_timeline``): every event of every finding, who, what and when."""
+"""The timeline (``rm_timeline``): every event of every finding, who, what and when.
+
+A finding's reminders are events of its reminder log (``ReminderLog.Raised``): each is
+shown as a legacy one in the finding's own stream (``ReminderRaised``, same data), after
+the finding's event it was raised at (``version``), by its version in the log."""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from domain.dates import KoreanDate, Milestone
 from domain.finding import Finding
-from domain.values import Actor, DepartmentRef
+from domain.reminders import ReminderLog
+from domain.values import Actor, DepartmentRef, EvidenceFile
 from infrastructure.readmodel import tables
 from infrastructure.readmodel.views.base import BatchView, Positioned
 
@@ -24,6 +29,8 @@ _PLAIN = (str, int, bool)
 _BASE_FIELDS = frozenset(
     {*Finding.Event.__dataclass_fields__, *Aggregate.Created.__dataclass_fields__}
 )
+# A log's reminder names its finding and the finding's version: shown as the row's key.
+_LOG_FIELDS = _BASE_FIELDS | {"finding_id", "finding_version"}
 
 
 def jsonable(value: Any) -> Any:
@@ -40,6 +47,13 @@ def jsonable(value: Any) -> Any:
         return {"kind": value.kind.value, "id": value.id, "role": jsonable(value.role)}
     if isinstance(value, DepartmentRef):
         return {"id": value.id, "name": value.name}
+    if isinstance(value, EvidenceFile):
+        return {
+            "sha256": value.sha256,
+            "file_name": value.file_name,
+            "content_type": value.content_type,
+            "size": value.size,
+        }
     if isinstance(value, Milestone):
         return {"text": value.text, "when": jsonable(value.when)}
     if isinstance(value, KoreanDate):
@@ -69,6 +83,9 @@ class TimelineView(BatchView):
     def apply_batch(self, session: Session, events: Sequence[Positioned]) -> None:
         rows = []
         for e, _ in events:
+            if isinstance(e, ReminderLog.Raised):
+                rows.append(reminder_row(e))
+                continue
             if not isinstance(e, Finding.Event | Finding.Registered):
                 continue
             actor: Actor = e.actor
@@ -76,6 +93,7 @@ class TimelineView(BatchView):
                 {
                     "finding_id": e.originator_id,
                     "version": e.originator_version,
+                    "log_version": 0,
                     "event": type(e).__name__,
                     "business_date": e.business_date,
                     "recorded_at": e.timestamp,
@@ -92,3 +110,20 @@ class TimelineView(BatchView):
             )
         if rows:
             session.execute(insert(tables.timeline), rows)
+
+
+def reminder_row(e: ReminderLog.Raised) -> dict[str, Any]:
+    """A reminder of the log as the timeline shows a legacy ``Finding.ReminderRaised``."""
+    actor: Actor = e.actor
+    return {
+        "finding_id": e.finding_id,
+        "version": e.finding_version,
+        "log_version": e.originator_version,
+        "event": "ReminderRaised",
+        "business_date": e.business_date,
+        "recorded_at": e.timestamp,
+        "actor_kind": actor.kind.value,
+        "actor_id": actor.id,
+        "actor_role": actor.role.value if actor.role else None,
+        "data": {k: jsonable(v) for k, v in e.__dict__.items() if k not in _LOG_FIELDS},
+    }
