@@ -79,6 +79,12 @@ class AuditRow:
     registered_on: date | None = None
     default_deadline: date | None = None
 
+    @property
+    def title(self) -> str:
+        """How pages and messages name the audit: year, council, committee, audited body."""
+        council = f"{self.council} " if self.council else ""
+        return f"{self.year}년 {council}{self.committee} · {self.audited_body}"
+
 
 @dataclass(frozen=True)
 class FindingRow:

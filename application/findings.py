@@ -22,7 +22,6 @@ from application.errors import PermissionDeniedError
 from application.evidence import Upload, check_upload
 from application.ports import EvidenceStore
 from application.writer import Stamp, Target, Writer
-from domain.errors import NoReportError
 from domain.finding import Finding
 from domain.values import EvidenceFile, required_reason
 from domain.vocabulary import Status, Verification
@@ -134,8 +133,7 @@ class FindingCommands:
         is stored, so a refused upload never reaches the store."""
         check_upload(upload)
         finding = self.writer.checked(target, _may_report)
-        if finding.last_report_version is None:
-            raise NoReportError()  # before the file is stored
+        finding.check_evidence_supported()  # before the file is stored
         file = self._store(upload)
 
         def act(f: Finding, s: Stamp) -> None:

@@ -450,8 +450,7 @@ def _older_than_finding(line: int, e: BusinessDateBeforeLastEventError) -> Probl
 
 
 def _already_imported(audit: AuditRow) -> Problem:
-    council = f"{audit.council} " if audit.council else ""
-    title = f"{audit.year}년 {council}{audit.committee} · {audit.audited_body}"
+    title = audit.title
     return error(
         None,
         "DOCUMENT_ALREADY_IMPORTED",

@@ -274,10 +274,6 @@ class Finding(Aggregate):
             state = finding.__dict__
             state["reminders"] = set(state["reminders"])
             state["milestones"] = tuple(state["milestones"])
-            # Snapshots taken before the field existed: the latest date they show.
-            state.setdefault("last_report_version", None)
-            known = (state["registered_on"], state["last_reported_on"], state["claimed_on"])
-            state.setdefault("cell_dated_on", max(d for d in known if d is not None))
             if state["extension_request"] is not None:
                 state["extension_request"] = tuple(state["extension_request"])
             return finding
@@ -549,9 +545,7 @@ class Finding(Aggregate):
             FindingClosedError, NoReportError: no report to support yet,
             InvalidFindingError: no name, a bad hash or size.
         """
-        self._check_open()
-        if self.last_report_version is None:
-            raise NoReportError()
+        self.check_evidence_supported()
         file = _checked_file(EvidenceFile(sha256, file_name, content_type, size))
         self._record(
             self.EvidenceAttached,
@@ -563,6 +557,16 @@ class Finding(Aggregate):
             note=optional_text(note),
             report_version=self.last_report_version,
         )
+
+    def check_evidence_supported(self) -> None:
+        """A file attached now would support the latest report (asked before storing it).
+
+        Raises:
+            FindingClosedError, NoReportError: no report to support yet.
+        """
+        self._check_open()
+        if self.last_report_version is None:
+            raise NoReportError()
 
     def _record(self, event_class: type[Finding.Event], stamp: StampFields, **facts: Any) -> None:
         if event_class is not self.ProgressReported:  # checked with its reason

@@ -69,8 +69,7 @@ def department_error(queries: Queries, name: str | None) -> str | None:
 
 
 def audit_title(audit: AuditRow) -> str:
-    council = f"{audit.council} " if audit.council else ""
-    return f"{audit.year}년 {council}{audit.committee} · {audit.audited_body}"
+    return audit.title
 
 
 def _inbox(queries: Queries, user: WebUser) -> list[InboxEntry]:
