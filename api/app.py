@@ -13,7 +13,7 @@ from api.consistency import ReadYourWritesMiddleware
 from api.errors import install_error_handlers
 from api.idempotency import IdempotencyMiddleware
 from api.metrics import Metrics
-from api.routes import audits, departments, findings, inbox, summary
+from api.routes import audits, departments, findings, inbox, policy, summary
 from api.web import install_web
 from infrastructure.bootstrap import open_runtime
 from infrastructure.settings import Settings
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary.router,
         inbox.router,
         departments.router,
+        policy.router,
     )
     for router in routers:
         app.include_router(router, prefix="/api/v1")
@@ -79,7 +80,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, Any]:
-        """The only anonymous endpoint: up, how far each view lags, who leads."""
+        """Anonymous (as /public is, where an installation opts in): up, how far
+        each view lags, who leads."""
         runtime = app.state.runtime
         scheduler, runner = app.state.scheduler, app.state.projector
         return {

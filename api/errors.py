@@ -22,9 +22,13 @@ from domain.errors import (
     BusinessDateError,
     DomainError,
     InvalidAuditError,
+    InvalidCarryOverError,
     InvalidExtensionError,
     InvalidFindingError,
+    InvalidPolicyError,
+    InvalidRepeatError,
     ReasonRequiredError,
+    ReviewDateError,
 )
 
 _STATUS: list[tuple[type[DomainError], int]] = [
@@ -41,6 +45,10 @@ _STATUS: list[tuple[type[DomainError], int]] = [
     (KoreanDateError, 422),
     (BusinessDateError, 422),
     (InvalidDepartmentError, 422),
+    (InvalidCarryOverError, 422),
+    (InvalidRepeatError, 422),
+    (InvalidPolicyError, 422),
+    (ReviewDateError, 422),
     (EvidenceNotFoundError, 404),
     # Everything else is a conflict with the finding's current state (stale
     # version, closed finding, no pending claim, already registered, nothing would

@@ -90,6 +90,9 @@ class FindingPublic(_FindingOut):
     verification_label: str | None
     is_closed: bool
     version: int
+    # Later audits that follow it too (이월), and the earlier finding it repeats.
+    carried_into: list[UUID] = []
+    repeat_of: UUID | None = None
 
 
 # The application's timeline entry as it is (its fields in its order), but ``data`` is
@@ -158,6 +161,15 @@ class VerificationRequest(Versioned):
 
     decision: Literal["verify", "return"]
     reason: str | None = Field(default=None, max_length=20000)
+    # A verified 미반영 comes up for review again on this day (a reminder then).
+    review_on: date | None = None
+
+
+class RepeatDecisionRequest(Versioned):
+    """Staff's decision on a suggested earlier finding: this one repeats it, or not."""
+
+    earlier_finding_id: UUID
+    decision: Literal["confirm", "dismiss"]
 
 
 class ReasonRequest(Versioned):

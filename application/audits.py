@@ -12,6 +12,7 @@ from eventsourcing.persistence import IntegrityError
 from application.access import Principal, require_council_staff
 from application.departments import DepartmentDirectory
 from application.errors import FindingAlreadyRegisteredError
+from application.policy import DuePolicies
 from application.writer import Writer
 from domain.audit import Audit
 from domain.department import Department
@@ -24,6 +25,7 @@ from domain.vocabulary import FindingKind
 class AuditRegistration:
     writer: Writer
     departments: DepartmentDirectory
+    policies: DuePolicies
 
     def register_audit(
         self,
@@ -71,7 +73,8 @@ class AuditRegistration:
         due_date: date | None = None,
         business_date: date | None = None,
     ) -> UUID:
-        """Register a finding; its due date defaults to the audit's deadline.
+        """Register a finding; its due date defaults to the audit's deadline, else to
+        the council's due-date policy for its kind.
 
         Raises:
             AuditNotFoundError, FindingAlreadyRegisteredError, InvalidFindingError.
@@ -87,6 +90,12 @@ class AuditRegistration:
             ref = DepartmentRef(id=new_department.ref.id, name=new_department.name)
         else:
             ref = self.departments.resolve(department, on=stamp.business_date)
+        # Stated, else the audit's deadline, else the council's policy for the kind.
+        due = due_date or audit.default_deadline
+        by_policy = due is None
+        if by_policy:
+            base = audit.adoption_date or audit.registered_on
+            due = self.policies.default_due(audit.council, base, kind)
         finding = Finding.register(
             audit_id=audit.id,
             kind=kind,
@@ -94,7 +103,8 @@ class AuditRegistration:
             request=request,
             department=ref,
             raised_by=raised_by,
-            due_date=due_date or audit.default_deadline,
+            due_date=due,
+            due_by_policy=by_policy,
             **stamp.fields,
         )
         if finding.id in self.writer.events.repository:

@@ -44,6 +44,7 @@ _REFERENCE_LABELS: dict[str, str] = {
     ReminderRule.DUE_SOON.value: "처리기한",
     ReminderRule.CLAIM_WAITING.value: "보고일",
     ReminderRule.STALE_PLAN.value: "계획 일정",
+    ReminderRule.REVIEW_DUE.value: "재검토일",
     "due_date_changed": "처리기한",
     "extension_granted": "처리기한",
     "extension_refused": "처리기한",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypedDict
 from uuid import UUID
 
@@ -32,6 +33,9 @@ class SummaryTable:
     rows: dict[str, dict[str, int]]
     verification: dict[str, dict[str, int]]
     as_of: date | None = None
+    # An audit's findings carried over from earlier years' audits (전년도 미완료, 이월),
+    # counted apart from its own; None when it has none (or no audit was asked for).
+    carried: SummaryTable | None = None
 
     @classmethod
     def from_counts(
@@ -54,6 +58,11 @@ class SummaryTable:
             "rows": self.rows,
             "verification": self.verification,
             "as_of": self.as_of.isoformat() if self.as_of else None,
+            "carried": (
+                {"rows": self.carried.rows, "verification": self.carried.verification}
+                if self.carried
+                else None
+            ),
         }
 
 
@@ -66,6 +75,8 @@ class SummaryCriteria(TypedDict, total=False):
     department: str | None
     as_of: date | None
     historical: bool
+    # "As recorded": only what was recorded before this instant (UTC).
+    recorded_before: datetime | None
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,10 @@ class FindingRow:
     request: str
     registered_on: date
     last_business_date: date
+    # The last report's texts (추진내용, 향후계획, 미반영 사유), as of the list's date.
+    actions: str | None = None
+    plans: str | None = None
+    delay_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +147,12 @@ class FindingFilter:
     overdue_on: date | None = None
     text: str | None = None  # Korean full-text search: request, actions, plans, delay reason
     finding_ids: tuple[UUID, ...] | None = None
+    # Findings of earlier audits carried over into this audit (이월), by the list's day.
+    carried_into: UUID | None = None
+    # The list as of this business date (state, department and texts on that day)
+    # and, for "as recorded", only what was recorded before this instant (UTC).
+    as_of: date | None = None
+    recorded_before: datetime | None = None
     limit: int | None = None
     offset: int = 0
 
@@ -165,6 +186,9 @@ class FindingDetails(ReportSnapshot):
     is_closed: bool
     # The extension the department asked for, waiting for a decision: (due date, reason).
     extension_request: tuple[date, str] | None = None
+    # Later audits that follow it too (이월); the earlier finding it repeats.
+    carried_into: tuple[UUID, ...] = ()
+    repeat_of: UUID | None = None
     # Where in the event log this state was written (a command's answer); a later
     # read by the same caller waits for the views to reach it. None: a plain read.
     position: int | None = None
@@ -178,6 +202,7 @@ class FindingDetails(ReportSnapshot):
             "department_id": finding.department.id,
             "department": finding.department.name,
             "position": position,
+            "carried_into": tuple(finding.carried_into),
         }
         return cls(**{**same, **differing})
 
@@ -203,6 +228,7 @@ class ReminderCandidate:
     claimed_on: date | None
     last_reported_on: date | None
     milestones: tuple[tuple[date, str], ...] = ()  # (deadline, plan item)
+    review_on: date | None = None  # a verified 미반영's re-review date
 
 
 @dataclass(frozen=True)
@@ -239,3 +265,139 @@ _DIGEST_FIELDS = (
     "reference_date",
     "detail",
 )
+
+
+# -- per-department 총괄 and chart series ------------------------------------------
+
+
+def completion_rate(completed: int, total: int) -> Decimal | None:
+    """완료율 in percent, one decimal, rounded half up (None: nothing to complete).
+
+    From the integers, never a float: 12.25 % is always shown as 12.3 %."""
+    if total <= 0:
+        return None
+    return (Decimal(completed * 100) / Decimal(total)).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
+
+
+@dataclass(frozen=True)
+class DepartmentSummaryRow:
+    """One department's line of the per-department 총괄 (today's name; departments
+    merged into it folded in), with its overdue findings."""
+
+    department_id: str
+    department: str
+    total: int
+    completed: int
+    in_progress: int
+    under_review: int
+    not_adopted: int
+    overdue: int
+
+    @property
+    def statuses(self) -> tuple[int, ...]:
+        """계, 완료, 추진중, 검토중, 미반영: the seed's 총괄 columns."""
+        return (
+            self.total,
+            self.completed,
+            self.in_progress,
+            self.under_review,
+            self.not_adopted,
+        )
+
+    @property
+    def completion_rate(self) -> Decimal | None:
+        return completion_rate(self.completed, self.total)
+
+
+@dataclass(frozen=True)
+class DepartmentSummary:
+    """처리결과 총괄 by department: rows by today's name, and their sum."""
+
+    rows: tuple[DepartmentSummaryRow, ...]
+    total: DepartmentSummaryRow
+    as_of: date | None = None
+
+    @classmethod
+    def of(cls, rows: Iterable[DepartmentSummaryRow], as_of: date | None) -> DepartmentSummary:
+        ordered = tuple(sorted(rows, key=lambda r: (r.department, r.department_id)))
+        sums = [sum(getattr(r, f) for r in ordered) for f in _DEPARTMENT_COUNTS]
+        total = DepartmentSummaryRow("", "계", *sums)
+        return cls(rows=ordered, total=total, as_of=as_of)
+
+
+_DEPARTMENT_COUNTS = (
+    "total",
+    "completed",
+    "in_progress",
+    "under_review",
+    "not_adopted",
+    "overdue",
+)
+
+
+@dataclass(frozen=True)
+class OpenFindingsPoint:
+    """Findings registered and not closed (closed: a verified 완료 or 미반영) at the
+    end of a business day on which something changed."""
+
+    day: date
+    open: int
+
+
+# Days past the due date: (from, to) inclusive, None for no upper end.
+AGING_BUCKETS: tuple[tuple[int, int | None], ...] = ((1, 30), (31, 90), (91, 180), (181, None))
+
+
+@dataclass(frozen=True)
+class AgingBucket:
+    low: int
+    high: int | None  # None: and more
+    count: int
+
+
+@dataclass(frozen=True)
+class OverdueAging:
+    """Overdue findings on a day, by how many days their due date has passed."""
+
+    day: date
+    buckets: tuple[AgingBucket, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(b.count for b in self.buckets)
+
+    @classmethod
+    def of(cls, day: date, days_past_due: Iterable[int]) -> OverdueAging:
+        counts = dict.fromkeys(AGING_BUCKETS, 0)
+        for days in days_past_due:
+            for low, high in AGING_BUCKETS:
+                if days >= low and (high is None or days <= high):
+                    counts[(low, high)] += 1
+                    break
+        return cls(day=day, buckets=tuple(AgingBucket(lo, hi, n) for (lo, hi), n in counts.items()))
+
+
+@dataclass(frozen=True)
+class DepartmentCompletion:
+    """완료율 of one department (a chart's bar)."""
+
+    department: str
+    completed: int
+    total: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        return completion_rate(self.completed, self.total)
+
+
+@dataclass(frozen=True)
+class PublicAuditSummary:
+    """What the opt-in public page shows of an audit: counts only, never a request
+    text, a person or an account."""
+
+    title: str
+    as_of: date
+    summary: SummaryTable
+    completion: tuple[DepartmentCompletion, ...]

@@ -22,6 +22,7 @@ from application.errors import PermissionDeniedError
 from application.evidence import Upload, check_upload
 from application.ports import EvidenceStore
 from application.writer import Stamp, Target, Writer
+from domain.errors import ReviewDateError
 from domain.finding import Finding
 from domain.values import EvidenceFile, required_reason
 from domain.vocabulary import Status, Verification
@@ -70,6 +71,7 @@ def available_commands(principal: Principal, finding: FindingDetails) -> dict[st
         "extension_decision": staff and extension_pending,
         "comment": may_report,
         "evidence": may_report and is_open,
+        "repeat": staff,
     }
 
 
@@ -156,15 +158,25 @@ class FindingCommands:
     # -- council staff ------------------------------------------------------------
 
     def decide_claim(
-        self, target: Target, *, verify: bool, reason: str | None = None
+        self,
+        target: Target,
+        *,
+        verify: bool,
+        reason: str | None = None,
+        review_on: date | None = None,
     ) -> FindingDetails:
-        """Verify a claim (the reason is an optional note) or return it (reason required)."""
+        """Verify a claim (the reason is an optional note; a 미반영 may get a re-review
+        date) or return it (reason required)."""
         if verify:
-            return self.verify_claim(target, note=reason)
+            return self.verify_claim(target, note=reason, review_on=review_on)
+        if review_on is not None:
+            raise ReviewDateError("a returned claim has no re-review date")
         return self.return_claim(target, reason=reason or "")
 
-    def verify_claim(self, target: Target, *, note: str | None = None) -> FindingDetails:
-        act = _act(lambda f, s: f.verify_claim(note=note, **s.fields))
+    def verify_claim(
+        self, target: Target, *, note: str | None = None, review_on: date | None = None
+    ) -> FindingDetails:
+        act = _act(lambda f, s: f.verify_claim(note=note, review_on=review_on, **s.fields))
         return self.writer.change_finding(target, _is_staff, act)
 
     def return_claim(self, target: Target, *, reason: str) -> FindingDetails:

@@ -21,6 +21,7 @@ from eventsourcing.persistence import IntegrityError
 from application.access import Principal, require_council_staff
 from application.departments import DepartmentDirectory
 from application.dto import AuditRow, ReportSnapshot
+from application.policy import DuePolicies
 from application.ports import ContentStore, DocumentParser, ReadModel
 from application.report import (
     ParsedReport,
@@ -37,7 +38,7 @@ from domain.department import Department, InvalidDepartmentError
 from domain.errors import BusinessDateBeforeLastEventError, DomainError
 from domain.finding import Finding
 from domain.values import Actor, DepartmentRef, one_line
-from domain.vocabulary import FindingKind, Status
+from domain.vocabulary import STATUS_LABELS, FindingKind, Status, Verification
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ class RowAction(StrEnum):
     CREATED = "created"  # a new finding, with its first report
     CHANGED = "changed"  # a new report on a known finding
     UNCHANGED = "unchanged"  # the same report as the last one: nothing
+    # A closed finding the row contradicts (e.g. 추진중 after staff verified 완료):
+    # nothing is written; council staff decide whether to reopen it.
+    NEEDS_DECISION = "needs_decision"
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,16 @@ class RowPlan:
     request: str
     action: RowAction | None  # None: not planned (the row or the document was refused)
 
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "kind": self.kind.value,
+            "seq": self.seq,
+            "department": self.department,
+            "status": self.status.value,
+            "action": self.action.value if self.action else None,
+        }
+
 
 @dataclass
 class ImportOutcome:
@@ -85,6 +99,7 @@ class ImportOutcome:
     created: int = 0
     changed: int = 0
     unchanged: int = 0
+    needs_decision: int = 0
     events: int = 0
     committed: bool = False
     dry_run: bool = False
@@ -109,6 +124,7 @@ class ImportOutcome:
             "created": self.created,
             "unchanged": self.unchanged,
             "changed": self.changed,
+            "needs_decision": self.needs_decision,
             "events": self.events,
             "dry_run": self.dry_run,
             "committed": self.committed,
@@ -116,6 +132,7 @@ class ImportOutcome:
             "encoding": self.encoding,
             "problems": [p.as_dict() for p in self.problems],
             "new_departments": list(self.departments),
+            "rows": [r.as_dict() for r in self.rows],
         }
 
 
@@ -159,6 +176,7 @@ class Importer:
     departments: DepartmentDirectory
     parse: DocumentParser
     staging: ContentStore
+    policies: DuePolicies
 
     def stage(self, data: bytes) -> str:
         """Keep a previewed document by its SHA-256, so the confirm step re-reads
@@ -301,10 +319,15 @@ class Importer:
         # transaction); the save's optimistic concurrency still guards every finding.
         snapshots: dict[UUID, ReportSnapshot] = {}
         deadline = options.deadline
+        # Where neither a row nor the audit states a due date, the council's policy
+        # counts from the audit's adoption (결과보고서), else from its registration.
+        policy_days = self.policies.days(council)
+        policy_base = stamp.business_date
         try:
             existing_audit = self.writer.events.audit(audit_id)
             snapshots = self.read_model.report_snapshots(audit_id)
             deadline = deadline or existing_audit.default_deadline
+            policy_base = existing_audit.adoption_date or existing_audit.registered_on
         except DomainError:
             try:
                 audit = Audit.register(
@@ -354,8 +377,22 @@ class Importer:
             try:
                 if name not in departments:
                     departments[name] = department_of(name)
+                policy_due = (
+                    self.policies.calendar.add_business_days(
+                        policy_base, policy_days[row.kind.value]
+                    )
+                    if row.kind.value in policy_days
+                    else None
+                )
                 finding, action = self._plan_row(
-                    audit_id, departments[name], row, snapshot, stamp, options, deadline
+                    audit_id,
+                    departments[name],
+                    row,
+                    snapshot,
+                    stamp,
+                    options,
+                    deadline,
+                    policy_due,
                 )
             except BusinessDateBeforeLastEventError as e:
                 # The finding moved on after the document's date (a later report, a
@@ -370,7 +407,14 @@ class Importer:
                 continue
             outcome.rows.append(_row_plan(row, name, action))
             if finding is None:
+                if action is RowAction.NEEDS_DECISION:
+                    outcome.needs_decision += 1
+                    outcome.problems.append(_contradicts_closed(row, snapshot))
+                    continue
                 outcome.unchanged += 1
+                closed = snapshot is not None and snapshot.verification is Verification.VERIFIED
+                if closed and snapshot is not None and not same_report(snapshot, row):
+                    outcome.problems.append(_closed_with_new_text(row))
                 continue
             outcome.created += action is RowAction.CREATED
             outcome.changed += action is RowAction.CHANGED
@@ -401,10 +445,17 @@ class Importer:
         stamp: Stamp,
         options: ImportOptions,
         deadline: date | None,
+        policy_due: date | None = None,
     ) -> tuple[Finding | None, RowAction]:
         """What one row means: a new finding, a new report on one, or nothing."""
         if snapshot is not None and same_report(snapshot, row):
             return None, RowAction.UNCHANGED
+        if snapshot is not None and snapshot.verification is Verification.VERIFIED:
+            # Closed by staff: a row never reopens nor rewrites it by itself. The same
+            # status is news to read (a warning); another status is staff's decision.
+            if row.status is snapshot.status:
+                return None, RowAction.UNCHANGED
+            return None, RowAction.NEEDS_DECISION
         existing = None
         if snapshot is not None:  # changed: only now load the aggregate itself
             existing = self.writer.events.find_finding(
@@ -418,7 +469,8 @@ class Importer:
                 request=row.request,
                 department=department,
                 raised_by=row.raised_by,
-                due_date=row.due_date or deadline,
+                due_date=row.due_date or deadline or policy_due,
+                due_by_policy=not (row.due_date or deadline),
                 **stamp.fields,
             )
             action = RowAction.CREATED
@@ -446,6 +498,31 @@ def _older_than_finding(line: int, e: BusinessDateBeforeLastEventError) -> Probl
         f" ({e.detail}).",
         f"The finding has records later than the document's date; this row was not applied"
         f" ({e.detail}).",
+    )
+
+
+def _closed_with_new_text(row: ReportRow) -> Problem:
+    return warning(
+        row.line,
+        "CLOSED_FINDING_NEW_TEXT",
+        f"{row.line}행: 이행확인으로 종결된 지적사항이라 새 내용은 반영하지 않았습니다"
+        " (상태는 같음). 문서의 내용을 확인하세요.",
+        f"line {row.line}: the finding was verified and closed; the row's new text was not"
+        " applied (same status). Read it in the document.",
+    )
+
+
+def _contradicts_closed(row: ReportRow, snapshot: ReportSnapshot | None) -> Problem:
+    closed = STATUS_LABELS[snapshot.status] if snapshot else "-"
+    stated = STATUS_LABELS[row.status]
+    return warning(
+        row.line,
+        "CLOSED_FINDING_CONTRADICTED",
+        f"{row.line}행: 종결된 지적사항({closed}, 이행확인됨)을 문서는 '{stated}'(으)로"
+        " 보고합니다. 반영하지 않았습니다: 다시 열지, 그대로 둘지 결정하세요.",
+        f"line {row.line}: the document reports '{row.status.value}' on a finding verified"
+        f" as '{snapshot.status.value if snapshot else '-'}' and closed. Not applied: decide"
+        " whether to reopen it or keep it closed.",
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import Recording
@@ -15,6 +15,9 @@ from application.history import ChainReport, HistoryHead
 from application.notifications import OutgoingMail
 from application.report import ParsedReport
 from domain.values import DepartmentRef
+
+if TYPE_CHECKING:  # the export model names its own ports: annotations only
+    from application.exports import ExportFormat, ExportModel
 
 
 class Clock(Protocol):
@@ -97,6 +100,26 @@ class ReadModel(DepartmentReadModel, ReminderReadModel, Protocol):
 
     def report_snapshots(self, audit_id: UUID) -> dict[UUID, dto.ReportSnapshot]: ...
 
+    def repeat_links(self) -> dict[UUID, UUID]:
+        """Each finding confirmed as a repeat -> the earlier finding it repeats."""
+
+    def dismissed_repeats(self, finding_id: UUID) -> set[UUID]:
+        """The earlier findings staff said this one does not repeat."""
+
+    def department_summary(
+        self, audit_id: UUID | None, as_of: date | None, today: date
+    ) -> dto.DepartmentSummary:
+        """총괄 by department (merged ones folded in), now or as of a date, with the
+        findings overdue on that date (``today`` when now)."""
+
+    def open_findings_series(
+        self, criteria: dto.SummaryCriteria
+    ) -> tuple[dto.OpenFindingsPoint, ...]:
+        """Open findings at the end of each business day on which something changed."""
+
+    def overdue_aging(self, criteria: dto.SummaryCriteria, today: date) -> dto.OverdueAging:
+        """Overdue findings on ``as_of`` (else ``today``) by days past their due date."""
+
 
 class ContentStore(Protocol):
     """Files kept by their SHA-256 (evidence, documents staged for import)."""
@@ -149,3 +172,14 @@ class HistoryChain(Protocol):
     def verify(self, expect_head: str | None = None) -> ChainReport:
         """Check every stored event against the chain; ``expect_head`` (hex), a head
         recorded earlier, must be in the history (nothing was cut from its end)."""
+
+
+class ExportRenderer(Protocol):
+    """Lays the 처리결과 report out in a file format (HWPX, XLSX, HTML, PDF)."""
+
+    def render(self, model: ExportModel, fmt: ExportFormat) -> bytes:
+        """The document's bytes.
+
+        Raises:
+            ExportUnavailableError: the format needs a program that is missing.
+        """

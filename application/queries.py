@@ -6,20 +6,27 @@ aggregate (so its version is the one a write must name).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Unpack
 from uuid import UUID
 
-from application.access import Principal
+from application.access import Principal, require_council_staff
 from application.departments import DepartmentDirectory
 from application.dto import (
     AuditRow,
+    DepartmentCompletion,
     DepartmentRow,
+    DepartmentSummary,
     FindingDetails,
     FindingFilter,
     FindingRow,
     InboxEntry,
+    OpenFindingsPoint,
+    OverdueAging,
+    PublicAuditSummary,
     SummaryCriteria,
     SummaryTable,
     TimelineEntry,
@@ -33,8 +40,34 @@ from application.evidence import (
 )
 from application.ports import ContentStore, Projections, ReadModel
 from application.reminders import STAFF, DueReminders
+from application.repeats import PriorFinding, RepeatIndex
 from application.tracker import AuditTracker
-from domain.vocabulary import ReminderRule
+from domain.values import SEOUL
+from domain.vocabulary import FindingKind, ReminderRule, Status, Verification
+
+
+def _counted(rows: Sequence[FindingRow], as_of: date | None) -> SummaryTable:
+    counts: Counter[tuple[FindingKind, Status, Verification | None]] = Counter(
+        (r.kind, r.status, r.verification) for r in rows
+    )
+    return SummaryTable.from_counts([(*key, n) for key, n in counts.items()], as_of=as_of)
+
+
+# What a finding's state as of a day takes from the list as of that day.
+_STATE_AS_OF = (
+    "status",
+    "status_raw",
+    "verification",
+    "due_date",
+    "department",
+    "department_id",
+    "actions",
+    "plans",
+    "delay_reason",
+)
+
+# Earlier findings suggested per finding, at most.
+REPEAT_SUGGESTIONS = 3
 
 # Seconds a timeline read waits for the projector to show the finding's last event.
 TIMELINE_WAIT = 2.0
@@ -68,8 +101,49 @@ class Queries:
             self.departments.resolve(name)
 
     def summary(self, **criteria: Unpack[SummaryCriteria]) -> SummaryTable:
-        """처리결과 총괄; a department filter follows merges unless ``historical``."""
-        return self.read_model.summary(criteria)
+        """처리결과 총괄; a department filter follows merges unless ``historical``.
+
+        ``recorded_before``: the 총괄 as the system showed it then, before entries
+        recorded later (back-dated ones included): counted from the list as of then.
+        """
+        if criteria.get("as_of") or criteria.get("recorded_before"):
+            self._views_current()
+        recorded, audit_id = criteria.get("recorded_before"), criteria.get("audit_id")
+        listed = FindingFilter(
+            audit_id=audit_id,
+            committee=criteria.get("committee"),
+            department=criteria.get("department"),
+            department_historical=criteria.get("historical", False),
+            as_of=criteria.get("as_of"),
+            recorded_before=recorded,
+        )
+        table = (
+            self.read_model.summary(criteria)
+            if recorded is None
+            else _counted(self.read_model.list_findings(listed), criteria.get("as_of"))
+        )
+        if audit_id is None:
+            return table
+        carried = self.read_model.list_findings(
+            replace(listed, audit_id=None, carried_into=audit_id)
+        )
+        return replace(table, carried=_counted(carried, None)) if carried else table
+
+    def recorded_cutoff(self, principal: Principal, day: date | None) -> datetime | None:
+        """ "As recorded on ``day``": what the system showed at the end of that day
+        (Asia/Seoul), before later back-dated entries. Council staff only.
+
+        Raises:
+            PermissionDeniedError: not council staff.
+        """
+        if day is None:
+            return None
+        require_council_staff(principal)
+        return datetime.combine(day + timedelta(days=1), time(), SEOUL).astimezone(UTC)
+
+    def _views_current(self) -> None:
+        """As-of reads use views the projector follows: wait for them to reach the log."""
+        self.projections.wait_for(self.projections.head(), TIMELINE_WAIT)
 
     def list_audits(self) -> list[AuditRow]:
         return self.read_model.list_audits()
@@ -78,25 +152,72 @@ class Queries:
         return next((a for a in self.list_audits() if a.audit_id == audit_id), None)
 
     def list_findings(self, flt: FindingFilter | None = None) -> list[FindingRow]:
-        return self.read_model.list_findings(flt or FindingFilter())
+        """The finding list, now or as of a business date (``as_of``, ``recorded_before``)."""
+        flt = flt or FindingFilter()
+        if flt.as_of or flt.recorded_before:
+            self._views_current()
+        return self.read_model.list_findings(flt)
 
     def count_findings(self, flt: FindingFilter | None = None) -> int:
         """How many match, whatever the page (``limit``/``offset``) asked for."""
-        return self.read_model.count_findings(replace(flt or FindingFilter(), limit=None, offset=0))
+        flt = flt or FindingFilter()
+        if flt.as_of or flt.recorded_before:
+            self._views_current()
+        return self.read_model.count_findings(replace(flt, limit=None, offset=0))
 
     def get_finding(self, finding_id: UUID) -> FindingDetails:
         """The finding as its aggregate holds it."""
         return FindingDetails.of(self.events.finding(finding_id))
 
-    def timeline(self, finding_id: UUID) -> list[TimelineEntry]:
-        """Every event of the finding, up to (at least) the version its page shows."""
+    def timeline(
+        self,
+        finding_id: UUID,
+        *,
+        as_of: date | None = None,
+        recorded_before: datetime | None = None,
+    ) -> list[TimelineEntry]:
+        """Every event of the finding, up to (at least) the version its page shows;
+        cut at business date ``as_of`` and at ``recorded_before`` when given."""
         finding = self.events.finding(finding_id)  # FindingNotFoundError, not []
         entries = self.read_model.timeline(finding_id)
         if (entries[-1].version if entries else 0) < finding.version:
             # The timeline follows in the projector: wait for it to reach the log's head.
             self.projections.wait_for(self.projections.head(), TIMELINE_WAIT)
             entries = self.read_model.timeline(finding_id)
-        return entries
+        return [
+            e
+            for e in entries
+            if (as_of is None or e.business_date <= as_of)
+            and (recorded_before is None or e.recorded_at < recorded_before)
+        ]
+
+    def finding_as_of(
+        self, finding_id: UUID, as_of: date | None, recorded_before: datetime | None = None
+    ) -> FindingDetails | None:
+        """A finding as it stood on a business date (and as recorded before an instant):
+        its state, department, due date and last report then, as the list as of that day
+        shows it (None: not registered yet then). A pending extension is today's only.
+
+        Raises:
+            FindingNotFoundError.
+        """
+        current = self.get_finding(finding_id)
+        rows = self.list_findings(
+            FindingFilter(
+                finding_ids=(finding_id,),
+                as_of=as_of or self.reminders.clock.today(),
+                recorded_before=recorded_before,
+            )
+        )
+        if not rows:
+            return None
+        then = rows[0]
+        return replace(
+            current,
+            **{k: getattr(then, k) for k in _STATE_AS_OF},
+            is_closed=then.verification is Verification.VERIFIED,
+            extension_request=None,
+        )
 
     def evidence_file(self, finding_id: UUID, sha256: str) -> tuple[bytes, AttachedFile]:
         """A file attached to this finding, and what its event recorded of it.
@@ -121,6 +242,89 @@ class Queries:
         self.projections.wait_for(self.projections.head(), TIMELINE_WAIT)
         timelines = self.read_model.evidence_timelines(finding_ids)
         return {i: latest_report_evidence(entries) for i, entries in timelines.items()}
+
+    def repeat_suggestions(
+        self, finding_ids: Sequence[UUID]
+    ) -> dict[UUID, list[tuple[FindingRow, float]]]:
+        """Earlier years' findings of the same department or audited body whose request
+        reads like each finding's (best first, with their similarity), leaving out the
+        one it is confirmed to repeat and those staff dismissed."""
+        audits = {a.audit_id: a for a in self.list_audits()}
+        wanted = self.findings_by_ids(tuple(finding_ids))
+        if not wanted:
+            return {}
+        years = {audits[f.audit_id].year for f in wanted if f.audit_id in audits}
+        bodies = {audits[f.audit_id].audited_body for f in wanted if f.audit_id in audits}
+        earlier = [
+            f
+            for f in self.list_findings()
+            if f.audit_id in audits
+            and audits[f.audit_id].year < max(years, default=0)
+            and (
+                f.department_id in {w.department_id for w in wanted}
+                or audits[f.audit_id].audited_body in bodies
+            )
+        ]
+        index = RepeatIndex(
+            PriorFinding(
+                finding_id=f.finding_id,
+                year=audits[f.audit_id].year,
+                department_id=f.department_id,
+                request=f.request,
+                kind=f.kind,
+            )
+            for f in earlier
+        )
+        rows = {f.finding_id: f for f in earlier}
+        links = self.read_model.repeat_links()
+        out: dict[UUID, list[tuple[FindingRow, float]]] = {}
+        for f in wanted:
+            year, body = audits[f.audit_id].year, audits[f.audit_id].audited_body
+            dismissed = self.read_model.dismissed_repeats(f.finding_id)
+            found = []
+            for s in index.suggest(f.request, finding_id=f.finding_id, limit=len(rows)):
+                other = rows[s.finding_id]
+                if (
+                    audits[other.audit_id].year < year
+                    and (
+                        other.department_id == f.department_id
+                        or audits[other.audit_id].audited_body == body
+                    )
+                    and s.finding_id not in dismissed
+                    and links.get(f.finding_id) != s.finding_id
+                ):
+                    found.append((other, s.score))
+            out[f.finding_id] = found[:REPEAT_SUGGESTIONS]
+        return out
+
+    def repeat_counts(self, audit_id: UUID | None = None) -> dict[str, Counter[int]]:
+        """Repeat findings per department id: how many were raised 2, 3… years running
+        ("" totals them all)."""
+        rows = self.list_findings(FindingFilter(audit_id=audit_id))
+        streaks = self.repeat_streaks([r.finding_id for r in rows])
+        counts: dict[str, Counter[int]] = {"": Counter()}
+        for r in rows:
+            years = streaks.get(r.finding_id)
+            if years:
+                counts[""][years] += 1
+                counts.setdefault(r.department_id, Counter())[years] += 1
+        return counts
+
+    def repeat_streaks(self, finding_ids: Sequence[UUID] | None = None) -> dict[UUID, int]:
+        """How many years running each finding was raised (2: it repeats an earlier
+        year's finding, 3: which repeated one too...), following staff's confirmed
+        links; only findings that repeat one are named."""
+        links = self.read_model.repeat_links()
+        wanted = links.keys() if finding_ids is None else set(finding_ids) & links.keys()
+        streaks = {}
+        for finding_id in wanted:
+            years, seen, current = 1, {finding_id}, finding_id
+            while current in links and links[current] not in seen:  # a loop never counts twice
+                current = links[current]
+                seen.add(current)
+                years += 1
+            streaks[finding_id] = years
+        return streaks
 
     def departments_list(self) -> list[DepartmentRow]:
         return self.departments.list()
@@ -176,3 +380,46 @@ class Queries:
 
     def findings_by_ids(self, ids: tuple[UUID, ...]) -> list[FindingRow]:
         return self.list_findings(FindingFilter(finding_ids=ids)) if ids else []
+
+    # -- per-department 총괄 and charts -------------------------------------------------
+
+    def department_summary(
+        self, audit_id: UUID | None = None, as_of: date | None = None
+    ) -> DepartmentSummary:
+        """처리결과 총괄 by department with 완료율 and the overdue count: now (overdue
+        today) or as of a business date (overdue on it)."""
+        return self.read_model.department_summary(audit_id, as_of, self.reminders.clock.today())
+
+    def department_completion(
+        self, audit_id: UUID | None = None, as_of: date | None = None
+    ) -> tuple[DepartmentCompletion, ...]:
+        """완료율 per department, as the per-department 총괄 counts it."""
+        return completion_of(self.department_summary(audit_id, as_of))
+
+    def open_findings_series(
+        self, **criteria: Unpack[SummaryCriteria]
+    ) -> tuple[OpenFindingsPoint, ...]:
+        """Open findings over time, per business day on which something changed."""
+        return self.read_model.open_findings_series(criteria)
+
+    def overdue_aging(self, **criteria: Unpack[SummaryCriteria]) -> OverdueAging:
+        """Overdue findings on ``as_of`` (else today) by days past their due date."""
+        return self.read_model.overdue_aging(criteria, self.reminders.clock.today())
+
+    def public_summaries(self) -> list[PublicAuditSummary]:
+        """Per audit, its 총괄 and each department's 완료율 today: what the opt-in
+        public page may show (counts and department names only)."""
+        today = self.reminders.clock.today()
+        return [
+            PublicAuditSummary(
+                title=audit.title,
+                as_of=today,
+                summary=self.summary(audit_id=audit.audit_id),
+                completion=self.department_completion(audit.audit_id),
+            )
+            for audit in self.list_audits()
+        ]
+
+
+def completion_of(summary: DepartmentSummary) -> tuple[DepartmentCompletion, ...]:
+    return tuple(DepartmentCompletion(r.department, r.completed, r.total) for r in summary.rows)

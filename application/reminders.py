@@ -59,7 +59,10 @@ def reminders_due(
     due: list[DueReminder] = []
     for c in candidates:
         if c.verification is Verification.VERIFIED:
-            continue  # closed
+            # Closed; a 미반영 comes up again on its re-review date (once: the key).
+            if c.review_on is not None and today >= c.review_on:
+                due.append(DueReminder(c.finding_id, ReminderRule.REVIEW_DUE, c.review_on))
+            continue
         if c.verification is Verification.PENDING:
             # A claim stops the department's clock, never the council's.
             if c.claimed_on and (

@@ -6,13 +6,17 @@ from dataclasses import dataclass
 
 from application.audits import AuditRegistration
 from application.departments import DepartmentAdmin, DepartmentDirectory
+from application.exports import Exports
 from application.findings import FindingCommands
 from application.importing import Importer
+from application.policy import DuePolicies
 from application.ports import (
     BusinessCalendar,
     Clock,
     ContentStore,
     DocumentParser,
+    ExportRenderer,
+    HistoryChain,
     Projections,
     ReadModel,
 )
@@ -20,6 +24,7 @@ from application.queries import Queries
 from application.reminders import DueReminders, ReminderPolicy
 from application.tracker import AuditTracker
 from application.writer import Writer
+from application.yearly import YearlyCycle
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,9 @@ class Followup:
     departments: DepartmentAdmin
     importer: Importer
     queries: Queries
+    exports: Exports
+    yearly: YearlyCycle
+    policies: DuePolicies
 
     @property
     def clock(self) -> Clock:
@@ -49,21 +57,28 @@ def build_services(
     staging: ContentStore,
     parse: DocumentParser,
     policy: ReminderPolicy | None = None,
+    history: HistoryChain | None = None,
+    export_renderer: ExportRenderer,
 ) -> Followup:
     writer = Writer(events, projections, clock)
     directory = DepartmentDirectory(read_model)
+    queries = Queries(
+        events,
+        read_model,
+        directory,
+        DueReminders(read_model, calendar, clock, policy or ReminderPolicy()),
+        evidence,
+        projections,
+    )
+    policies = DuePolicies(writer, calendar, queries)
     return Followup(
         writer=writer,
         findings=FindingCommands(writer, directory, evidence),
-        audits=AuditRegistration(writer, directory),
+        audits=AuditRegistration(writer, directory, policies),
         departments=DepartmentAdmin(writer, directory),
-        importer=Importer(writer, read_model, directory, parse, staging),
-        queries=Queries(
-            events,
-            read_model,
-            directory,
-            DueReminders(read_model, calendar, clock, policy or ReminderPolicy()),
-            evidence,
-            projections,
-        ),
+        importer=Importer(writer, read_model, directory, parse, staging, policies),
+        queries=queries,
+        exports=Exports(queries, export_renderer, history, clock),
+        yearly=YearlyCycle(writer, queries),
+        policies=policies,
     )

@@ -164,3 +164,39 @@ class NoReportError(DomainError):
         "증빙자료는 보고에 딸립니다. 먼저 추진상황을 보고하세요 (보고와 함께 첨부할 수 있습니다)."
     )
     message_en = "Evidence supports a report: report first (files may be sent with the report)."
+
+
+class AlreadyCarriedError(NothingChangedError):
+    code = "ALREADY_CARRIED_OVER"
+    message_ko = "이미 그 감사로 이월된 지적사항입니다."
+    message_en = "The finding is already carried over into that audit."
+
+
+class InvalidCarryOverError(DomainError):
+    code = "INVALID_CARRY_OVER"
+    message_ko = "지적사항은 자신의 감사가 아닌, 더 나중 연도의 감사로만 이월할 수 있습니다."
+    message_en = "A finding is carried over only into another audit of a later year."
+
+
+class InvalidRepeatError(DomainError):
+    code = "INVALID_REPEAT"
+    message_ko = "반복 지적은 더 이전 연도 감사의 다른 지적사항과만 연결할 수 있습니다."
+    message_en = "A repeat links a finding to another finding of an earlier year's audit only."
+
+
+class SameRepeatDecisionError(NothingChangedError):
+    code = "SAME_REPEAT_DECISION"
+    message_ko = "그 반복 지적 연결은 이미 같은 결정으로 기록되어 있습니다."
+    message_en = "That repeat link already has this decision."
+
+
+class InvalidPolicyError(DomainError):
+    code = "INVALID_DUE_POLICY"
+    message_ko = "기본 처리기한은 1~750 영업일 사이로 정하세요."
+    message_en = "A default due date is 1 to 750 business days."
+
+
+class ReviewDateError(DomainError):
+    code = "INVALID_REVIEW_DATE"
+    message_ko = "재검토일은 미반영을 확인할 때만, 오늘 이후 날짜로 정할 수 있습니다."
+    message_en = "A re-review date goes with a verified 미반영 only, on a day after today."

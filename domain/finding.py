@@ -12,6 +12,7 @@ from eventsourcing.domain import Snapshot as AggregateSnapshot
 
 from domain.dates import Milestone, extract_milestones
 from domain.errors import (
+    AlreadyCarriedError,
     BackdatingLimitError,
     BackdatingOnlyReportsError,
     BackdatingReasonRequiredError,
@@ -21,15 +22,19 @@ from domain.errors import (
     ExtensionAlreadyRequestedError,
     FindingClosedError,
     FindingNotClosedError,
+    InvalidCarryOverError,
     InvalidExtensionError,
     InvalidFindingError,
+    InvalidRepeatError,
     NoDueDateError,
     NoPendingClaimError,
     NoPendingExtensionError,
     NoReportError,
     NotAdoptedReasonRequiredError,
+    ReviewDateError,
     SameDepartmentError,
     SameDueDateError,
+    SameRepeatDecisionError,
 )
 from domain.values import (
     Actor,
@@ -55,6 +60,10 @@ from domain.vocabulary import (
 # How far back a department may date a report; older dates need council staff (or
 # an import) and a reason (SPEC §3 "Actors and dates").
 BACKDATING_DAYS = 31
+
+
+# The reason recorded when the council's due-date policy moves a due date.
+POLICY_REASON = "policy"
 
 
 def reminder_key(rule: ReminderRule, reference_date: date, level: int) -> str:
@@ -91,6 +100,9 @@ class Finding(Aggregate):
             return finding
 
     class Registered(Aggregate.Created):
+        # v2: whether the due date came from the council's due-date policy.
+        class_version = 2
+
         audit_id: UUID
         kind: FindingKind
         seq: int
@@ -98,8 +110,13 @@ class Finding(Aggregate):
         department: DepartmentRef
         raised_by: str | None
         due_date: date | None
+        due_by_policy: bool
         actor: Actor
         business_date: date
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["due_by_policy"] = False
 
     class ProgressReported(Event):
         # v2 added the dated items of 향후계획 (milestones), for stale-plan reminders;
@@ -147,12 +164,20 @@ class Finding(Aggregate):
             finding.evidence.extend(f.sha256 for f in self.evidence)
 
     class ClaimVerified(Event):
+        # v2: the day a verified 미반영 comes up for review again (재검토일).
+        class_version = 2
         states_cell = True
 
         note: str | None
+        review_on: date | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["review_on"] = None
 
         def apply(self, finding: Finding) -> None:
             finding.verification = Verification.VERIFIED
+            finding.review_on = self.review_on
 
     class ClaimReturned(Event):
         states_cell = True
@@ -171,16 +196,26 @@ class Finding(Aggregate):
 
         def apply(self, finding: Finding) -> None:
             finding.verification = None
+            finding.review_on = None
             finding.status = Status.IN_PROGRESS
             finding.status_raw = STATUS_LABELS[Status.IN_PROGRESS]
 
     class DueDateChanged(Event):
+        # v2: set by the council's due-date policy (reason "policy"), not by a person.
+        class_version = 2
+
         due_date: date | None
         previous_due_date: date | None
         reason: str
+        by_policy: bool
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["by_policy"] = False
 
         def apply(self, finding: Finding) -> None:
             finding.due_date = self.due_date
+            finding.due_by_policy = self.by_policy
 
     class Reassigned(Event):
         states_cell = True
@@ -220,6 +255,7 @@ class Finding(Aggregate):
 
         def apply(self, finding: Finding) -> None:
             finding.due_date = self.due_date
+            finding.due_by_policy = False  # a person's decision now
             finding.extension_request = None
 
     class ExtensionRefused(Event):
@@ -255,6 +291,35 @@ class Finding(Aggregate):
         def apply(self, finding: Finding) -> None:
             finding.evidence.append(self.sha256)
 
+    class CarriedOver(Event):
+        """Still open, the finding is followed in a later year's audit too (이월): the
+        same aggregate, its whole history kept; its own audit still counts it."""
+
+        to_audit_id: UUID
+
+        def apply(self, finding: Finding) -> None:
+            finding.carried_into.append(self.to_audit_id)
+
+    class RepeatConfirmed(Event):
+        """Council staff confirm the finding repeats an earlier year's one (반복 지적)."""
+
+        earlier_finding_id: UUID
+
+        def apply(self, finding: Finding) -> None:
+            finding.repeat_of = self.earlier_finding_id
+            if self.earlier_finding_id in finding.dismissed_repeats:
+                finding.dismissed_repeats.remove(self.earlier_finding_id)
+
+    class RepeatDismissed(Event):
+        """Council staff say a suggested earlier finding is not repeated by this one."""
+
+        earlier_finding_id: UUID
+
+        def apply(self, finding: Finding) -> None:
+            finding.dismissed_repeats.append(self.earlier_finding_id)
+            if finding.repeat_of == self.earlier_finding_id:
+                finding.repeat_of = None
+
     class Snapshot(AggregateSnapshot):
         """The finding's state at a version, in the shapes JSON keeps.
 
@@ -276,6 +341,12 @@ class Finding(Aggregate):
             state["milestones"] = tuple(state["milestones"])
             if state["extension_request"] is not None:
                 state["extension_request"] = tuple(state["extension_request"])
+            # Snapshots taken before carry-overs and repeat links were recorded.
+            state.setdefault("carried_into", [])
+            state.setdefault("repeat_of", None)
+            state.setdefault("dismissed_repeats", [])
+            state.setdefault("due_by_policy", False)
+            state.setdefault("review_on", None)
             return finding
 
     @event(Registered)
@@ -288,6 +359,7 @@ class Finding(Aggregate):
         department: DepartmentRef,
         raised_by: str | None,
         due_date: date | None,
+        due_by_policy: bool,
         actor: Actor,
         business_date: date,
     ) -> None:
@@ -298,6 +370,8 @@ class Finding(Aggregate):
         self.department = department
         self.raised_by = raised_by
         self.due_date = due_date
+        self.due_by_policy = due_by_policy  # the council's policy set it: it may move it
+        self.review_on: date | None = None  # a verified 미반영's re-review date
         self.registered_on = business_date
         self.cell_dated_on = business_date  # the latest business date of a states_cell event
         self.status = Status.UNDER_REVIEW
@@ -314,6 +388,9 @@ class Finding(Aggregate):
         self.extension_request: tuple[date, str] | None = None
         self.comments = 0
         self.evidence: list[str] = []
+        self.carried_into: list[UUID] = []  # later audits that follow it too (이월)
+        self.repeat_of: UUID | None = None  # the earlier finding it repeats (confirmed)
+        self.dismissed_repeats: list[UUID] = []  # suggestions staff said it does not repeat
 
     @staticmethod
     def create_id(audit_id: UUID, kind: FindingKind, seq: int) -> UUID:
@@ -339,9 +416,11 @@ class Finding(Aggregate):
         department: DepartmentRef,
         raised_by: str | None = None,
         due_date: date | None = None,
+        due_by_policy: bool = False,
         **stamp: Unpack[StampFields],
     ) -> Finding:
-        """Register a finding of an audit.
+        """Register a finding of an audit (``due_by_policy``: its due date is the
+        council's default, which a change of the policy may move).
 
         Raises:
             InvalidFindingError: no request text, no department, or seq < 1.
@@ -366,6 +445,7 @@ class Finding(Aggregate):
             department=department,
             raised_by=optional_text(raised_by),
             due_date=due_date,
+            due_by_policy=due_by_policy and due_date is not None,
             **stamped(**stamp),
         )
 
@@ -419,14 +499,26 @@ class Finding(Aggregate):
             milestones=list(extract_milestones(plans, reference=stamp["business_date"])),
         )
 
-    def verify_claim(self, *, note: str | None = None, **stamp: Unpack[StampFields]) -> None:
-        """Accept the pending 완료/미반영 claim; the finding is closed.
+    def verify_claim(
+        self,
+        *,
+        note: str | None = None,
+        review_on: date | None = None,
+        **stamp: Unpack[StampFields],
+    ) -> None:
+        """Accept the pending 완료/미반영 claim; the finding is closed. A 미반영 may
+        come up for review again on ``review_on`` (a reminder raises it then).
 
         Raises:
             NoPendingClaimError: nothing is waiting for verification.
+            ReviewDateError: a review date on a 완료, or not after the business date.
         """
         self._check_pending_claim()
-        self._record(self.ClaimVerified, stamp, note=optional_text(note))
+        if review_on is not None and (
+            self.status is not Status.NOT_ADOPTED or review_on <= stamp["business_date"]
+        ):
+            raise ReviewDateError(str(review_on))
+        self._record(self.ClaimVerified, stamp, note=optional_text(note), review_on=review_on)
 
     def return_claim(self, *, reason: str, **stamp: Unpack[StampFields]) -> None:
         """Send the claim back (보완요구): status 추진중, the department is told.
@@ -458,7 +550,17 @@ class Finding(Aggregate):
         reason = self._open_with_reason(reason)
         if due_date == self.due_date:
             raise SameDueDateError(str(due_date))
-        self._replace(self.DueDateChanged, "due_date", due_date, reason, stamp)
+        self._replace(self.DueDateChanged, "due_date", due_date, reason, stamp, by_policy=False)
+
+    def apply_due_policy(self, *, due_date: date, **stamp: Unpack[StampFields]) -> bool:
+        """Move a due date the council's policy set to the policy's new one (reason
+        "policy"); a due date a person or a document set stays. True if it moved."""
+        if self.is_closed or not self.due_by_policy or due_date == self.due_date:
+            return False
+        self._replace(
+            self.DueDateChanged, "due_date", due_date, POLICY_REASON, stamp, by_policy=True
+        )
+        return True
 
     def reassign(
         self, *, department: DepartmentRef, reason: str, **stamp: Unpack[StampFields]
@@ -568,6 +670,44 @@ class Finding(Aggregate):
         if self.last_report_version is None:
             raise NoReportError()
 
+    def carry_over(self, *, to_audit_id: UUID, **stamp: Unpack[StampFields]) -> None:
+        """Follow the still open finding in a later audit too (이월).
+
+        Raises:
+            FindingClosedError, InvalidCarryOverError: into its own audit,
+            AlreadyCarriedError: into that audit already.
+        """
+        self._check_open()
+        if to_audit_id == self.audit_id:
+            raise InvalidCarryOverError(str(to_audit_id))
+        if to_audit_id in self.carried_into:
+            raise AlreadyCarriedError(str(to_audit_id))
+        self._record(self.CarriedOver, stamp, to_audit_id=to_audit_id)
+
+    def confirm_repeat(self, *, earlier_finding_id: UUID, **stamp: Unpack[StampFields]) -> None:
+        """Record that this finding repeats an earlier one (closed findings too).
+
+        Raises:
+            InvalidRepeatError: itself, SameRepeatDecisionError: already confirmed.
+        """
+        if earlier_finding_id == self.id:
+            raise InvalidRepeatError(str(earlier_finding_id))
+        if self.repeat_of == earlier_finding_id:
+            raise SameRepeatDecisionError(str(earlier_finding_id))
+        self._record(self.RepeatConfirmed, stamp, earlier_finding_id=earlier_finding_id)
+
+    def dismiss_repeat(self, *, earlier_finding_id: UUID, **stamp: Unpack[StampFields]) -> None:
+        """Record that a suggested earlier finding is not repeated by this one.
+
+        Raises:
+            InvalidRepeatError: itself, SameRepeatDecisionError: already dismissed.
+        """
+        if earlier_finding_id == self.id:
+            raise InvalidRepeatError(str(earlier_finding_id))
+        if earlier_finding_id in self.dismissed_repeats:
+            raise SameRepeatDecisionError(str(earlier_finding_id))
+        self._record(self.RepeatDismissed, stamp, earlier_finding_id=earlier_finding_id)
+
     def _record(self, event_class: type[Finding.Event], stamp: StampFields, **facts: Any) -> None:
         if event_class is not self.ProgressReported:  # checked with its reason
             self._check_date(event_class, stamp, None)
@@ -608,10 +748,11 @@ class Finding(Aggregate):
         value: object,
         reason: str,
         stamp: StampFields,
+        **more: Any,
     ) -> None:
         """Record that ``name`` becomes ``value`` (and what it was) for a reason."""
         previous = {f"previous_{name}": getattr(self, name)}
-        self._record(event_class, stamp, **{name: value}, **previous, reason=reason)
+        self._record(event_class, stamp, **{name: value}, **previous, reason=reason, **more)
 
     def _open_with_reason(self, reason: str) -> str:
         """The stripped reason of a change to an open finding (checked in that order)."""

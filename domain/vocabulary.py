@@ -64,6 +64,7 @@ class ReminderRule(Enum):
     DUE_SOON = "due_soon"
     CLAIM_WAITING = "claim_waiting"
     STALE_PLAN = "stale_plan"
+    REVIEW_DUE = "review_due"  # a verified 미반영's re-review date came
 
 
 # The Korean labels, member by member in each enum's order.
@@ -73,7 +74,12 @@ VERIFICATION_LABELS = _labels(Verification, "이행확인 대기", "확인", "�
 ROLE_LABELS = _labels(Role, "부서 담당자", "의회 직원", "열람자", "관리자")
 ACTOR_KIND_LABELS = _labels(ActorKind, "사용자", "가져오기", "스케줄러", "시스템")
 REMINDER_RULE_LABELS = _labels(
-    ReminderRule, "처리기한 경과", "처리기한 임박", "이행확인 지연", "향후계획 일정 경과"
+    ReminderRule,
+    "처리기한 경과",
+    "처리기한 임박",
+    "이행확인 지연",
+    "향후계획 일정 경과",
+    "미반영 재검토일 도래",
 )
 
 # The one normalisation table of SPEC §2. Keys are compared after white space

@@ -32,6 +32,7 @@ from application.tracker import AuditTracker
 from infrastructure.accounts import SqlAccountStore
 from infrastructure.calendar import KoreanBusinessCalendar
 from infrastructure.evidence import EvidenceStore
+from infrastructure.exports.render import ExportRenderers
 from infrastructure.idempotency import IdempotencyStore
 from infrastructure.mail import SmtpMailSender
 from infrastructure.outbox import SqlOutbox
@@ -258,6 +259,8 @@ def open_runtime(
             policy=ReminderPolicy(
                 due_soon_days=settings.due_soon_days, claim_wait_days=settings.claim_wait_days
             ),
+            history=cast(FollowupApplicationRecorder, tracker.recorder).history(),
+            export_renderer=ExportRenderers(),
         ),
         accounts=SqlAccountStore(datastore, clock=clock, departments=read_model),
         idempotency=IdempotencyStore(datastore),

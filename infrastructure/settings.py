@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     app_url: str | None = None  # linked from the digests
     evidence_dir: str = "var/evidence"  # 증빙자료 files, content-addressed
     demo_accounts: bool = False  # `make run` only: a staff and a department demo user
+    # An anonymous page (/public) with each audit's 총괄 and departments' 완료율 only.
+    public_summary: bool = False
 
     # Mail. Without an SMTP host, digests are not composed: the inbox still fills.
     smtp_host: str | None = None

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs from Debian: the PostgreSQL server, and
-# Chromium with Korean fonts for the browser tests. Idempotent.
+# Chromium with Korean fonts for the browser tests and the PDF export, and poppler's
+# pdftotext/pdftoppm, with which the export tests read PDFs back. Idempotent.
 set -euo pipefail
 
 need=()
@@ -9,6 +10,7 @@ if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && ! command -v in
 fi
 command -v chromium >/dev/null || need+=(chromium)
 [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
+command -v pdftotext >/dev/null || need+=(poppler-utils)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -12,7 +12,17 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import accounts, departments, importing, maintenance, reminders, reports
+from api.cli import (
+    accounts,
+    audits,
+    departments,
+    exporting,
+    importing,
+    maintenance,
+    policy,
+    reminders,
+    reports,
+)
 from api.cli.context import remember_db
 from api.cli.options import DbOption
 
@@ -32,7 +42,17 @@ def main_options(db: DbOption = None) -> None:
 
 
 # The order of --help: commands as registered, then the groups.
-for group in (importing, reports, reminders, departments, maintenance, accounts):
+for group in (
+    importing,
+    audits,
+    reports,
+    exporting,
+    reminders,
+    departments,
+    policy,
+    maintenance,
+    accounts,
+):
     group.register(app)
 
 

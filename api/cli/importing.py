@@ -130,7 +130,8 @@ def import_command(
         stderr.print(f"형식 {outcome.format}, 인코딩 {outcome.encoding or '-'} (format, encoding)")
         stderr.print(
             f"감사 {outcome.audit_id}: 신규 {outcome.created}, 변경 {outcome.changed}, "
-            f"변동 없음 {outcome.unchanged}, 이벤트 {outcome.events} — {verb}"
+            f"변동 없음 {outcome.unchanged}, 결정 필요 {outcome.needs_decision}, "
+            f"이벤트 {outcome.events} — {verb}"
         )
         print_problems(outcome.problems)
         say_if_behind(behind, running)

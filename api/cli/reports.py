@@ -1,4 +1,4 @@
-"""`followup audits`, `summary` and `findings`: what the read model says."""
+"""`followup summary` and `findings`: what the read model says."""
 
 from __future__ import annotations
 
@@ -19,19 +19,17 @@ from api.cli.options import (
     say_if_behind,
     show,
 )
+from application.access import Principal
 from application.dto import FindingFilter, FindingRow, SummaryTable
 from domain.errors import DomainError
 from domain.vocabulary import KIND_LABELS, STATUS_LABELS, FindingKind, Status
 
 
 def register(app: typer.Typer) -> None:
-    app.command("audits")(audits_command)
     app.command("summary")(summary_command)
     app.command("findings")(findings_command)
 
 
-_AUDIT_COLUMNS = ("audit_id", "council", "year", "committee", "audited_body", "findings")
-_AUDIT_HEADINGS = ("audit_id", "의회", "연도", "위원회", "피감기관", "지적사항")
 _FINDING_HEADINGS = ("구분", "연번", "담당부서", "추진상황", "이행확인", "처리기한", "요구사항")
 
 AuditOption = Annotated[
@@ -40,25 +38,6 @@ AuditOption = Annotated[
 HistoricalOption = Annotated[
     bool, typer.Option("--historical", help="The department as written, not its merges.")
 ]
-
-
-def audits_command(as_json: JsonOption = False, db: DbOption = None) -> None:
-    """List the audits (행정사무감사) with their number of findings."""
-    with open_cli_runtime(db) as runtime:
-        audits = runtime.services.queries.list_audits()
-        say_if_behind(runtime.services.queries.views_behind(), runtime.projector_running())
-    rows = [
-        {
-            "audit_id": str(a.audit_id),
-            "council": a.council,
-            "year": a.year,
-            "committee": a.committee,
-            "audited_body": a.audited_body,
-            "findings": a.findings,
-        }
-        for a in audits
-    ]
-    show(as_json, rows, _AUDIT_HEADINGS, ([str(r[k]) for k in _AUDIT_COLUMNS] for r in rows))
 
 
 def render_summary(summary: SummaryTable) -> Table:
@@ -97,12 +76,20 @@ def summary_command(
     committee: Annotated[str | None, typer.Option(help="Committee name.")] = None,
     department: Annotated[str | None, typer.Option(help="Department name (담당부서).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Business date YYYY-MM-DD.")] = None,
+    recorded_on: Annotated[
+        str | None,
+        typer.Option(
+            "--recorded-on",
+            help="As recorded: what it showed at the end of this day (YYYY-MM-DD, Asia/Seoul).",
+        ),
+    ] = None,
     historical: HistoricalOption = False,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """처리결과 총괄: kind × status counts, now or as of a business date."""
     audit_id, as_of_date = parse_uuid(audit), parse_date(as_of)
+    recorded_day = parse_date(recorded_on)
     with open_cli_runtime(db) as runtime:
         try:
             runtime.services.queries.known_department(department)
@@ -114,6 +101,9 @@ def summary_command(
             department=department,
             as_of=as_of_date,
             historical=historical,
+            recorded_before=runtime.services.queries.recorded_cutoff(
+                Principal.system(), recorded_day
+            ),
         )
         behind = runtime.services.queries.views_behind()
         running = runtime.projector_running()
@@ -129,11 +119,18 @@ def findings_command(
     status: Annotated[Status | None, typer.Option("--status", help="Status identifier.")] = None,
     kind: Annotated[FindingKind | None, typer.Option("--kind", help="Kind identifier.")] = None,
     department: Annotated[str | None, typer.Option(help="Department name.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Business date YYYY-MM-DD.")] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """List findings with their current status and verification."""
-    flt = FindingFilter(audit_id=parse_uuid(audit), status=status, kind=kind, department=department)
+    """List findings with their status and verification, now or as of a business date."""
+    flt = FindingFilter(
+        audit_id=parse_uuid(audit),
+        status=status,
+        kind=kind,
+        department=department,
+        as_of=parse_date(as_of),
+    )
     with open_cli_runtime(db) as runtime:
         try:
             runtime.services.queries.known_department(department)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
+from pydantic import BaseModel
 
 from api.auth import PrincipalDep
 from api.deps import ServicesDep
@@ -29,6 +31,7 @@ from api.schemas import (
     ReasonRequest,
     ReassignRequest,
     RegisterFindingRequest,
+    RepeatDecisionRequest,
     ReportProgressRequest,
     TimelineEntryPublic,
     VerificationRequest,
@@ -84,7 +87,7 @@ CallDep = Annotated[FindingCall, Depends()]
 @router.get("", response_model=FindingsPublic)
 def list_findings(
     services: ServicesDep,
-    _: PrincipalDep,
+    principal: PrincipalDep,
     audit: UUID | None = None,
     department: str | None = None,
     kind: FindingKind | None = None,
@@ -93,11 +96,19 @@ def list_findings(
     overdue: Annotated[bool, Query(description="Due date passed, open, no pending claim")] = False,
     raised_by: Annotated[str | None, Query(description="The council member who raised it")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Korean text search")] = None,
+    as_of: Annotated[
+        date | None, Query(description="The list as of this business date (YYYY-MM-DD)")
+    ] = None,
+    recorded_on: Annotated[
+        date | None,
+        Query(description="As recorded: what the list showed at the end of this day (staff)"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> FindingsPublic:
     queries = services.queries
     queries.known_department(department)  # 422 with the closest names
+    recorded_before = queries.recorded_cutoff(principal, recorded_on)
     flt = FindingFilter(
         audit_id=audit,
         department=department,
@@ -107,6 +118,8 @@ def list_findings(
         raised_by=raised_by,
         overdue_on=services.clock.today() if overdue else None,
         text=q,
+        as_of=as_of,
+        recorded_before=recorded_before,
         limit=limit,
         offset=offset,
     )
@@ -134,9 +147,69 @@ def get_finding(
 
 @router.get("/{finding_id}/timeline", response_model=list[TimelineEntryPublic])
 def get_timeline(
-    finding_id: UUID, services: ServicesDep, _: PrincipalDep
+    finding_id: UUID,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    as_of: Annotated[date | None, Query(description="Events dated on or before")] = None,
+    recorded_on: Annotated[
+        date | None, Query(description="Only events recorded by the end of this day (staff)")
+    ] = None,
 ) -> list[TimelineEntryPublic]:
-    return [TimelineEntryPublic.of(e) for e in services.queries.timeline(finding_id)]
+    queries = services.queries
+    entries = queries.timeline(
+        finding_id, as_of=as_of, recorded_before=queries.recorded_cutoff(principal, recorded_on)
+    )
+    return [TimelineEntryPublic.of(e) for e in entries]
+
+
+class RepeatCandidatePublic(BaseModel):
+    finding_id: UUID
+    audit_id: UUID
+    kind: FindingKind
+    seq: int
+    department: str
+    request: str
+    similarity: float
+
+
+class RepeatsPublic(BaseModel):
+    """The earlier finding this one is confirmed to repeat, how many years running it
+    was raised, and earlier findings whose request reads alike (staff decide)."""
+
+    repeat_of: UUID | None
+    years: int
+    suggestions: list[RepeatCandidatePublic]
+
+
+@router.get("/{finding_id}/repeats", response_model=RepeatsPublic)
+def get_repeats(finding_id: UUID, services: ServicesDep, _: PrincipalDep) -> RepeatsPublic:
+    queries = services.queries
+    finding = queries.get_finding(finding_id)  # 404 for an unknown id
+    suggestions = queries.repeat_suggestions([finding_id]).get(finding_id, [])
+    return RepeatsPublic(
+        repeat_of=finding.repeat_of,
+        years=queries.repeat_streaks([finding_id]).get(finding_id, 1),
+        suggestions=[
+            RepeatCandidatePublic(
+                finding_id=row.finding_id,
+                audit_id=row.audit_id,
+                kind=row.kind,
+                seq=row.seq,
+                department=row.department,
+                request=row.request,
+                similarity=round(score, 3),
+            )
+            for row, score in suggestions
+        ],
+    )
+
+
+@router.post("/{finding_id}/repeats", response_model=FindingPublic)
+def decide_repeat(body: RepeatDecisionRequest, call: CallDep) -> FindingPublic:
+    """Council staff confirm (or dismiss) that the finding repeats an earlier year's one."""
+    yearly = call.services.yearly
+    command = yearly.confirm_repeat if body.decision == "confirm" else yearly.dismiss_repeat
+    return call.run(command, body, earlier_finding_id=body.earlier_finding_id)
 
 
 @router.post("/{finding_id}/reports", response_model=FindingPublic)
@@ -147,7 +220,13 @@ def report_progress(body: ReportProgressRequest, call: CallDep) -> FindingPublic
 @router.post("/{finding_id}/verification", response_model=FindingPublic)
 def decide_claim(body: VerificationRequest, call: CallDep) -> FindingPublic:
     verify = body.decision == "verify"
-    return call.run(call.services.findings.decide_claim, body, verify=verify, reason=body.reason)
+    return call.run(
+        call.services.findings.decide_claim,
+        body,
+        verify=verify,
+        reason=body.reason,
+        review_on=body.review_on,
+    )
 
 
 @router.post("/{finding_id}/reopen", response_model=FindingPublic)

@@ -17,7 +17,7 @@ router = APIRouter(tags=["summary"])
 @router.get("/summary")
 def get_summary(
     services: ServicesDep,
-    _: PrincipalDep,
+    principal: PrincipalDep,
     audit: Annotated[UUID | None, Query(description="Audit id; all audits when absent")] = None,
     committee: str | None = None,
     department: str | None = None,
@@ -25,6 +25,10 @@ def get_summary(
     historical: Annotated[
         bool, Query(description="Department as written, without later merges")
     ] = False,
+    recorded_on: Annotated[
+        date | None,
+        Query(description="As recorded: what the 총괄 showed at the end of this day (staff)"),
+    ] = None,
 ) -> dict[str, Any]:
     """Same JSON as `followup summary --json`. An unknown department is a 422
     naming the closest known ones."""
@@ -35,4 +39,5 @@ def get_summary(
         department=department,
         as_of=as_of,
         historical=historical,
+        recorded_before=services.queries.recorded_cutoff(principal, recorded_on),
     ).as_dict()

@@ -9,14 +9,31 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.web import finding_page, import_pages, pages, session
+from api.web import (
+    department_pages,
+    export_page,
+    finding_page,
+    import_pages,
+    pages,
+    session,
+    yearly_pages,
+)
 from api.web.rendering import STATIC_DIR
 
 
 def install_web(app: FastAPI) -> None:
     """Mount the pages and their static files on the API's app."""
     session.install_session_handlers(app)
-    for router in (session.router, pages.router, finding_page.router, import_pages.router):
+    routers = (
+        session.router,
+        pages.router,
+        finding_page.router,
+        import_pages.router,
+        department_pages.router,
+        export_page.router,
+        yearly_pages.router,
+    )
+    for router in routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -45,6 +45,7 @@ from application.evidence import (
 )
 from application.findings import FindingCommands, available_commands
 from application.writer import Target
+from application.yearly import YearlyCycle
 from domain.errors import DomainError
 from domain.vocabulary import (
     KIND_LABELS,
@@ -59,7 +60,7 @@ router = APIRouter(include_in_schema=False)
 # The fields of each form: what is kept and shown again after a refusal.
 FORM_FIELDS: dict[str, tuple[str, ...]] = {
     "report": ("status", "actions", "plans", "delay_reason"),
-    "verification": ("decision", "reason"),
+    "verification": ("decision", "reason", "review_on"),
     "reopen": ("reason",),
     "due_date": ("due_date", "reason"),
     "reassign": ("department", "reason"),
@@ -67,6 +68,7 @@ FORM_FIELDS: dict[str, tuple[str, ...]] = {
     "extension_decision": ("decision", "reason"),
     "comment": ("text",),
     "evidence": ("note",),
+    "repeat": ("earlier_finding_id", "decision"),
 }
 
 
@@ -75,6 +77,7 @@ class Command:
     """What one posted form asks of the application."""
 
     findings: FindingCommands
+    yearly: YearlyCycle
     principal: Principal
     finding_id: UUID
     version: int
@@ -120,7 +123,12 @@ def _report(c: Command) -> str:
 
 def _verification(c: Command) -> str:
     verify = c.decision("verify", "return")
-    c.findings.decide_claim(c.target, verify=verify, reason=optional_text(c.values["reason"]))
+    c.findings.decide_claim(
+        c.target,
+        verify=verify,
+        reason=optional_text(c.values["reason"]),
+        review_on=parse_date(c.values["review_on"], "재검토일") if verify else None,
+    )
     return "verify" if verify else "return"
 
 
@@ -179,6 +187,17 @@ def _evidence(c: Command) -> str:
     return "evidence"
 
 
+def _repeat(c: Command) -> str:
+    earlier = parse_uuid(c.values["earlier_finding_id"])
+    if earlier is None:
+        raise FormInputError("이전 지적사항")
+    decide = (
+        c.yearly.confirm_repeat if c.decision("confirm", "dismiss") else c.yearly.dismiss_repeat
+    )
+    decide(c.target, earlier_finding_id=earlier)
+    return "repeat"
+
+
 COMMANDS: dict[str, Callable[[Command], str]] = {
     "report": _report,
     "verification": _verification,
@@ -189,6 +208,7 @@ COMMANDS: dict[str, Callable[[Command], str]] = {
     "extension_decision": _extension_decision,
     "comment": _comment,
     "evidence": _evidence,
+    "repeat": _repeat,
 }
 # URL segment of each form (hyphens in URLs, underscores in names).
 FORM_PATHS = {name: name.replace("_", "-") for name in COMMANDS}
@@ -219,15 +239,29 @@ def finding_page(
 ) -> HTMLResponse:
     services = services_of(request)
     queries = services.queries
+    query = request.query_params
     try:
-        finding = queries.get_finding(finding_id)
-        entries = queries.timeline(finding_id)
+        # A past day (기준일): the state and the timeline as they stood then, read only.
+        as_of = parse_date(query.get("as_of") or "", "기준일")
+        recorded_on = parse_date(query.get("recorded_on") or "", "기록 시점")
+        recorded_before = queries.recorded_cutoff(user.principal, recorded_on)
+    except DomainError as exc:
+        as_of, recorded_on, recorded_before = None, None, None
+        error = error or FormError("as_of", message_for(exc))
+    past = as_of is not None or recorded_before is not None
+    try:
+        current = queries.get_finding(finding_id)
+        entries = queries.timeline(finding_id, as_of=as_of, recorded_before=recorded_before)
+        then = queries.finding_as_of(finding_id, as_of, recorded_before) if past else None
     except FindingNotFoundError as exc:
         return not_found(request, user, exc.message_ko)
+    finding = then or current
     users = {u.id: u.name for u in request.app.state.accounts.list_users()}
     requested = finding.extension_request
     extension = (requested[0].isoformat(), requested[1]) if requested else None
     forms = available_commands(user.principal, finding)
+    if past:  # the past is read, not acted on
+        forms = dict.fromkeys(forms, False)
     values = _defaults(finding)
     if error is not None and kept is not None:
         forms[error.form] = True  # never lose what was typed, even if the state moved on
@@ -244,8 +278,24 @@ def finding_page(
         (str(e.data.get("reason")) for e in reversed(entries) if e.event == "ClaimReturned"),
         None,
     )
-    today = services.clock.today()
+    today = as_of or services.clock.today()
+    staff = user.principal.is_council_staff
+    suggestions = (
+        queries.repeat_suggestions([finding_id]).get(finding_id, []) if staff and not past else []
+    )
+    repeat_of = queries.findings_by_ids((current.repeat_of,)) if current.repeat_of else []
+    audits = {a.audit_id: a for a in queries.list_audits()}
     context: dict[str, Any] = {
+        "as_of": as_of,
+        "recorded_on": recorded_on,
+        "past": past,
+        "not_yet": past and then is None,
+        "may_see_recorded": staff,
+        "repeat_years": queries.repeat_streaks([finding_id]).get(finding_id),
+        "repeat_of": repeat_of[0] if repeat_of else None,
+        "repeat_suggestions": suggestions,
+        "audit_titles": {i: audit_title(a) for i, a in audits.items()},
+        "carried_into": [audits[i] for i in current.carried_into if i in audits],
         "user": user,
         "nav": "findings",
         "finding": finding,
@@ -301,6 +351,7 @@ def act_on_finding(
         done = COMMANDS[name](
             Command(
                 findings=services_of(request).findings,
+                yearly=services_of(request).yearly,
                 principal=user.principal,
                 finding_id=parsed,
                 version=version,

@@ -19,8 +19,9 @@ from api.web.pages import forbidden, services_of
 from api.web.presenters import kind_label, status_label
 from api.web.rendering import render
 from api.web.session import FormDep, WebUser, WebUserDep
-from application.importing import MAX_DOCUMENT_BYTES, ImportOptions, RowAction
+from application.importing import MAX_DOCUMENT_BYTES, ImportOptions, ImportOutcome, RowAction
 from domain.errors import DomainError
+from domain.finding import Finding
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,6 +58,7 @@ ACTION_LABELS = {
     RowAction.CREATED: "신규 등록",
     RowAction.CHANGED: "보고 추가(변경)",
     RowAction.UNCHANGED: "변경 없음",
+    RowAction.NEEDS_DECISION: "결정 필요 (종결된 지적사항)",
 }
 
 
@@ -131,9 +133,46 @@ def _run(
         if dry_run
         else [],
         "error": "문서에 오류가 있어 가져올 수 없습니다." if outcome.refused else None,
+        # Rows about closed findings the document contradicts: staff reopen or keep.
+        "decisions": [
+            {
+                "line": r.line,
+                "title": f"{kind_label(r.kind)} {r.seq}",
+                "status": status_label(r.status),
+                "finding_id": Finding.create_id(outcome.audit_id, r.kind, r.seq),
+            }
+            for r in outcome.rows
+            if r.action is RowAction.NEEDS_DECISION and outcome.audit_id
+        ],
+        "repeats": _repeat_candidates(request, outcome) if outcome.committed else [],
     }
     template = "import_preview.html" if dry_run else "import_result.html"
     return render(request, template, context, status_code=422 if outcome.refused else 200)
+
+
+def _repeat_candidates(request: Request, outcome: ImportOutcome) -> list[dict[str, Any]]:
+    """New findings that read like an earlier year's (staff confirm on their pages)."""
+    if outcome.audit_id is None:
+        return []
+    created = [
+        Finding.create_id(outcome.audit_id, r.kind, r.seq)
+        for r in outcome.rows
+        if r.action is RowAction.CREATED
+    ]
+    queries = services_of(request).queries
+    found = queries.repeat_suggestions(created) if created else {}
+    return [
+        {
+            "finding_id": finding_id,
+            "title": f"{kind_label(row.kind)} {row.seq}",
+            "earlier": f"{kind_label(best.kind)} {best.seq}",
+            "earlier_id": best.finding_id,
+        }
+        for finding_id, suggestions in found.items()
+        if suggestions
+        for row in queries.findings_by_ids((finding_id,))
+        for best, _ in suggestions[:1]
+    ]
 
 
 @router.get("/import", response_class=HTMLResponse)

@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from api.web.charts import summary_charts
 from api.web.forms import parse_date, parse_enum, parse_uuid, text
 from api.web.presenters import (
     SUMMARY_STATUS_COLUMNS,
@@ -168,13 +169,21 @@ def summary(request: Request, user: WebUserDep) -> HTMLResponse:
     committee = (query.get("committee") or "").strip() or None
     department = (query.get("department") or "").strip() or None
     error = None
+    recorded_on = None
     try:
         as_of = parse_date(query.get("as_of") or "", "기준일")
+        # Staff only: what the 총괄 showed at the end of that day (before later entries).
+        if user.principal.is_council_staff:
+            recorded_on = parse_date(query.get("recorded_on") or "", "기록 시점")
     except DomainError as exc:
         as_of, error = None, exc.message_ko
     error = error or department_error(queries, department)
     table = queries.summary(
-        audit_id=audit_id, committee=committee, department=department, as_of=as_of
+        audit_id=audit_id,
+        committee=committee,
+        department=department,
+        as_of=as_of,
+        recorded_before=queries.recorded_cutoff(user.principal, recorded_on),
     )
     # Counts link to the list, which shows findings as they are now: only then.
     base = {"audit": str(audit_id) if audit_id else "", "department": department or ""}
@@ -190,8 +199,16 @@ def summary(request: Request, user: WebUserDep) -> HTMLResponse:
             "committee": committee or "",
             "department": department or "",
             "as_of": as_of,
+            "recorded_on": recorded_on,
             "rows": summary_rows(table),
-            "link_base": None if as_of or committee else {k: v for k, v in base.items() if v},
+            "carried_rows": summary_rows(table.carried) if table.carried else None,
+            "repeats": sorted(queries.repeat_counts(audit_id)[""].items()),
+            "link_base": None
+            if as_of or recorded_on or committee
+            else {k: v for k, v in base.items() if v},
+            "summary_charts": summary_charts(
+                queries, audit_id=audit_id, committee=committee, department=department, as_of=as_of
+            ),
             "history": history_head(request),
             # Installation-wide (every council's events): its count for admins only (§8).
             "history_count": user.user.role is Role.ADMIN,
@@ -220,7 +237,14 @@ def findings(request: Request, user: WebUserDep) -> HTMLResponse:
         "overdue": "1" if q.get("overdue") in ("1", "on", "true") else "",
         "raised_by": (q.get("raised_by") or "").strip(),
         "q": (q.get("q") or "").strip()[:200],
+        "as_of": "",
     }
+    date_error = None
+    try:
+        as_of = parse_date(q.get("as_of") or "", "기준일")
+    except DomainError as exc:
+        as_of, date_error = None, exc.message_ko
+    filters["as_of"] = as_of.isoformat() if as_of else ""
     flt = FindingFilter(
         audit_id=audit_id,
         department=filters["department"] or None,
@@ -228,16 +252,23 @@ def findings(request: Request, user: WebUserDep) -> HTMLResponse:
         status=parse_enum(Status, filters["status"]),
         verification=parse_enum(Verification, filters["verification"]),
         raised_by=filters["raised_by"] or None,
-        overdue_on=services.clock.today() if filters["overdue"] else None,
+        overdue_on=(as_of or services.clock.today()) if filters["overdue"] else None,
         text=filters["q"] or None,
+        as_of=as_of,
     )
-    error = department_error(queries, filters["department"])
+    error = date_error or department_error(queries, filters["department"])
     total = queries.count_findings(flt)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(page, pages)
     rows = queries.list_findings(replace(flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE))
     active = {k: v for k, v in filters.items() if v}
     audits = queries.list_audits()
+    # An audit's findings carried over from earlier years: a block of their own.
+    carried = (
+        queries.list_findings(replace(flt, audit_id=None, carried_into=audit_id))
+        if audit_id and page == 1
+        else []
+    )
     return render(
         request,
         "findings.html",
@@ -246,6 +277,7 @@ def findings(request: Request, user: WebUserDep) -> HTMLResponse:
             "nav": "findings",
             "filters": filters,
             "rows": rows,
+            "carried": carried,
             "total": total,
             "page": page,
             "pages": pages,
@@ -255,7 +287,8 @@ def findings(request: Request, user: WebUserDep) -> HTMLResponse:
             "audits": audits,
             "audit_names": {a.audit_id: audit_title(a) for a in audits},
             "departments": sorted({*user.departments, *(r.department for r in rows)}),
-            "today": services.clock.today(),
+            "today": as_of or services.clock.today(),
+            "as_of": as_of,
             "error": error,
             **_labels(),
         },

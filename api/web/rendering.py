@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from application.clock import SEOUL
+from domain.vocabulary import KIND_LABELS
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -79,7 +80,13 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(dash=dash, seoul_time=seoul_time, iso_date=iso_date, file_size=file_size)
+    env.filters.update(
+        dash=dash,
+        seoul_time=seoul_time,
+        iso_date=iso_date,
+        file_size=file_size,
+        kind_label=lambda kind: KIND_LABELS[kind],
+    )
     return env
 
 

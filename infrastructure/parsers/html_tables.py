@@ -13,10 +13,19 @@ row by ``html_cells`` and the metadata by ``html_meta``. This module walks the t
 and checks the counts:
 
 - A summary line declares counts: ``건의사항 7건 (완료 4, 추진중 2, 미반영 1)``,
-  ``총 12건 (…, 검토중 1)``, ``총 12건``, ``완료 4건, 추진중 2건``, ``건의사항(7건)``. It
-  belongs to the table when it is in the caption, in a full-width row, or between the
-  kind heading (itself included) and the table, and names no other kind. A mismatch
-  with the rows is a COUNT_MISMATCH warning, never corrected.
+  ``시정·처리요구사항 5건: 완료 3건, 추진중 1건``, ``총 12건 (…, 검토중 1)``, ``총 12건``,
+  ``완료 4건, 추진중 2건``, ``건의사항(7건)``, ``총 20건 중 완료 15건`` (``N건 중``, "of
+  which", names some statuses, not all). It belongs to the table when it is in the
+  caption, in a full-width row, or between the kind heading (itself included) and the
+  table, and names no other kind.
+- A line naming no kind and under no kind heading totals the table beside it: ``계 7건``
+  below a table closes it. It totals the whole document instead when above tables of
+  several kinds, or when it says ``총``/``전체`` below the last table.
+- Lines declaring counts away from their tables are checked against all the document's
+  rows of their kind: consecutive lines naming two kinds or more (``<li>`` items under
+  감사결과, a paragraph after the tables), and a kind's line no table of that kind
+  follows. A kind without any table is not checked, as a page may publish some only.
+- A mismatch with the rows is a COUNT_MISMATCH warning, never corrected.
 
 Bad input never raises: every problem names its 1-based physical line (the line where
 a row's ``<tr>`` starts; line 1 for the whole document). Any error yields no rows, as an
@@ -50,7 +59,7 @@ from infrastructure.parsers.html_dom import (
     grid,
     read_html,
 )
-from infrastructure.parsers.html_meta import read_metadata
+from infrastructure.parsers.html_meta import is_metadata_key, read_metadata
 from infrastructure.parsers.problems import (
     NOWHERE,
     Say,
@@ -90,7 +99,7 @@ def _kind_of(text: str) -> FindingKind | None:
     return normalise_kind(label) if label else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity: the same text may be written twice
 class _Summary:
     """A line declaring a table's counts: "건의사항 7건 (완료 4, 추진중 2, 미반영 1)"."""
 
@@ -99,6 +108,7 @@ class _Summary:
     kind: FindingKind | None
     total: int | None
     counts: dict[Status, int]
+    partial: bool = False  # "총 20건 중 완료 15건": the statuses not named are not zero
 
 
 # "완료 4", "추진 중 2건", "총 12건", "건의사항(7건)"; never a date's "2018. 11".
@@ -107,6 +117,8 @@ _COUNT_PAIR = re.compile(
     r"(?<![0-9])(?P<n>[0-9]{1,4})(?![0-9])(?!\s*\.\s*[0-9])\s*(?P<unit>건)?"
 )
 _TOTAL_WORDS = ("총", "계", "전체")
+_OF_WHICH = re.compile(r"[0-9]\s*건\s*중")
+_GRAND_TOTAL = re.compile(rf"[{BULLETS}\s]*(?:총|전체)\s*[0-9]")  # not "계": a table's own
 _MAX_SUMMARY = 120
 
 
@@ -125,7 +137,8 @@ def _summary_of(text: str, line: int) -> _Summary | None:
             total = count
     if total is None and (len(counts) < 2 and not (counts and "건" in text)):
         return None
-    return _Summary(line, text, _kind_of(text), total, counts)
+    partial = total is not None and _OF_WHICH.search(text) is not None
+    return _Summary(line, text, _kind_of(text), total, counts, partial)
 
 
 def _is_total(label: str, before: str) -> bool:
@@ -143,9 +156,26 @@ class _Section:
     kind: FindingKind
     summaries: list[_Summary] = field(default_factory=list)
     statuses: list[Status | None] = field(default_factory=list)  # None: unread
+    has_table: bool = False
 
-    def attach(self, summaries: Iterable[_Summary]) -> None:
-        self.summaries += [s for s in summaries if s.kind in (None, self.kind)]
+    def attach(self, summaries: Iterable[_Summary]) -> list[_Summary]:
+        """Take the lines that are this section's; the others are returned."""
+        others = []
+        for summary in summaries:
+            if summary.kind in (None, self.kind):
+                self.summaries.append(summary)
+            else:
+                others.append(summary)
+        return others
+
+
+@dataclass(frozen=True)
+class _Loose:
+    """A line naming no kind beside a table, with no kind heading of its own."""
+
+    section: _Section  # the table's
+    tables: int  # result tables read by then
+    opening: bool  # above the table, else below it
 
 
 @dataclass
@@ -166,6 +196,14 @@ class _Walk:
     text_lines: list[tuple[int, str]] = field(default_factory=list)
     heading: _Section | None = None  # from the nearest heading or paragraph naming a kind
     pending: list[_Summary] = field(default_factory=list)  # summary lines since that heading
+    after_table: _Section | None = None  # the last table's section, until a kind heading
+    # Lines naming no kind, under no kind heading, beside a table: whether they total
+    # its section or the document is known at the end (see ``finish``).
+    loose: dict[_Summary, _Loose] = field(default_factory=dict)
+    tables: int = 0  # result tables read
+    run: list[_Summary] = field(default_factory=list)  # consecutive summary lines
+    run_heading: _Section | None = None  # the heading before that run
+    declared: dict[_Summary, None] = field(default_factory=dict)  # for the whole document
     order: Counter[FindingKind] = field(default_factory=Counter)
     sequences: Sequences = field(default_factory=Sequences)
     first_table_line: int | None = None
@@ -184,31 +222,83 @@ class _Walk:
 
     def _block(self, block: Block) -> None:
         self.text_lines.append((block.line, block.text))
+        summary = _summary_of(block.text, block.line)
+        if summary is None:
+            self._end_run()
+        elif not self.run:
+            self.run_heading = self.heading
         if (kind := _kind_of(block.text)) is not None:
-            self.heading, self.pending = self._section(kind), []
-        if (summary := _summary_of(block.text, block.line)) is not None:
+            self._drop(self.pending)
+            self.heading, self.pending, self.after_table = self._section(kind), [], None
+        if summary is None:
+            return
+        self.run.append(summary)
+        if summary.kind is None and self.after_table is not None:
+            self.loose[summary] = _Loose(self.after_table, self.tables, opening=False)
+        else:
             self.pending.append(summary)
 
+    def _drop(self, summaries: Iterable[_Summary]) -> None:
+        """Lines no table took: they declare counts for the whole document."""
+        self.declared.update(dict.fromkeys(summaries))
+
+    def _end_run(self) -> None:
+        """Consecutive lines naming two kinds or more are the document's overview."""
+        run, self.run = self.run, []
+        if len({s.kind for s in run if s.kind is not None}) < 2:
+            return
+        self._drop(run)
+        self.pending = [s for s in self.pending if s not in self.declared]
+        for summary in run:
+            self.loose.pop(summary, None)
+        self.heading = self.run_heading  # an overview's lines head no table
+
+    def finish(self) -> None:
+        self._end_run()
+        self._drop(self.pending)
+        self.pending = []
+        kinds = {section.kind for section in self.sections if section.has_table}
+        for summary, loose in self.loose.items():
+            if loose.opening:  # "총 20건 중 완료 15건" above tables of several kinds
+                whole = len(kinds) > 1
+            else:  # "계 7건" closes the table above; "총 …" below the last one, the document
+                whole = loose.tables == self.tables and bool(_GRAND_TOTAL.match(summary.text))
+            if whole:
+                self.declared[summary] = None
+            else:
+                loose.section.summaries.append(summary)
+        self.loose = {}
+
     def _table(self, table: Table) -> None:
+        self._end_run()
         rows = grid(table.rows)
         layout = layout_of(rows)
         if layout is None:  # a cover or 총괄 table: its rows may hold metadata
-            self.text_lines += [(row.line, line) for row in rows for line in _row_as_text(row)]
+            self.text_lines += _cover_lines(rows)
             return
         if self.first_table_line is None:
             self.first_table_line = table.line
+        self.tables += 1
         state = _TableState(table, self.heading)
         if (kind := _kind_of(table.caption)) is not None:
             state.section = self._section(kind)
         if state.section is not None:
-            state.section.attach(self.pending)
+            if self.heading is None:
+                for unnamed in [s for s in self.pending if s.kind is None]:
+                    self.loose[unnamed] = _Loose(state.section, self.tables, opening=True)
+                self.pending = [s for s in self.pending if s.kind is not None]
+            self._drop(state.section.attach(self.pending))
+            state.section.has_table = True
             if summary := _summary_of(table.caption, table.caption_line or table.line):
                 state.section.attach([summary])
+        else:
+            self._drop(self.pending)
         self.pending = []
         if Column.SEQ not in layout.columns:
             self.problems.append(problem("NO_SEQUENCE_COLUMN", layout.header_line))
         for row in rows[layout.first_row :]:
             self._grid_row(row, layout, state)
+        self.after_table = state.section
 
     def _grid_row(self, row: GridRow, layout: Layout, state: _TableState) -> None:
         texts = row.texts()
@@ -229,6 +319,7 @@ class _Walk:
         kind, summary = _kind_of(text), _summary_of(text, line)
         if kind is not None:
             state.section = self.heading = self._section(kind)
+            state.section.has_table = True
         if summary is not None and state.section is not None:
             state.section.attach([summary])
         return kind is not None or summary is not None
@@ -271,22 +362,67 @@ def _row_as_text(row: GridRow) -> list[str]:
     return [" : ".join(cells)] if len(cells) == 2 else cells
 
 
+def _cover_lines(rows: list[GridRow]) -> list[tuple[int, str]]:
+    """A cover table as lines: row by row, but a row of keys over a row of values
+    ("감사기관 | 피감기관" over "○○구의회 | ○○과") reads column by column."""
+    lines: list[tuple[int, str]] = []
+    index = 0
+    while index < len(rows):
+        keys = [cell.text for cell in rows[index].own if cell.text]
+        below = rows[index + 1] if index + 1 < len(rows) else None
+        values = [cell.text for cell in below.own if cell.text] if below else []
+        if (
+            below is not None
+            and len(keys) > 1
+            and len(values) == len(keys)
+            and all(map(is_metadata_key, keys))
+            and not any(map(is_metadata_key, values))
+        ):
+            lines += [(below.line, f"{k} : {v}") for k, v in zip(keys, values, strict=True)]
+            index += 2
+            continue
+        lines += [(rows[index].line, text) for text in _row_as_text(rows[index])]
+        index += 1
+    return lines
+
+
 # --- counts -----------------------------------------------------------------------------
 
 
-def _check_summary(section: _Section, summary: _Summary) -> list[Problem]:
-    """A mismatch is reported, never corrected: the document may be wrong either way."""
-    rows = len(section.statuses)
-    found = Counter(s for s in section.statuses if s is not None)
+@dataclass(frozen=True)
+class _Rows:
+    """The rows a declaration is checked against: how many, and by status."""
+
+    total: int
+    found: Counter[Status]
+    unknown: bool  # a refused row's status is unknown: totals only
+
+    @staticmethod
+    def of(statuses: Iterable[Status | None]) -> _Rows:
+        found: Counter[Status | None] = Counter(statuses)
+        unknown = found.pop(None, 0)
+        known: Counter[Status] = Counter({s: n for s, n in found.items() if s is not None})
+        return _Rows(known.total() + unknown, known, unknown > 0)
+
+
+def _check_summary(kind: FindingKind | None, seen: _Rows, summary: _Summary) -> list[Problem]:
+    """A mismatch is reported, never corrected: the document may be wrong either way.
+
+    ``kind`` None: the line totals the whole document."""
+    rows, found = seen.total, seen.found
     problems: list[Problem] = []
     mismatch = summary.total is not None and summary.total != rows
     if summary.counts:
-        declared = {status: summary.counts.get(status, 0) for status in Status}
-        if None in section.statuses:  # a refused row's status is unknown: totals only
-            mismatch |= sum(declared.values()) != rows
+        stated = sum(summary.counts.values())
+        declared = summary.counts
+        if not summary.partial:
+            declared = {status: summary.counts.get(status, 0) for status in Status}
+        if seen.unknown:
+            mismatch |= stated > rows if summary.partial else stated != rows
         else:
-            mismatch |= declared != {status: found[status] for status in Status}
-        if summary.total is not None and summary.total != sum(declared.values()):
+            mismatch |= any(found[status] != n for status, n in declared.items())
+        total = summary.total
+        if total is not None and (stated > total if summary.partial else stated != total):
             source = Say(f"'{summary.text}'", f"'{summary.text}'")
             problems.append(
                 problem("SUMMARY_INCONSISTENT", summary.line, source=source, total=summary.total)
@@ -299,13 +435,29 @@ def _check_summary(section: _Section, summary: _Summary) -> list[Problem]:
         problems.append(
             count_mismatch(
                 summary.line,
-                section.kind,
+                kind,
                 source,
                 (declared_total, summary.counts),
                 (rows, found),
             )
         )
     return problems
+
+
+def _check_declared(walk: _Walk) -> list[Problem]:
+    """Lines declaring counts for the whole document, against all its rows of the kind."""
+    statuses: dict[FindingKind | None, list[Status | None]] = {}
+    for section in walk.sections:
+        if section.has_table:  # no table of a kind: the page publishes others only
+            statuses.setdefault(section.kind, []).extend(section.statuses)
+            statuses.setdefault(None, []).extend(section.statuses)
+    seen = {kind: _Rows.of(found) for kind, found in statuses.items()}
+    return [
+        found
+        for summary in walk.declared
+        if summary.kind in seen
+        for found in _check_summary(summary.kind, seen[summary.kind], summary)
+    ]
 
 
 # --- entry points -----------------------------------------------------------------------
@@ -331,6 +483,7 @@ def parse_html_report(data: bytes, *, source_name: str = "") -> ParsedReport:
     walk = _Walk()
     for item in flow:
         walk.read(item)
+    walk.finish()
     metadata, meta_problems = read_metadata(walk.text_lines)
     problems = [*filter(None, [charset, malformed]), *meta_problems, *walk.problems]
     if walk.first_table_line is None:
@@ -339,8 +492,11 @@ def parse_html_report(data: bytes, *, source_name: str = "") -> ParsedReport:
         where = Say("처리결과 표에", "in the result tables")
         problems.append(problem("NO_ROWS", walk.first_table_line, where=where))
     for section in walk.sections:
-        for summary in section.summaries:
-            problems += _check_summary(section, summary)
+        if section.summaries:
+            seen = _Rows.of(section.statuses)
+            for summary in section.summaries:
+                problems += _check_summary(section.kind, seen, summary)
+    problems += _check_declared(walk)
     return finished(FORMAT, opened.digest, opened.encoding, metadata, walk.rows, problems)
 
 

@@ -332,18 +332,23 @@ def describe_counts(total: int, counts: Mapping[Status, int]) -> Say:
     return Say(f"{total}건{listed(False)}", f"{total}{listed(True)}")
 
 
+_ALL_KINDS = Say("전체", "all kinds")
+
+
 def count_mismatch(
     line: int,
-    kind: FindingKind,
+    kind: FindingKind | None,
     source: Say,
     declared: tuple[int, Mapping[Status, int]],
     found: tuple[int, Mapping[Status, int]],
 ) -> Problem:
-    """The document declares other counts than its rows: reported, never corrected."""
+    """The document declares other counts than its rows: reported, never corrected.
+
+    ``kind`` None: a total over the whole document ("총 20건 중 완료 15건")."""
     return problem(
         "COUNT_MISMATCH",
         line,
-        kind=kind_named(kind),
+        kind=_ALL_KINDS if kind is None else kind_named(kind),
         source=source,
         declared=describe_counts(*declared),
         found=describe_counts(*found),

@@ -149,6 +149,19 @@ def _zip_guard(data: bytes, source_name: str) -> Problem | None:
     if len(entries) > _MAX_ZIP_ENTRIES or sum(e.file_size for e in entries) > _MAX_UNCOMPRESSED:
         mb = _MAX_UNCOMPRESSED // 2**20
         return document_problem("WORKBOOK_TOO_LARGE", 1, source_name, mb=mb)
+    # No part of a workbook declares a DTD; one that does may expand entities (a
+    # "billion laughs"), whichever XML parser openpyxl happens to use: refused.
+    # The prolog comes before the root element: the first 64 KiB hold it.
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for entry in entries:
+                if entry.filename.endswith((".xml", ".rels")):
+                    with archive.open(entry) as part:
+                        if b"<!DOCTYPE" in part.read(65536).upper():
+                            why = Say("(DTD 포함)", " (declares a DTD)")
+                            return not_a_workbook(source_name, why)
+    except Exception:  # a damaged entry (CRC, compression): not a workbook either
+        return not_a_workbook(source_name, Say("(손상된 파일)", " (damaged file)"))
     return None
 
 

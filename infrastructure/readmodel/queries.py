@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, select, tuple_
 
 from application.dto import (
     AuditRow,
     DepartmentRow,
+    DepartmentSummary,
+    DepartmentSummaryRow,
     FindingFilter,
     FindingRow,
     InboxEntry,
+    OpenFindingsPoint,
+    OverdueAging,
     ReminderCandidate,
     ReportSnapshot,
     SummaryCriteria,
@@ -24,9 +29,10 @@ from application.dto import (
     TimelineEntry,
 )
 from domain.values import DepartmentRef
-from domain.vocabulary import KIND_LABELS, FindingKind, Status, Verification
+from domain.vocabulary import KIND_LABELS, STATUS_LABELS, FindingKind, Status, Verification
 from infrastructure.readmodel import tables
 from infrastructure.readmodel.search import search_finding_ids
+from infrastructure.readmodel.views.base import chunks
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -121,17 +127,108 @@ class SqlReadModel:
         return [_from_row(AuditRow, r) for r in self._rows(stmt)]
 
     def count_findings(self, flt: FindingFilter) -> int:
+        if flt.as_of is not None or flt.recorded_before is not None:
+            return len(self._findings_as_of(flt))
         inner = self._filtered(select(tables.findings.c.finding_id), flt).subquery()
         with self.datastore.transaction(commit=False) as session:
             return int(session.execute(select(func.count()).select_from(inner)).scalar_one())
 
     def list_findings(self, flt: FindingFilter) -> list[FindingRow]:
+        if flt.as_of is not None or flt.recorded_before is not None:
+            rows = self._findings_as_of(flt)
+            end = None if flt.limit is None else flt.offset + flt.limit
+            return rows[flt.offset : end]
         t = tables.findings
         stmt = self._filtered(select(t), flt)
         stmt = stmt.order_by(t.c.audit_id, _KIND_ORDER, t.c.seq).offset(flt.offset)
         if flt.limit is not None:
             stmt = stmt.limit(flt.limit)
         return [_finding_row(r) for r in self._rows(stmt)]
+
+    def _findings_as_of(self, flt: FindingFilter) -> list[FindingRow]:
+        """The list as it stood on business date ``as_of`` (and, if given, as recorded
+        before ``recorded_before``): each finding's cell from the status history (as
+        the 총괄 as of that day counts it), its texts from its last report by then,
+        its due date from the last event that set one by then."""
+        day = flt.as_of or date.max
+        timeless = replace(
+            flt,
+            department=None,
+            status=None,
+            verification=None,
+            overdue_on=None,
+            as_of=None,
+            recorded_before=None,
+            limit=None,
+            offset=0,
+        )
+        t, h, tl = tables.findings, tables.status_history, tables.timeline
+        stmt = self._filtered(select(t), timeless).where(t.c.registered_on <= day)
+        if flt.carried_into is not None and flt.as_of is not None:
+            stmt = stmt.where(t.c.finding_id.in_(_carried_into(flt.carried_into, flt.as_of)))
+        stmt = stmt.order_by(t.c.audit_id, _KIND_ORDER, t.c.seq)
+        with self.datastore.transaction(commit=False) as session:
+            current = list(session.execute(stmt))
+            ids = [r.finding_id for r in current]
+            cells: dict[UUID, Any] = {}
+            events: dict[UUID, list[Any]] = {}
+            for chunk in chunks(ids):
+                hist = (
+                    select(h)
+                    .where(h.c.finding_id.in_(chunk), h.c.valid_from <= day)
+                    .order_by(h.c.finding_id, h.c.valid_from, h.c.version)
+                )
+                timeline = (
+                    select(tl.c.finding_id, tl.c.version, tl.c.event, tl.c.data)
+                    .where(
+                        tl.c.finding_id.in_(chunk),
+                        tl.c.business_date <= day,
+                        tl.c.log_version == 0,
+                        tl.c.event.in_(_AS_OF_EVENTS),
+                    )
+                    .order_by(tl.c.finding_id, tl.c.version)
+                )
+                if flt.recorded_before is not None:
+                    recorded = select(tl.c.finding_id, tl.c.version).where(
+                        tl.c.finding_id.in_(chunk),
+                        tl.c.log_version == 0,
+                        tl.c.recorded_at < flt.recorded_before,
+                    )
+                    hist = hist.where(tuple_(h.c.finding_id, h.c.version).in_(recorded))
+                    timeline = timeline.where(tl.c.recorded_at < flt.recorded_before)
+                for r in session.execute(hist):
+                    cells[r.finding_id] = r  # ordered: the last one stays
+                for r in session.execute(timeline):
+                    events.setdefault(r.finding_id, []).append(r)
+        department_ids = (
+            set(
+                self.department_ids(
+                    flt.department, historical=flt.department_historical, as_of=flt.as_of
+                )
+            )
+            if flt.department
+            else None
+        )
+        rows = []
+        for r in current:
+            cell = cells.get(r.finding_id)
+            if cell is None:
+                continue  # not yet registered (or recorded) on that day
+            row = _state_as_of(r, cell, events.get(r.finding_id, []))
+            if department_ids is not None and row.department_id not in department_ids:
+                continue
+            if flt.status and row.status is not flt.status:
+                continue
+            if flt.verification and row.verification is not flt.verification:
+                continue
+            if flt.overdue_on and not (
+                row.due_date is not None
+                and row.due_date < flt.overdue_on
+                and row.verification not in (Verification.VERIFIED, Verification.PENDING)
+            ):
+                continue
+            rows.append(row)
+        return rows
 
     def _filtered(self, stmt: Select[Any], flt: FindingFilter) -> Select[Any]:
         t = tables.findings
@@ -152,6 +249,8 @@ class SqlReadModel:
             stmt = stmt.where(t.c.raised_by == flt.raised_by)
         if flt.finding_ids is not None:
             stmt = stmt.where(t.c.finding_id.in_(flt.finding_ids))
+        if flt.carried_into is not None:
+            stmt = stmt.where(t.c.finding_id.in_(_carried_into(flt.carried_into, flt.as_of)))
         if flt.overdue_on:
             stmt = stmt.where(
                 t.c.due_date < flt.overdue_on,
@@ -163,6 +262,19 @@ class SqlReadModel:
         if flt.text and flt.text.strip():
             stmt = stmt.where(t.c.finding_id.in_(search_finding_ids(flt.text)))
         return stmt
+
+    def repeat_links(self) -> dict[UUID, UUID]:
+        """Each finding staff confirmed as a repeat, and the earlier finding it repeats."""
+        r = tables.repeat_links
+        rows = self._rows(select(r.c.finding_id, r.c.earlier_finding_id).where(r.c.confirmed))
+        return {row.finding_id: row.earlier_finding_id for row in rows}
+
+    def dismissed_repeats(self, finding_id: UUID) -> set[UUID]:
+        r = tables.repeat_links
+        rows = self._rows(
+            select(r.c.earlier_finding_id).where(r.c.finding_id == finding_id, ~r.c.confirmed)
+        )
+        return {row.earlier_finding_id for row in rows}
 
     def department_named(self, name: str) -> DepartmentRef | None:
         d, n = tables.departments, tables.department_names
@@ -236,8 +348,11 @@ class SqlReadModel:
     def reminder_candidates(self) -> list[ReminderCandidate]:
         """Findings not closed, with what the reminder rules read."""
         f, m = tables.findings, tables.milestones
+        # Open ones, and the closed 미반영 that come up for review again.
         open_findings = select(f).where(
-            (f.c.verification.is_(None)) | (f.c.verification != Verification.VERIFIED.value)
+            (f.c.verification.is_(None))
+            | (f.c.verification != Verification.VERIFIED.value)
+            | f.c.review_on.is_not(None)
         )
         plans: dict[UUID, list[tuple[date, str]]] = {}
         for r in self._rows(
@@ -256,6 +371,7 @@ class SqlReadModel:
                 claimed_on=r.claimed_on,
                 last_reported_on=r.last_reported_on,
                 milestones=tuple(plans.get(r.finding_id, ())),
+                review_on=r.review_on,
             )
             for r in self._rows(open_findings.order_by(f.c.finding_id))
         ]
@@ -285,6 +401,170 @@ class SqlReadModel:
             out[r.finding_id].append(_from_row(TimelineEntry, r))
         return out
 
+    # -- per-department 총괄 and chart series: the tables the 총괄 reads (counters
+    # now, day changes as of a date, the status history for a state on a date).
+
+    def department_summary(
+        self, audit_id: UUID | None, as_of: date | None, today: date
+    ) -> DepartmentSummary:
+        """처리결과 총괄 by department (today's names, merged departments folded into
+        their target), now or as of ``as_of``, with the findings overdue that day."""
+        if as_of:
+            c = tables.summary_changes
+            n = func.sum(c.c.delta)
+            stmt = select(c.c.department_id, c.c.status, n.label("n")).where(c.c.day <= as_of)
+        else:
+            c = tables.summary_counts
+            n = func.sum(c.c.count)
+            stmt = select(c.c.department_id, c.c.status, n.label("n"))
+        if audit_id:
+            stmt = stmt.where(c.c.audit_id == audit_id)
+        folding = self._department_folding(as_of)
+        counts: dict[str, Counter[str]] = {}
+        for r in self._rows(stmt.group_by(c.c.department_id, c.c.status)):
+            if count := int(r.n or 0):
+                cell = counts.setdefault(folding.get(r.department_id, r.department_id), Counter())
+                cell[r.status] += count
+                cell["total"] += count
+        overdue = self._overdue_due_dates(
+            as_of or today, historical=as_of is not None, audit_id=audit_id
+        )
+        for department_id, _, count in overdue:
+            root = folding.get(department_id, department_id)
+            counts.setdefault(root, Counter())["overdue"] += count
+        names = self._department_names(set(counts))
+        rows = [
+            DepartmentSummaryRow(
+                department_id=department_id,
+                department=names.get(department_id, department_id),
+                total=cell["total"],
+                completed=cell[Status.COMPLETED.value],
+                in_progress=cell[Status.IN_PROGRESS.value],
+                under_review=cell[Status.UNDER_REVIEW.value],
+                not_adopted=cell[Status.NOT_ADOPTED.value],
+                overdue=cell["overdue"],
+            )
+            for department_id, cell in counts.items()
+            if cell["total"] or cell["overdue"]
+        ]
+        return DepartmentSummary.of(rows, as_of=as_of)
+
+    def open_findings_series(self, criteria: SummaryCriteria) -> tuple[OpenFindingsPoint, ...]:
+        """Open findings at the end of each business day on which a finding entered or
+        left a 총괄 cell (up to ``as_of`` when given): running sums of the day changes."""
+        c = tables.summary_changes
+        opened = func.sum(case((_is_open_cell(c.c), c.c.delta), else_=0)).label("n")
+        stmt = select(c.c.day, opened)
+        if audit_id := criteria.get("audit_id"):
+            stmt = stmt.where(c.c.audit_id == audit_id)
+        if committee := criteria.get("committee"):
+            stmt = stmt.where(c.c.committee == committee)
+        if (department_ids := self._criteria_departments(criteria)) is not None:
+            stmt = stmt.where(c.c.department_id.in_(department_ids))
+        if as_of := criteria.get("as_of"):
+            stmt = stmt.where(c.c.day <= as_of)
+        points, running = [], 0
+        for r in self._rows(stmt.group_by(c.c.day).order_by(c.c.day)):
+            running += int(r.n or 0)
+            points.append(OpenFindingsPoint(day=r.day, open=running))
+        return tuple(points)
+
+    def overdue_aging(self, criteria: SummaryCriteria, today: date) -> OverdueAging:
+        """Findings overdue on the day (``as_of``, else today), by days past due."""
+        as_of = criteria.get("as_of")
+        day = as_of or today
+        due = self._overdue_due_dates(
+            day,
+            historical=as_of is not None,
+            audit_id=criteria.get("audit_id"),
+            committee=criteria.get("committee"),
+            department_ids=self._criteria_departments(criteria),
+        )
+        return OverdueAging.of(
+            day, ((day - due_date).days for _, due_date, n in due for _ in range(n))
+        )
+
+    def _criteria_departments(self, criteria: SummaryCriteria) -> tuple[str, ...] | None:
+        department = criteria.get("department")
+        if not department:
+            return None
+        return self.department_ids(
+            department, historical=criteria.get("historical", False), as_of=criteria.get("as_of")
+        )
+
+    def _department_folding(self, as_of: date | None) -> dict[str, str]:
+        """Each merged department id -> the one it counts under (merges followed; those
+        effective by ``as_of`` only, when given), as ``department_ids`` folds them."""
+        d = tables.departments
+        merged = {
+            r.department_id: r.merged_into
+            for r in self._rows(select(d).where(d.c.merged_into.is_not(None)))
+            if as_of is None or r.merged_on is None or r.merged_on <= as_of
+        }
+        folding: dict[str, str] = {}
+        for source in merged:
+            target, seen = source, {source}
+            while target in merged and merged[target] not in seen:
+                target = merged[target]
+                seen.add(target)
+            folding[source] = target
+        return folding
+
+    def _department_names(self, ids: set[str]) -> dict[str, str]:
+        """Today's name of each department; one only findings name keeps their name."""
+        if not ids:
+            return {}
+        d, f = tables.departments, tables.findings
+        stmt = select(d.c.department_id, d.c.name).where(d.c.department_id.in_(ids))
+        names = {r.department_id: r.name for r in self._rows(stmt)}
+        if missing := ids - set(names):
+            stmt = (
+                select(f.c.department_id, func.max(f.c.department_name).label("name"))
+                .where(f.c.department_id.in_(missing))
+                .group_by(f.c.department_id)
+            )
+            names.update({r.department_id: r.name for r in self._rows(stmt)})
+        return names
+
+    def _overdue_due_dates(
+        self,
+        on: date,
+        *,
+        historical: bool,
+        audit_id: UUID | None,
+        committee: str | None = None,
+        department_ids: tuple[str, ...] | None = None,
+    ) -> list[tuple[str, date, int]]:
+        """(department id, due date, findings) of the findings overdue on ``on``: from
+        today's rows, or (``historical``) from each finding's state and due date on
+        that date (the list as of it)."""
+        f = tables.findings
+        if historical:
+            rows = self._findings_as_of(
+                FindingFilter(audit_id=audit_id, committee=committee, as_of=on, overdue_on=on)
+            )
+            counted: Counter[tuple[str, date]] = Counter(
+                (r.department_id, r.due_date)
+                for r in rows
+                if r.due_date is not None
+                and (department_ids is None or r.department_id in department_ids)
+            )
+            return [(d, due, n) for (d, due), n in sorted(counted.items())]
+        else:
+            department = f.c.department_id
+            stmt = select(department, f.c.due_date, func.count().label("n")).where(
+                _not_closed_nor_pending(f.c.verification)
+            )
+            if audit_id:
+                stmt = stmt.where(f.c.audit_id == audit_id)
+        stmt = stmt.where(f.c.due_date < on)
+        if committee:
+            stmt = stmt.where(f.c.committee == committee)
+        if department_ids is not None:
+            stmt = stmt.where(department.in_(department_ids))
+        stmt = stmt.group_by(department, f.c.due_date)
+        return [(r[0], r.due_date, int(r.n)) for r in self._rows(stmt)]
+
 
 def inbox_query(recipient: str | None) -> Select[Any]:
     i, f = tables.inbox, tables.findings
@@ -307,6 +587,72 @@ def inbox_entry(r: Any) -> InboxEntry:
     )
 
 
+def _carried_into(audit_id: UUID, on: date | None) -> Select[Any]:
+    c = tables.carried_over
+    stmt = select(c.c.finding_id).where(c.c.to_audit_id == audit_id)
+    return stmt.where(c.c.carried_on <= on) if on is not None else stmt
+
+
+# The events an as-of row reads its texts, department and due date from.
+_AS_OF_EVENTS = (
+    "Registered",
+    "ProgressReported",
+    "Reassigned",
+    "DueDateChanged",
+    "ExtensionGranted",
+    "ClaimReturned",
+    "Reopened",
+)
+
+
+def _state_as_of(current: Any, cell: Any, events: list[Any]) -> FindingRow:
+    """A finding's row as of a day: its cell then, and what its events said by then."""
+    fields: dict[str, Any] = {
+        "department_name": current.department_name,
+        "status_raw": STATUS_LABELS[Status(cell.status)],
+        "actions": None,
+        "plans": None,
+        "delay_reason": None,
+        "due_date": None,
+        "last_business_date": cell.valid_from,
+        "version": cell.version,
+    }
+    for e in events:  # in version order, dated on or before the day
+        data = e.data
+        if e.event in ("Registered", "Reassigned"):
+            fields["department_name"] = data["department"]["name"]
+        if e.event in ("Registered", "DueDateChanged", "ExtensionGranted"):
+            due = data.get("due_date")
+            fields["due_date"] = date.fromisoformat(due) if due else None
+        if e.version <= cell.version:  # what the cell's state was written with
+            if e.event == "ProgressReported":
+                for key in ("status_raw", "actions", "plans", "delay_reason"):
+                    fields[key] = data.get(key)
+            elif e.event in ("ClaimReturned", "Reopened"):
+                # Back in progress (as CHANGES says): the label, not the old claim's.
+                fields["status_raw"] = STATUS_LABELS[Status.IN_PROGRESS]
+        fields["version"] = max(fields["version"], e.version)
+    return FindingRow(
+        finding_id=current.finding_id,
+        audit_id=current.audit_id,
+        kind=FindingKind(current.kind),
+        seq=current.seq,
+        department=fields["department_name"],
+        department_id=cell.department_id,
+        status=Status(cell.status),
+        status_raw=fields["status_raw"] or STATUS_LABELS[Status(cell.status)],
+        verification=Verification(cell.verification) if cell.verification else None,
+        due_date=fields["due_date"],
+        version=fields["version"],
+        request=current.request,
+        registered_on=current.registered_on,
+        last_business_date=fields["last_business_date"],
+        actions=fields["actions"],
+        plans=fields["plans"],
+        delay_reason=fields["delay_reason"],
+    )
+
+
 def _finding_row(r: Any) -> FindingRow:
     return _from_row(
         FindingRow,
@@ -315,4 +661,21 @@ def _finding_row(r: Any) -> FindingRow:
         department=r.department_name,
         status=Status(r.status),
         verification=Verification(r.verification) if r.verification else None,
+    )
+
+
+# -- per-department 총괄 and chart series ------------------------------------------
+
+_CLOSED_STATUSES = (Status.COMPLETED.value, Status.NOT_ADOPTED.value)
+
+
+def _is_open_cell(c: Any) -> Any:
+    """Not closed: a closed finding is a verified 완료 or 미반영."""
+    return ~(c.status.in_(_CLOSED_STATUSES) & (c.verification == Verification.VERIFIED.value))
+
+
+def _not_closed_nor_pending(verification: Any) -> Any:
+    """The overdue rule of ``FindingFilter.overdue_on``: not closed, no claim waiting."""
+    return verification.is_(None) | verification.not_in(
+        (Verification.VERIFIED.value, Verification.PENDING.value)
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Constraint,
     Date,
@@ -124,6 +125,8 @@ findings = Table(
     Column("claimed_on", Date),
     Column("last_reported_on", Date),
     Column("extension_due_date", Date),
+    # A verified 미반영's re-review date: its reminder comes then.
+    Column("review_on", Date),
     UniqueConstraint("audit_id", "kind", "seq", name="uq_rm_findings_audit_kind_seq"),
     Index("ix_rm_findings_department", "department_id"),
     Index("ix_rm_findings_status", "status"),
@@ -136,6 +139,31 @@ imported_documents = Table(
     metadata,
     Column("document_hash", String(64), primary_key=True),
     Column("audit_id", Uuid, primary_key=True),
+)
+
+# Findings of an earlier audit followed in a later one too (이월): the later audit's
+# 총괄 and lists show them in a block of their own.
+carried_over = Table(
+    "rm_carried_over",
+    metadata,
+    Column("finding_id", Uuid, nullable=False),
+    Column("to_audit_id", Uuid, nullable=False),
+    Column("from_audit_id", Uuid, nullable=False),
+    Column("carried_on", Date, nullable=False),
+    PrimaryKeyConstraint("finding_id", "to_audit_id", name="pk_rm_carried_over"),
+    Index("ix_rm_carried_over_to_audit", "to_audit_id"),
+)
+
+# Staff's decisions on repeat findings: this finding repeats (confirmed) or does not
+# repeat (dismissed) an earlier year's finding. The last decision per pair stands.
+repeat_links = Table(
+    "rm_repeat_links",
+    metadata,
+    Column("finding_id", Uuid, nullable=False),
+    Column("earlier_finding_id", Uuid, nullable=False),
+    Column("confirmed", Boolean, nullable=False),
+    Column("decided_on", Date, nullable=False),
+    PrimaryKeyConstraint("finding_id", "earlier_finding_id", name="pk_rm_repeat_links"),
 )
 
 # 처리결과 총괄 counters: one row per (audit, department, kind, status, verification).

@@ -7,6 +7,7 @@ is the 총괄 now, and as of the day before the registration it is empty.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from application.access import Principal
+from application.dto import FindingFilter, FindingRow
 from application.writer import Target
 from domain.errors import (
     BackdatingLimitError,
@@ -166,3 +168,25 @@ def test_as_of_today_is_now_and_before_registration_is_empty(
     assert (today.rows, today.verification) == (now.rows, now.verification)
     before = queries.summary(audit_id=audit_id, as_of=REGISTERED - timedelta(days=1))
     assert before.rows["total"]["total"] == 0
+    # The list too: as of today each finding stands where it stands now.
+    listed = FindingFilter(audit_id=audit_id)
+    assert [shown(r) for r in queries.list_findings(replace(listed, as_of=clock.today()))] == [
+        shown(r) for r in queries.list_findings(listed)
+    ]
+    assert queries.list_findings(replace(listed, as_of=REGISTERED - timedelta(days=1))) == []
+
+
+def shown(row: FindingRow) -> tuple[Any, ...]:
+    """What a list shows of a finding (its version counts comments too: not shown)."""
+    return (
+        row.finding_id,
+        row.status,
+        row.status_raw,
+        row.verification,
+        row.department_id,
+        row.department,
+        row.due_date,
+        row.actions,
+        row.plans,
+        row.delay_reason,
+    )

@@ -253,21 +253,91 @@ def test_a_row_refused_after_saved_chunks_rolls_the_whole_document_back(
     """An import saves in chunks inside one transaction: a refusal on a late row
     takes back the chunks already saved."""
     import application.importing
+    from domain.errors import InvalidFindingError
 
-    seed_import(runtime, verified=True)  # every 완료 is closed now
+    seed_import(runtime)
     before = runtime.tracker.recorder.max_notification_id()
     monkeypatch.setattr(application.importing, "SAVE_CHUNK", 1)
     text = SEED.read_text(encoding="utf-8").replace("2018. 11. 15", "2019. 3. 4")
     text = text.replace("추진상황 : 추진중", "추진상황 : 추진완료", 1)  # an early change
-    last = text.rindex("추진상황 : 추진완료")  # a late row on a closed finding
-    text = text[:last] + "추진상황 : 추진중" + text[last + len("추진상황 : 추진완료") :]
+    parsed = parse_document(text.encode())
+    last_line = parsed.rows[-1].line
+    plan_row = application.importing.Importer._plan_row
+
+    def refuse_last(self: Any, audit_id: Any, department: Any, row: Any, *a: Any) -> Any:
+        if row.line == last_line:
+            raise InvalidFindingError("refused for the test")
+        return plan_row(self, audit_id, department, row, *a)
+
+    monkeypatch.setattr(application.importing.Importer, "_plan_row", refuse_last)
     outcome = runtime.services.importer.run(
-        SYSTEM,
-        parse_document(text.encode()),
-        ImportOptions(council="서울특별시의회", report_date=date(2019, 3, 4)),
+        SYSTEM, parsed, ImportOptions(council="서울특별시의회", report_date=date(2019, 3, 4))
     )
     assert outcome.refused and not outcome.committed
-    assert [p.code for p in outcome.problems if p.severity.value == "error"] == ["FINDING_CLOSED"]
+    assert [p.line for p in outcome.problems if p.severity.value == "error"] == [last_line]
     assert outcome.changed >= 1  # planned, and saved in a chunk before the refusal
     assert runtime.tracker.recorder.max_notification_id() == before
     assert_seed_counts(runtime.services.queries.summary().rows)
+
+
+def _reissued_seed(closed_seq: int, contradicted_seq: int, open_seq: int) -> tuple[str, Any]:
+    """The seed re-issued on 2019-02-15: an open finding with a new step, a closed
+    one whose text changed (same status), a closed one reported 추진중."""
+    parsed = parse_document(SEED.read_bytes())
+    rows = {(r.kind, r.seq): r for r in parsed.rows}
+    text = SEED.read_text(encoding="utf-8").replace("2018. 11. 15", "2019. 2. 15")
+    lines = text.splitlines(keepends=True)
+
+    def edit(row: Any, old: str, new: str) -> None:
+        # One row is one line of the document.
+        assert old in lines[row.line - 1], (old, row.line)
+        lines[row.line - 1] = lines[row.line - 1].replace(old, new, 1)
+
+    opened = rows[(FindingKind.CORRECTIVE, open_seq)]
+    closed = rows[(FindingKind.OTHER, closed_seq)]
+    contradicted = rows[(FindingKind.CORRECTIVE, contradicted_seq)]
+    edit(contradicted, "추진상황 : 추진완료", "추진상황 : 추진중")
+    edit(closed, "자료 제출 완료", "자료 제출 완료, 보완자료 추가 제출")
+    edit(opened, "추진내용", "추진내용 ○ '19.2월 추진단 구성 완료")
+    return "".join(lines), (closed.line, contradicted.line, opened.line)
+
+
+def test_the_next_report_of_an_audit_comes_in_around_closed_findings(runtime: Runtime) -> None:
+    """Rows about closed findings never refuse the document and are never applied by
+    themselves; the rest of the document is imported."""
+    first = seed_import(runtime, verified=True)  # every 완료 is verified: closed
+    assert first.audit_id is not None
+    open_seq = next(
+        r.seq
+        for r in runtime.services.queries.list_findings(
+            FindingFilter(audit_id=first.audit_id, kind=FindingKind.CORRECTIVE)
+        )
+        if r.verification is None
+    )
+    text, (closed_line, contradicted_line, open_line) = _reissued_seed(3, 2, open_seq)
+    options = ImportOptions(council="서울특별시의회", report_date=date(2019, 2, 15))
+    parsed = parse_document(text.encode())
+    dry = runtime.services.importer.run(SYSTEM, parsed, options, dry_run=True)
+    actions = {r.line: r.action.value if r.action else None for r in dry.rows}
+    assert actions[open_line] == "changed"
+    assert actions[closed_line] == "unchanged"
+    assert actions[contradicted_line] == "needs_decision"
+    assert not dry.refused and (dry.changed, dry.needs_decision) == (1, 1)
+    assert dry.as_dict()["rows"][0]["action"] in {"unchanged", "changed", "needs_decision"}
+    warnings = {(p.line, p.code) for p in dry.problems}
+    assert (closed_line, "CLOSED_FINDING_NEW_TEXT") in warnings
+    assert (contradicted_line, "CLOSED_FINDING_CONTRADICTED") in warnings
+    assert all(p.severity.value == "warning" for p in dry.problems)
+
+    outcome = runtime.services.importer.run(SYSTEM, parsed, options)
+    assert outcome.committed and not outcome.refused
+    assert (outcome.created, outcome.changed, outcome.needs_decision) == (0, 1, 1)
+    contradicted = runtime.tracker.finding(
+        Finding.create_id(first.audit_id, FindingKind.CORRECTIVE, 2)
+    )
+    assert contradicted.is_closed and contradicted.status.value == "completed"
+    opened = runtime.tracker.finding(
+        Finding.create_id(first.audit_id, FindingKind.CORRECTIVE, open_seq)
+    )
+    assert opened.actions is not None and "추진단 구성" in opened.actions
+    assert opened.last_reported_on == date(2019, 2, 15)

@@ -14,6 +14,7 @@ from eventsourcing.utils import get_topic
 from application.tracker import AuditTracker
 from domain.audit import Audit
 from domain.finding import Finding
+from domain.policy import DuePolicy
 from domain.reminders import ReminderLog
 from domain.values import Actor, DepartmentRef
 from domain.vocabulary import ActorKind, FindingKind, ReminderRule, Role, Status, Verification
@@ -35,6 +36,12 @@ GOLDEN = {
     "domain.finding:Finding.ExtensionRefused",
     "domain.finding:Finding.CommentAdded",
     "domain.finding:Finding.EvidenceAttached",
+    "domain.finding:Finding.CarriedOver",
+    "domain.finding:Finding.RepeatConfirmed",
+    "domain.finding:Finding.RepeatDismissed",
+    "domain.policy:DuePolicy",
+    "domain.policy:DuePolicy.Created",
+    "domain.policy:DuePolicy.Changed",
     "domain.reminders:ReminderLog",
     "domain.reminders:ReminderLog.Opened",
     "domain.reminders:ReminderLog.Raised",
@@ -49,6 +56,7 @@ EVENT_FIELDS = {
         "department",
         "raised_by",
         "due_date",
+        "due_by_policy",
     },
     "Finding.ProgressReported": {
         "status",
@@ -61,10 +69,10 @@ EVENT_FIELDS = {
         "backdate_reason",
         "evidence",
     },
-    "Finding.ClaimVerified": {"note"},
+    "Finding.ClaimVerified": {"note", "review_on"},
     "Finding.ClaimReturned": {"reason"},
     "Finding.Reopened": {"reason"},
-    "Finding.DueDateChanged": {"due_date", "previous_due_date", "reason"},
+    "Finding.DueDateChanged": {"due_date", "previous_due_date", "reason", "by_policy"},
     "Finding.Reassigned": {"department", "previous_department", "reason"},
     # Legacy: no longer recorded (reminders go to the reminder log), still read.
     "Finding.ReminderRaised": {"rule", "reference_date", "level", "detail"},
@@ -80,6 +88,9 @@ EVENT_FIELDS = {
         "note",
         "report_version",
     },
+    "Finding.CarriedOver": {"to_audit_id"},
+    "Finding.RepeatConfirmed": {"earlier_finding_id"},
+    "Finding.RepeatDismissed": {"earlier_finding_id"},
 }
 
 
@@ -101,6 +112,12 @@ def test_persisted_topics_are_stable() -> None:
         Finding.ExtensionRefused,
         Finding.CommentAdded,
         Finding.EvidenceAttached,
+        Finding.CarriedOver,
+        Finding.RepeatConfirmed,
+        Finding.RepeatDismissed,
+        DuePolicy,
+        DuePolicy.Created,
+        DuePolicy.Changed,
         ReminderLog,
         ReminderLog.Opened,
         ReminderLog.Raised,
@@ -266,3 +283,33 @@ def test_a_reminder_log_and_its_snapshot_round_trip_through_the_transcoder() -> 
     loaded = tracker.mapper.to_domain_event(stored).mutate(None)
     assert loaded.raised == log.raised and loaded.finding_id == finding.id
     assert loaded.version == log.version == 3
+
+
+def test_version_1_registrations_verifications_and_due_date_changes_are_upcast() -> None:
+    """Stored before due-date policies and re-review dates: they load with neither."""
+    tracker = in_memory()
+    staff = Actor.user("u1", Role.COUNCIL_STAFF)
+    finding = new_finding(3, staff)
+    finding.change_due_date(due_date=date(2019, 1, 31), reason="협의", **stamp(staff))
+    finding.report_progress(status=Status.NOT_ADOPTED, delay_reason="예산", **stamp(staff))
+    finding.verify_claim(**stamp(staff))
+    for event, dropped in zip(
+        finding.collect_events(),
+        ("due_by_policy", "by_policy", None, "review_on"),
+        strict=True,
+    ):
+        stored = tracker.mapper.to_stored_event(event)
+        if dropped is not None:
+            state = tracker.mapper.transcoder.decode(stored.state)
+            del state[dropped]
+            state.pop("class_version", None)
+            stored = StoredEvent(
+                originator_id=stored.originator_id,
+                originator_version=stored.originator_version,
+                topic=stored.topic,
+                state=tracker.mapper.transcoder.encode(state),
+            )
+        tracker.recorder.insert_events([stored])
+    copy = tracker.repository.get(finding.id)
+    assert (copy.due_by_policy, copy.review_on, copy.due_date) == (False, None, date(2019, 1, 31))
+    assert copy.is_closed

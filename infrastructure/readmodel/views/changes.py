@@ -57,6 +57,7 @@ def registered_row(e: Finding.Registered, committee: str) -> Fields:
         "claimed_on": None,
         "last_reported_on": None,
         "extension_due_date": None,
+        "review_on": None,
     }
 
 
@@ -79,7 +80,7 @@ def _reported(e: Finding.ProgressReported, before: Mapping[str, Any]) -> Fields:
 
 
 def _verified(e: Finding.ClaimVerified, before: Mapping[str, Any]) -> Fields:
-    return {"verification": Verification.VERIFIED.value}
+    return {"verification": Verification.VERIFIED.value, "review_on": e.review_on}
 
 
 def _back_in_progress(verification: Verification | None) -> Fields:
@@ -95,7 +96,7 @@ def _returned(e: Finding.ClaimReturned, before: Mapping[str, Any]) -> Fields:
 
 
 def _reopened(e: Finding.Reopened, before: Mapping[str, Any]) -> Fields:
-    return _back_in_progress(None)
+    return {**_back_in_progress(None), "review_on": None}
 
 
 def _due_date_changed(e: Finding.DueDateChanged, before: Mapping[str, Any]) -> Fields:
@@ -138,6 +139,10 @@ CHANGES: Mapping[type[Finding.Event], Change] = {
     Finding.ExtensionRefused: _extension_refused,
     Finding.CommentAdded: _nothing_shown,
     Finding.EvidenceAttached: _nothing_shown,
+    # Kept in their own tables (rm_carried_over, rm_repeat_links), not the row.
+    Finding.CarriedOver: _nothing_shown,
+    Finding.RepeatConfirmed: _nothing_shown,
+    Finding.RepeatDismissed: _nothing_shown,
 }
 
 

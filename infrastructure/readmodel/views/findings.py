@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.orm import Session
 
 from domain.audit import Audit
@@ -32,7 +32,13 @@ class FindingsView(BatchView):
     """Audits and the finding list."""
 
     view_name = "rm_findings_view"
-    view_tables = (tables.audits, tables.findings, tables.imported_documents)
+    view_tables = (
+        tables.audits,
+        tables.findings,
+        tables.imported_documents,
+        tables.carried_over,
+        tables.repeat_links,
+    )
 
     def apply_batch(self, session: Session, events: Sequence[Positioned]) -> None:
         f, a = tables.findings, tables.audits
@@ -48,6 +54,7 @@ class FindingsView(BatchView):
         audit_findings: Counter[UUID] = Counter()
         changed: set[UUID] = set()
         documents: set[tuple[str, UUID]] = set()  # (document hash, audit) of imports
+        links: list[Finding.Event] = []  # carry-overs and repeat decisions, in order
         for e, _ in events:
             document = getattr(getattr(e, "actor", None), "document_hash", None)
             if isinstance(e, Audit.Registered):
@@ -63,10 +70,14 @@ class FindingsView(BatchView):
                 row = rows[e.originator_id]
                 row.update(changes(e, row))
                 changed.add(e.originator_id)
+                if isinstance(e, _LINKS):
+                    links.append(e)
                 if document:
                     documents.add((document, row["audit_id"]))
         if documents:
             _record_documents(session, documents)
+        if links:
+            _record_links(session, links, rows)
 
         if new_audits:
             session.execute(insert(a), new_audits)
@@ -105,6 +116,44 @@ def _audit_row(e: Audit.Registered) -> dict[str, Any]:
         "registered_on": e.business_date,
         "findings": 0,
     }
+
+
+_LINKS = (Finding.CarriedOver, Finding.RepeatConfirmed, Finding.RepeatDismissed)
+
+
+def _record_links(
+    session: Session, links: Sequence[Finding.Event], rows: dict[UUID, Fields]
+) -> None:
+    """Carry-overs (one per finding and later audit) and repeat decisions (the last
+    per pair stands: delete, then insert)."""
+    c, r = tables.carried_over, tables.repeat_links
+    carried = [
+        {
+            "finding_id": e.originator_id,
+            "to_audit_id": e.to_audit_id,
+            "from_audit_id": rows[e.originator_id]["audit_id"],
+            "carried_on": e.business_date,
+        }
+        for e in links
+        if isinstance(e, Finding.CarriedOver)
+    ]
+    if carried:
+        session.execute(insert(c), carried)
+    decisions: dict[tuple[UUID, UUID], dict[str, Any]] = {}
+    for e in links:
+        if isinstance(e, Finding.RepeatConfirmed | Finding.RepeatDismissed):
+            decisions[(e.originator_id, e.earlier_finding_id)] = {
+                "finding_id": e.originator_id,
+                "earlier_finding_id": e.earlier_finding_id,
+                "confirmed": isinstance(e, Finding.RepeatConfirmed),
+                "decided_on": e.business_date,
+            }
+    for finding_id, earlier in decisions:
+        session.execute(
+            delete(r).where(r.c.finding_id == finding_id, r.c.earlier_finding_id == earlier)
+        )
+    if decisions:
+        session.execute(insert(r), list(decisions.values()))
 
 
 def _record_documents(session: Session, documents: set[tuple[str, UUID]]) -> None:

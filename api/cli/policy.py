@@ -1,0 +1,72 @@
+"""`followup policy`: a council's default 처리기한 per kind (business days after the
+audit's 결과보고서 was adopted and sent)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from api.cli.context import open_cli_runtime
+from api.cli.options import DbOption, JsonOption, emit, refuse, stderr
+from application.access import Principal
+from domain.errors import DomainError
+from domain.vocabulary import KIND_LABELS, FindingKind
+
+policy_app = typer.Typer(
+    help="기본 처리기한 정책 (default due dates per kind).", no_args_is_help=True
+)
+
+CouncilOption = Annotated[str, typer.Option("--council", help="Council (의회) name.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(policy_app, name="policy")
+
+
+@policy_app.command("show")
+def show_command(
+    council: CouncilOption = "", as_json: JsonOption = False, db: DbOption = None
+) -> None:
+    """The council's policy: business days per kind (a kind absent has no default)."""
+    with open_cli_runtime(db) as runtime:
+        days = runtime.services.policies.days(council)
+    if as_json:
+        emit({"council": council, "days": days})
+        return
+    for kind in FindingKind:
+        n = days.get(kind.value)
+        print(f"{KIND_LABELS[kind]}: {f'{n}영업일' if n else '없음'}")
+
+
+@policy_app.command("set")
+def set_command(
+    council: CouncilOption = "",
+    corrective: Annotated[
+        int | None, typer.Option(min=1, max=750, help="시정·처리요구사항: business days.")
+    ] = None,
+    recommendation: Annotated[
+        int | None, typer.Option(min=1, max=750, help="건의사항: business days.")
+    ] = None,
+    other: Annotated[int | None, typer.Option(min=1, max=750, help="기타: business days.")] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Set the policy; due dates it set before (nobody's by hand) move with it."""
+    stated = {
+        FindingKind.CORRECTIVE: corrective,
+        FindingKind.RECOMMENDATION: recommendation,
+        FindingKind.OTHER: other,
+    }
+    days = {k: n for k, n in stated.items() if n is not None}
+    with open_cli_runtime(db) as runtime:
+        try:
+            change = runtime.services.policies.set_policy(Principal.system(), council, days)
+        except DomainError as e:
+            refuse(as_json, e)
+    if as_json:
+        emit(change.as_dict())
+    else:
+        stderr.print(
+            f"정책을 정했습니다 (policy set); 처리기한이 바뀐 지적사항 {len(change.moved)}건"
+        )

@@ -1,0 +1,114 @@
+"""The council's year: open findings carried into the next audit, repeats linked.
+
+Carrying over (이월) is an event on each finding's own aggregate: the same id, its
+whole history kept, its own audit still counting it. Repeat links are staff's
+decisions on what ``application.repeats`` suggests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from application.access import Principal, require_council_staff
+from application.dto import FindingDetails, FindingFilter
+from application.errors import FindingNotFoundError
+from application.queries import Queries
+from application.writer import Target, Writer
+from domain.errors import InvalidCarryOverError, InvalidRepeatError
+from domain.finding import Finding
+
+# Another writer saved one of the findings first: plan again, this many times.
+CARRY_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class CarryOver:
+    """What carrying an audit's open findings into a later one did (or would do)."""
+
+    carried: int
+    finding_ids: list[UUID] = field(default_factory=list)
+    dry_run: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"carried": self.carried, "finding_ids": [str(i) for i in self.finding_ids]}
+
+
+@dataclass
+class YearlyCycle:
+    writer: Writer
+    queries: Queries
+
+    def carry_over(
+        self, principal: Principal, from_audit_id: UUID, to_audit_id: UUID, *, dry_run: bool = False
+    ) -> CarryOver:
+        """Carry every finding of FROM still open (not verified 완료/미반영) into TO,
+        a later year's audit. Findings already carried there are left alone: carrying
+        twice does nothing.
+
+        Raises:
+            PermissionDeniedError, AuditNotFoundError,
+            InvalidCarryOverError: TO is FROM, or not of a later year.
+        """
+        require_council_staff(principal)
+        source, target = (
+            self.writer.events.audit(from_audit_id),
+            self.writer.events.audit(to_audit_id),
+        )
+        if source.id == target.id or target.year <= source.year:
+            raise InvalidCarryOverError(f"{source.year} → {target.year}")
+        for _ in range(CARRY_ATTEMPTS):
+            stamp = self.writer.stamp(principal.actor)
+            findings = []
+            for row in self.queries.list_findings(FindingFilter(audit_id=source.id)):
+                finding = self.writer.events.finding(row.finding_id)
+                if finding.is_closed or target.id in finding.carried_into:
+                    continue
+                finding.carry_over(to_audit_id=target.id, **stamp.fields)
+                findings.append(finding)
+            ids = sorted((f.id for f in findings), key=str)
+            if dry_run or not findings:
+                return CarryOver(carried=len(ids), finding_ids=ids, dry_run=dry_run)
+            try:
+                self.writer.save(*findings)
+            except IntegrityError:
+                continue  # a finding moved on meanwhile: nothing was written; again
+            return CarryOver(carried=len(ids), finding_ids=ids)
+        raise IntegrityError(f"carry-over kept colliding ({CARRY_ATTEMPTS} attempts)")
+
+    def confirm_repeat(self, target: Target, *, earlier_finding_id: UUID) -> FindingDetails:
+        """Staff confirm the finding repeats an earlier year's finding.
+
+        Raises:
+            PermissionDeniedError, FindingNotFoundError, InvalidRepeatError: not of
+            an earlier year, SameRepeatDecisionError.
+        """
+        return self._decide(target, earlier_finding_id, Finding.confirm_repeat)
+
+    def dismiss_repeat(self, target: Target, *, earlier_finding_id: UUID) -> FindingDetails:
+        """Staff dismiss a suggested earlier finding: this one does not repeat it."""
+        return self._decide(target, earlier_finding_id, Finding.dismiss_repeat)
+
+    def _decide(
+        self, target: Target, earlier_finding_id: UUID, decide: Callable[..., None]
+    ) -> FindingDetails:
+        finding = self.writer.checked(target, lambda p, _: require_council_staff(p))
+        earlier = self.writer.events.find_finding(earlier_finding_id)
+        if earlier is None:
+            raise FindingNotFoundError(str(earlier_finding_id))
+        if earlier.id == finding.id:
+            raise InvalidRepeatError(str(earlier.id))
+        years = {
+            a.audit_id: a.year
+            for a in self.queries.list_audits()
+            if a.audit_id in (finding.audit_id, earlier.audit_id)
+        }
+        if years.get(earlier.audit_id, 0) >= years.get(finding.audit_id, 0):
+            raise InvalidRepeatError("the earlier finding's audit is not of an earlier year")
+        return self.writer.save_change(
+            target, finding, lambda f, s: decide(f, earlier_finding_id=earlier.id, **s.fields)
+        )
