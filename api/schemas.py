@@ -93,6 +93,7 @@ class FindingPublic(_FindingOut):
     # Later audits that follow it too (이월), and the earlier finding it repeats.
     carried_into: list[UUID] = []
     repeat_of: UUID | None = None
+    review_on: date | None = None  # a verified 미반영 comes up for review again then
 
 
 # The application's timeline entry as it is (its fields in its order), but ``data`` is

@@ -189,6 +189,8 @@ class FindingDetails(ReportSnapshot):
     # Later audits that follow it too (이월); the earlier finding it repeats.
     carried_into: tuple[UUID, ...] = ()
     repeat_of: UUID | None = None
+    # A verified 미반영's re-review date (its reminder comes then).
+    review_on: date | None = None
     # Where in the event log this state was written (a command's answer); a later
     # read by the same caller waits for the views to reach it. None: a plain read.
     position: int | None = None

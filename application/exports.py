@@ -267,7 +267,7 @@ def build_export(
         history=head,
         history_events_shown=history_events_shown,
         carried=carried,
-        repeats=queries.repeat_streaks(ids),
+        repeats=queries.repeat_streaks(ids, as_of=day),
     )
 
 

@@ -118,6 +118,15 @@ class ImportOutcome:
     def refused(self) -> bool:
         return any(p.severity is Severity.ERROR for p in self.problems)
 
+    def finding_ids(self, action: RowAction) -> list[tuple[RowPlan, UUID]]:
+        """The rows planned with ``action``, each with the id of its finding."""
+        if self.audit_id is None:
+            return []
+        audit_id = self.audit_id
+        return [
+            (r, Finding.create_id(audit_id, r.kind, r.seq)) for r in self.rows if r.action is action
+        ]
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "audit_id": str(self.audit_id) if self.audit_id else None,

@@ -100,8 +100,8 @@ class ReadModel(DepartmentReadModel, ReminderReadModel, Protocol):
 
     def report_snapshots(self, audit_id: UUID) -> dict[UUID, dto.ReportSnapshot]: ...
 
-    def repeat_links(self) -> dict[UUID, UUID]:
-        """Each finding confirmed as a repeat -> the earlier finding it repeats."""
+    def repeat_links(self, as_of: date | None = None) -> dict[UUID, UUID]:
+        """Each finding confirmed as a repeat (by ``as_of``) -> the earlier one it repeats."""
 
     def dismissed_repeats(self, finding_id: UUID) -> set[UUID]:
         """The earlier findings staff said this one does not repeat."""

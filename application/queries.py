@@ -6,6 +6,7 @@ aggregate (so its version is the one a write must name).
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -44,6 +45,16 @@ from application.repeats import PriorFinding, RepeatIndex
 from application.tracker import AuditTracker
 from domain.values import SEOUL
 from domain.vocabulary import FindingKind, ReminderRule, Status, Verification
+
+
+def _chain(finding_id: UUID, links: dict[UUID, UUID]) -> list[UUID]:
+    """The earlier findings a finding repeats, link after link (a loop stops it)."""
+    chain: list[UUID] = []
+    current = finding_id
+    while current in links and links[current] not in chain and links[current] != finding_id:
+        current = links[current]
+        chain.append(current)
+    return chain
 
 
 def _counted(rows: Sequence[FindingRow], as_of: date | None) -> SummaryTable:
@@ -246,24 +257,21 @@ class Queries:
     def repeat_suggestions(
         self, finding_ids: Sequence[UUID]
     ) -> dict[UUID, list[tuple[FindingRow, float]]]:
-        """Earlier years' findings of the same department or audited body whose request
-        reads like each finding's (best first, with their similarity), leaving out the
-        one it is confirmed to repeat and those staff dismissed."""
+        """Earlier years' findings of the same council, and of the same department or
+        audited body, whose request reads like each finding's (best first, with their
+        similarity); leaving out those already in its chain of confirmed repeats and
+        those staff dismissed."""
         audits = {a.audit_id: a for a in self.list_audits()}
-        wanted = self.findings_by_ids(tuple(finding_ids))
+        wanted = [f for f in self.findings_by_ids(tuple(finding_ids)) if f.audit_id in audits]
         if not wanted:
             return {}
-        years = {audits[f.audit_id].year for f in wanted if f.audit_id in audits}
-        bodies = {audits[f.audit_id].audited_body for f in wanted if f.audit_id in audits}
-        earlier = [
+        councils = {audits[f.audit_id].council for f in wanted}
+        latest = max(audits[f.audit_id].year for f in wanted)
+        earlier = [  # only the earlier audits of those councils are read
             f
-            for f in self.list_findings()
-            if f.audit_id in audits
-            and audits[f.audit_id].year < max(years, default=0)
-            and (
-                f.department_id in {w.department_id for w in wanted}
-                or audits[f.audit_id].audited_body in bodies
-            )
+            for a in audits.values()
+            if a.council in councils and a.year < latest
+            for f in self.list_findings(FindingFilter(audit_id=a.audit_id))
         ]
         index = RepeatIndex(
             PriorFinding(
@@ -279,19 +287,20 @@ class Queries:
         links = self.read_model.repeat_links()
         out: dict[UUID, list[tuple[FindingRow, float]]] = {}
         for f in wanted:
-            year, body = audits[f.audit_id].year, audits[f.audit_id].audited_body
+            audit = audits[f.audit_id]
+            chain = set(_chain(f.finding_id, links))
             dismissed = self.read_model.dismissed_repeats(f.finding_id)
             found = []
             for s in index.suggest(f.request, finding_id=f.finding_id, limit=len(rows)):
-                other = rows[s.finding_id]
+                other, other_audit = rows[s.finding_id], audits[rows[s.finding_id].audit_id]
                 if (
-                    audits[other.audit_id].year < year
+                    other_audit.council == audit.council
+                    and other_audit.year < audit.year
                     and (
                         other.department_id == f.department_id
-                        or audits[other.audit_id].audited_body == body
+                        or other_audit.audited_body == audit.audited_body
                     )
-                    and s.finding_id not in dismissed
-                    and links.get(f.finding_id) != s.finding_id
+                    and s.finding_id not in dismissed | chain
                 ):
                     found.append((other, s.score))
             out[f.finding_id] = found[:REPEAT_SUGGESTIONS]
@@ -310,20 +319,30 @@ class Queries:
                 counts.setdefault(r.department_id, Counter())[years] += 1
         return counts
 
-    def repeat_streaks(self, finding_ids: Sequence[UUID] | None = None) -> dict[UUID, int]:
-        """How many years running each finding was raised (2: it repeats an earlier
-        year's finding, 3: which repeated one too...), following staff's confirmed
-        links; only findings that repeat one are named."""
-        links = self.read_model.repeat_links()
+    def repeat_streaks(
+        self, finding_ids: Sequence[UUID] | None = None, as_of: date | None = None
+    ) -> dict[UUID, int]:
+        """How many years running each finding was raised, following staff's confirmed
+        links (decided by ``as_of``) back one year at a time: 2 when it repeats the
+        previous year's finding, 3 when that one repeated the year before's… A link
+        that skips a year ends the run. Only findings with a run of 2 or more."""
+        links = self.read_model.repeat_links(as_of)
+        if not links:
+            return {}
         wanted = links.keys() if finding_ids is None else set(finding_ids) & links.keys()
+        chains = {i: [i, *_chain(i, links)] for i in wanted}
+        rows = self.findings_by_ids(tuple({x for c in chains.values() for x in c}))
+        years_of = {a.audit_id: a.year for a in self.list_audits()}
+        year = {r.finding_id: years_of.get(r.audit_id, 0) for r in rows}
         streaks = {}
-        for finding_id in wanted:
-            years, seen, current = 1, {finding_id}, finding_id
-            while current in links and links[current] not in seen:  # a loop never counts twice
-                current = links[current]
-                seen.add(current)
-                years += 1
-            streaks[finding_id] = years
+        for finding_id, chain in chains.items():
+            run = 1
+            for later, earlier in itertools.pairwise(chain):
+                if year.get(earlier, 0) != year.get(later, 0) - 1:
+                    break
+                run += 1
+            if run > 1:
+                streaks[finding_id] = run
         return streaks
 
     def departments_list(self) -> list[DepartmentRow]:

@@ -7,7 +7,7 @@ decisions on what ``application.repeats`` suggests.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -15,7 +15,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from application.access import Principal, require_council_staff
-from application.dto import FindingDetails, FindingFilter
+from application.dto import FindingDetails, FindingFilter, TimelineEntry
 from application.errors import FindingNotFoundError
 from application.queries import Queries
 from application.writer import Target, Writer
@@ -38,6 +38,29 @@ class CarryOver:
         return {"carried": self.carried, "finding_ids": [str(i) for i in self.finding_ids]}
 
 
+@dataclass(frozen=True)
+class YearlyLinks:
+    """A finding's links to other years as its timeline (up to some day) shows them."""
+
+    carried_into: tuple[UUID, ...] = ()
+    repeat_of: UUID | None = None
+
+
+def yearly_links(entries: Sequence[TimelineEntry]) -> YearlyLinks:
+    """Carry-overs and the confirmed repeat, from a finding's timeline entries in order
+    (a timeline cut at a day gives the links as of that day)."""
+    carried: list[UUID] = []
+    repeat_of: UUID | None = None
+    for e in entries:
+        if e.event == "CarriedOver":
+            carried.append(UUID(str(e.data["to_audit_id"])))
+        elif e.event == "RepeatConfirmed":
+            repeat_of = UUID(str(e.data["earlier_finding_id"]))
+        elif e.event == "RepeatDismissed" and repeat_of == UUID(str(e.data["earlier_finding_id"])):
+            repeat_of = None
+    return YearlyLinks(carried_into=tuple(carried), repeat_of=repeat_of)
+
+
 @dataclass
 class YearlyCycle:
     writer: Writer
@@ -47,12 +70,13 @@ class YearlyCycle:
         self, principal: Principal, from_audit_id: UUID, to_audit_id: UUID, *, dry_run: bool = False
     ) -> CarryOver:
         """Carry every finding of FROM still open (not verified 완료/미반영) into TO,
-        a later year's audit. Findings already carried there are left alone: carrying
-        twice does nothing.
+        a later year's audit of the same council: FROM's own, and those carried into
+        FROM from earlier years. Findings already carried there are left alone:
+        carrying twice does nothing.
 
         Raises:
             PermissionDeniedError, AuditNotFoundError,
-            InvalidCarryOverError: TO is FROM, or not of a later year.
+            InvalidCarryOverError: TO is FROM, not of a later year, or another council's.
         """
         require_council_staff(principal)
         source, target = (
@@ -61,10 +85,15 @@ class YearlyCycle:
         )
         if source.id == target.id or target.year <= source.year:
             raise InvalidCarryOverError(f"{source.year} → {target.year}")
+        if source.council != target.council:
+            raise InvalidCarryOverError(f"{source.council} → {target.council}")
         for _ in range(CARRY_ATTEMPTS):
             stamp = self.writer.stamp(principal.actor)
             findings = []
-            for row in self.queries.list_findings(FindingFilter(audit_id=source.id)):
+            # Its own findings, and those carried into it from earlier years still open.
+            own = self.queries.list_findings(FindingFilter(audit_id=source.id))
+            carried_in = self.queries.list_findings(FindingFilter(carried_into=source.id))
+            for row in (*own, *carried_in):
                 finding = self.writer.events.finding(row.finding_id)
                 if finding.is_closed or target.id in finding.carried_into:
                     continue
@@ -102,13 +131,16 @@ class YearlyCycle:
             raise FindingNotFoundError(str(earlier_finding_id))
         if earlier.id == finding.id:
             raise InvalidRepeatError(str(earlier.id))
-        years = {
-            a.audit_id: a.year
+        audits = {
+            a.audit_id: a
             for a in self.queries.list_audits()
             if a.audit_id in (finding.audit_id, earlier.audit_id)
         }
-        if years.get(earlier.audit_id, 0) >= years.get(finding.audit_id, 0):
+        mine, theirs = audits.get(finding.audit_id), audits.get(earlier.audit_id)
+        if mine is None or theirs is None or theirs.year >= mine.year:
             raise InvalidRepeatError("the earlier finding's audit is not of an earlier year")
+        if theirs.council != mine.council:
+            raise InvalidRepeatError("the earlier finding is another council's")
         return self.writer.save_change(
             target, finding, lambda f, s: decide(f, earlier_finding_id=earlier.id, **s.fields)
         )

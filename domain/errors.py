@@ -174,14 +174,18 @@ class AlreadyCarriedError(NothingChangedError):
 
 class InvalidCarryOverError(DomainError):
     code = "INVALID_CARRY_OVER"
-    message_ko = "지적사항은 자신의 감사가 아닌, 더 나중 연도의 감사로만 이월할 수 있습니다."
-    message_en = "A finding is carried over only into another audit of a later year."
+    message_ko = "지적사항은 같은 의회의, 더 나중 연도의 다른 감사로만 이월할 수 있습니다."
+    message_en = (
+        "A finding is carried over only into another audit of the same council, of a later year."
+    )
 
 
 class InvalidRepeatError(DomainError):
     code = "INVALID_REPEAT"
-    message_ko = "반복 지적은 더 이전 연도 감사의 다른 지적사항과만 연결할 수 있습니다."
-    message_en = "A repeat links a finding to another finding of an earlier year's audit only."
+    message_ko = "반복 지적은 같은 의회의 더 이전 연도 감사의 지적사항과만 연결할 수 있습니다."
+    message_en = (
+        "A repeat links a finding to a finding of an earlier year's audit of the same council."
+    )
 
 
 class SameRepeatDecisionError(NothingChangedError):

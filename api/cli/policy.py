@@ -49,17 +49,28 @@ def set_command(
         int | None, typer.Option(min=1, max=750, help="건의사항: business days.")
     ] = None,
     other: Annotated[int | None, typer.Option(min=1, max=750, help="기타: business days.")] = None,
+    remove: Annotated[
+        list[FindingKind] | None,
+        typer.Option("--remove", help="A kind that gets no default any more (repeatable)."),
+    ] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Set the policy; due dates it set before (nobody's by hand) move with it."""
+    """Change the policy: the kinds given get their new days, the others keep theirs
+    (--remove KIND drops one); due dates it set before (nobody's by hand) move with it."""
     stated = {
         FindingKind.CORRECTIVE: corrective,
         FindingKind.RECOMMENDATION: recommendation,
         FindingKind.OTHER: other,
     }
-    days = {k: n for k, n in stated.items() if n is not None}
     with open_cli_runtime(db) as runtime:
+        current = runtime.services.policies.days(council)
+        days = {
+            k: n
+            for k in FindingKind
+            if k not in (remove or ())
+            and (n := stated[k] if stated[k] is not None else current.get(k.value)) is not None
+        }
         try:
             change = runtime.services.policies.set_policy(Principal.system(), council, days)
         except DomainError as e:

@@ -120,6 +120,10 @@ def findings_command(
     kind: Annotated[FindingKind | None, typer.Option("--kind", help="Kind identifier.")] = None,
     department: Annotated[str | None, typer.Option(help="Department name.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Business date YYYY-MM-DD.")] = None,
+    carried_into: Annotated[
+        str | None,
+        typer.Option("--carried-into", help="Findings carried over into this audit (이월)."),
+    ] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -130,6 +134,7 @@ def findings_command(
         kind=kind,
         department=department,
         as_of=parse_date(as_of),
+        carried_into=parse_uuid(carried_into),
     )
     with open_cli_runtime(db) as runtime:
         try:

@@ -96,6 +96,10 @@ def list_findings(
     overdue: Annotated[bool, Query(description="Due date passed, open, no pending claim")] = False,
     raised_by: Annotated[str | None, Query(description="The council member who raised it")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Korean text search")] = None,
+    carried_into: Annotated[
+        UUID | None,
+        Query(description="Findings of earlier audits carried over into this audit (이월)"),
+    ] = None,
     as_of: Annotated[
         date | None, Query(description="The list as of this business date (YYYY-MM-DD)")
     ] = None,
@@ -118,6 +122,7 @@ def list_findings(
         raised_by=raised_by,
         overdue_on=services.clock.today() if overdue else None,
         text=q,
+        carried_into=carried_into,
         as_of=as_of,
         recorded_before=recorded_before,
         limit=limit,

@@ -34,7 +34,7 @@ from api.web.presenters import timeline_items
 from api.web.rendering import render
 from api.web.session import FormDep, WebUser, WebUserDep
 from application.access import Principal
-from application.dto import FindingDetails
+from application.dto import AuditRow, FindingDetails, TimelineEntry
 from application.errors import FindingNotFoundError
 from application.evidence import (
     ALLOWED_TYPES,
@@ -44,8 +44,9 @@ from application.evidence import (
     media_type,
 )
 from application.findings import FindingCommands, available_commands
+from application.queries import Queries
 from application.writer import Target
-from application.yearly import YearlyCycle
+from application.yearly import YearlyCycle, yearly_links
 from domain.errors import DomainError
 from domain.vocabulary import (
     KIND_LABELS,
@@ -243,7 +244,9 @@ def finding_page(
     try:
         # A past day (기준일): the state and the timeline as they stood then, read only.
         as_of = parse_date(query.get("as_of") or "", "기준일")
-        recorded_on = parse_date(query.get("recorded_on") or "", "기록 시점")
+        # "As recorded" is council staff's (as on the 총괄 page): others see the 기준일 only.
+        staff_only = query.get("recorded_on") if user.principal.is_council_staff else None
+        recorded_on = parse_date(staff_only or "", "기록 시점")
         recorded_before = queries.recorded_cutoff(user.principal, recorded_on)
     except DomainError as exc:
         as_of, recorded_on, recorded_before = None, None, None
@@ -283,7 +286,9 @@ def finding_page(
     suggestions = (
         queries.repeat_suggestions([finding_id]).get(finding_id, []) if staff and not past else []
     )
-    repeat_of = queries.findings_by_ids((current.repeat_of,)) if current.repeat_of else []
+    # Links between years as the (cut) timeline shows them: none made after the day.
+    links = yearly_links(entries)
+    repeat_of = queries.findings_by_ids((links.repeat_of,)) if links.repeat_of else []
     audits = {a.audit_id: a for a in queries.list_audits()}
     context: dict[str, Any] = {
         "as_of": as_of,
@@ -291,11 +296,11 @@ def finding_page(
         "past": past,
         "not_yet": past and then is None,
         "may_see_recorded": staff,
-        "repeat_years": queries.repeat_streaks([finding_id]).get(finding_id),
+        "repeat_years": queries.repeat_streaks([finding_id], as_of=as_of).get(finding_id),
         "repeat_of": repeat_of[0] if repeat_of else None,
         "repeat_suggestions": suggestions,
         "audit_titles": {i: audit_title(a) for i, a in audits.items()},
-        "carried_into": [audits[i] for i in current.carried_into if i in audits],
+        "carried_into": [audits[i] for i in links.carried_into if i in audits],
         "user": user,
         "nav": "findings",
         "finding": finding,
@@ -312,7 +317,7 @@ def finding_page(
         ),
         "last_return": last_return if finding.verification is Verification.RETURNED else None,
         "extension": extension,
-        "timeline": timeline_items(finding_id, entries, users),
+        "timeline": timeline_items(finding_id, entries, users, _titles(queries, entries, audits)),
         "report_evidence": latest_report_evidence(entries),
         "forms": forms,
         "values": values,
@@ -325,6 +330,20 @@ def finding_page(
         "evidence_types": ",".join(sorted(ALLOWED_TYPES)),
     }
     return render(request, "finding.html", context, status_code=status_code)
+
+
+def _titles(
+    queries: Queries, entries: list[TimelineEntry], audits: dict[UUID, AuditRow]
+) -> dict[str, str]:
+    """Names of the audits and earlier findings a finding's events link to."""
+    titles = {str(i): audit_title(a) for i, a in audits.items()}
+    earlier = tuple(
+        {UUID(str(e.data["earlier_finding_id"])) for e in entries if "earlier_finding_id" in e.data}
+    )
+    for row in queries.findings_by_ids(earlier):
+        where = titles.get(str(row.audit_id), "")
+        titles[str(row.finding_id)] = f"{where} · {KIND_LABELS[row.kind]} {row.seq}"
+    return titles
 
 
 @router.get("/findings/{finding_id}", response_class=HTMLResponse)

@@ -21,7 +21,6 @@ from api.web.rendering import render
 from api.web.session import FormDep, WebUser, WebUserDep
 from application.importing import MAX_DOCUMENT_BYTES, ImportOptions, ImportOutcome, RowAction
 from domain.errors import DomainError
-from domain.finding import Finding
 
 router = APIRouter(include_in_schema=False)
 
@@ -139,10 +138,9 @@ def _run(
                 "line": r.line,
                 "title": f"{kind_label(r.kind)} {r.seq}",
                 "status": status_label(r.status),
-                "finding_id": Finding.create_id(outcome.audit_id, r.kind, r.seq),
+                "finding_id": finding_id,
             }
-            for r in outcome.rows
-            if r.action is RowAction.NEEDS_DECISION and outcome.audit_id
+            for r, finding_id in outcome.finding_ids(RowAction.NEEDS_DECISION)
         ],
         "repeats": _repeat_candidates(request, outcome) if outcome.committed else [],
     }
@@ -152,25 +150,16 @@ def _run(
 
 def _repeat_candidates(request: Request, outcome: ImportOutcome) -> list[dict[str, Any]]:
     """New findings that read like an earlier year's (staff confirm on their pages)."""
-    if outcome.audit_id is None:
-        return []
-    created = [
-        Finding.create_id(outcome.audit_id, r.kind, r.seq)
-        for r in outcome.rows
-        if r.action is RowAction.CREATED
-    ]
-    queries = services_of(request).queries
-    found = queries.repeat_suggestions(created) if created else {}
+    created = {i: row for row, i in outcome.finding_ids(RowAction.CREATED)}
+    found = services_of(request).queries.repeat_suggestions(list(created)) if created else {}
     return [
         {
             "finding_id": finding_id,
-            "title": f"{kind_label(row.kind)} {row.seq}",
+            "title": f"{kind_label(created[finding_id].kind)} {created[finding_id].seq}",
             "earlier": f"{kind_label(best.kind)} {best.seq}",
             "earlier_id": best.finding_id,
         }
         for finding_id, suggestions in found.items()
-        if suggestions
-        for row in queries.findings_by_ids((finding_id,))
         for best, _ in suggestions[:1]
     ]
 

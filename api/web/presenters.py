@@ -39,6 +39,8 @@ EVENT_LABELS: dict[str, str] = {
     "CommentAdded": "의견",
     "EvidenceAttached": "증빙자료 첨부",
     "CarriedOver": "이월",
+    "RepeatConfirmed": "반복 지적 확인",
+    "RepeatDismissed": "반복 지적 아님",
 }
 
 # Topics of the inbox the digests do not name (they go to council staff only).
@@ -175,8 +177,16 @@ def _milestones(items: Iterable[Any]) -> list[Detail]:
     return [Detail("향후계획 일정", "\n".join(lines), long=True)] if lines else []
 
 
-def _event_details(event: str, data: Mapping[str, Any], finding_id: UUID) -> list[Detail]:
-    reason = _text("사유", data.get("reason"))
+# The reason the due-date policy records, as people read it.
+_POLICY_REASON = "기본 처리기한 정책의 변경"
+
+
+def _event_details(
+    event: str, data: Mapping[str, Any], finding_id: UUID, titles: Mapping[str, str]
+) -> list[Detail]:
+    """What an event says, in Korean; ``titles`` names the audits and findings it links
+    to (by id), so no id is shown."""
+    reason = _text("사유", _POLICY_REASON if data.get("by_policy") else data.get("reason"))
     if event == "Registered":
         return [
             Detail("구분", f"{kind_label(str(data.get('kind')))} {data.get('seq')}"),
@@ -200,7 +210,17 @@ def _event_details(event: str, data: Mapping[str, Any], finding_id: UUID) -> lis
             *(_file(finding_id, f) for f in data.get("evidence") or ()),
         ]
     if event == "ClaimVerified":
-        return _text("확인 의견", data.get("note"))
+        review = data.get("review_on")
+        return [
+            *_text("확인 의견", data.get("note")),
+            *([Detail("재검토일", _date(review))] if review else []),
+        ]
+    if event == "CarriedOver":
+        audit = titles.get(str(data.get("to_audit_id")), "다음 연도 감사")
+        return [Detail("이월한 감사", audit)]
+    if event in ("RepeatConfirmed", "RepeatDismissed"):
+        earlier = titles.get(str(data.get("earlier_finding_id")), "이전 연도 지적사항")
+        return [Detail("이전 지적사항", earlier)]
     if event in ("ClaimReturned", "Reopened", "ExtensionRefused"):
         return reason
     if event == "DueDateChanged":
@@ -263,7 +283,10 @@ def _backdating(data: Mapping[str, Any]) -> list[Detail]:
 
 
 def timeline_items(
-    finding_id: UUID, entries: Iterable[TimelineEntry], user_names: Mapping[str, str]
+    finding_id: UUID,
+    entries: Iterable[TimelineEntry],
+    user_names: Mapping[str, str],
+    titles: Mapping[str, str] | None = None,
 ) -> list[TimelineItem]:
     return [
         TimelineItem(
@@ -275,7 +298,7 @@ def timeline_items(
                 if e.actor_id in user_names
                 else e.actor_id
             ),
-            details=_event_details(e.event, e.data, finding_id),
+            details=_event_details(e.event, e.data, finding_id, titles or {}),
         )
         for e in entries
     ]

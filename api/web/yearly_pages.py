@@ -1,4 +1,5 @@
-"""The council's year, for staff: carry an audit's open findings into the next one's."""
+"""The council's year, for staff: carry an audit's open findings into the next one's,
+and the council's default due dates."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api.errors import status_for
-from api.web.forms import parse_uuid, text
+from api.web.forms import message_for, parse_int, parse_uuid, text
 from api.web.pages import audit_title, forbidden, services_of
 from api.web.rendering import render
 from api.web.session import FormDep, WebUser, WebUserDep
 from application.yearly import CarryOver
 from domain.errors import DomainError
+from domain.vocabulary import KIND_LABELS, FindingKind
 
 router = APIRouter(include_in_schema=False)
 
@@ -77,3 +79,57 @@ def carry_over(request: Request, user: WebUserDep, form: FormDep) -> HTMLRespons
 
 
 __all__ = ["router"]
+
+
+def _policy_page(
+    request: Request,
+    user: WebUser,
+    council: str,
+    *,
+    values: dict[str, str] | None = None,
+    moved: int | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    services = services_of(request)
+    days = services.policies.days(council)
+    context: dict[str, Any] = {
+        "user": user,
+        "nav": "summary",
+        "councils": sorted({a.council for a in services.queries.list_audits()} | {council}),
+        "council": council,
+        "kinds": [(k.value, KIND_LABELS[k]) for k in FindingKind],
+        "values": values or {k.value: str(days.get(k.value, "")) for k in FindingKind},
+        "moved": moved,
+        "error": error,
+    }
+    return render(request, "policy.html", context, status_code=status_code)
+
+
+@router.get("/policy", response_class=HTMLResponse)
+def policy_form(request: Request, user: WebUserDep) -> HTMLResponse:
+    """The council's default due dates; staff change them, everyone reads them."""
+    return _policy_page(request, user, (request.query_params.get("council") or "").strip())
+
+
+@router.post("/policy", response_class=HTMLResponse)
+def set_policy(request: Request, user: WebUserDep, form: FormDep) -> HTMLResponse:
+    council = text(form, "council").strip()
+    values = {k.value: text(form, k.value).strip() for k in FindingKind}
+    try:
+        days = {
+            k: n
+            for k in FindingKind
+            if (n := parse_int(values[k.value], f"{KIND_LABELS[k]} 영업일")) is not None
+        }
+        change = services_of(request).policies.set_policy(user.principal, council, days)
+    except DomainError as exc:
+        return _policy_page(
+            request,
+            user,
+            council,
+            values=values,
+            error=message_for(exc),
+            status_code=status_for(exc),
+        )
+    return _policy_page(request, user, council, moved=len(change.moved))

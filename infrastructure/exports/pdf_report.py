@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 from application.exports import ExportFailedError, ExportUnavailableError
@@ -27,6 +28,10 @@ _CHROMIUM_ARGS = (
 )
 _NAMES = ("chromium", "chromium-browser", "google-chrome")
 TIMEOUT = 90.0
+# A Chromium per PDF costs a few hundred MB: at most this many print at once in a
+# process; the others wait their turn (within the timeout) instead of piling up.
+MAX_CONCURRENT = 2
+_printing = threading.BoundedSemaphore(MAX_CONCURRENT)
 
 
 def find_chromium(explicit: str | None = None) -> str | None:
@@ -58,6 +63,8 @@ def html_to_pdf(html: bytes, chromium: str | None = None, timeout: float = TIMEO
             f"--print-to-pdf={out}",
             page.as_uri(),
         ]
+        if not _printing.acquire(timeout=timeout):
+            raise ExportFailedError(f"busy printing other PDFs for {timeout:.0f} s")
         try:
             done = subprocess.run(
                 command, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL
@@ -66,6 +73,8 @@ def html_to_pdf(html: bytes, chromium: str | None = None, timeout: float = TIMEO
             raise ExportFailedError(f"chromium took longer than {timeout:.0f} s") from None
         except OSError as exc:
             raise ExportUnavailableError(f"chromium could not start: {exc}") from None
+        finally:
+            _printing.release()
         if done.returncode != 0 or not out.exists() or out.stat().st_size == 0:
             tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
             raise ExportFailedError(f"chromium exit {done.returncode}: {' / '.join(tail)}")

@@ -10,6 +10,7 @@ import io
 import math
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -61,7 +62,7 @@ def _write_grid(ws: Worksheet, grid: Grid, top: int) -> tuple[int, int]:
         r, c, cell = top + p.row, 1 + p.col, p.cell
         # Counts and 연번 as numbers, so the sheet can sum and sort them.
         value: str | int = int(cell.text) if cell.text.isdigit() else cell.text
-        target = ws.cell(row=r, column=c, value=value)
+        target = ws.cell(row=r, column=c, value=_cell_value(value))
         target.font = _font(bold=cell.header)
         target.alignment = Alignment(
             horizontal="center" if cell.header or cell.align == "center" else "left",
@@ -106,7 +107,7 @@ def _print_setup(ws: Worksheet, model: ExportModel) -> None:
 
 
 def _text_row(ws: Worksheet, row: int, text: str, columns: int, **font: object) -> None:
-    cell = ws.cell(row=row, column=1, value=text)
+    cell = ws.cell(row=row, column=1, value=_cell_value(text))
     cell.font = _font(**font)  # type: ignore[arg-type]
     cell.alignment = Alignment(horizontal="left", vertical="center", wrap_text=False)
     if columns > 1:
@@ -167,3 +168,9 @@ def _block(ws: Worksheet, block: Block, row: int, header_rows: dict[str, tuple[i
         header_rows.setdefault(ws.title, (row, header_end))
         row = last + 2
     return row
+
+
+def _cell_value(value: str | int) -> str | int:
+    """Text without the control characters XLSX cannot hold (a vertical tab pasted
+    from a word processor, say): a space in their place; numbers as they are."""
+    return ILLEGAL_CHARACTERS_RE.sub(" ", value) if isinstance(value, str) else value

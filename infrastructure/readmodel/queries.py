@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import fields, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
@@ -28,7 +28,7 @@ from application.dto import (
     SummaryTable,
     TimelineEntry,
 )
-from domain.values import DepartmentRef
+from domain.values import DepartmentRef, seoul_date
 from domain.vocabulary import KIND_LABELS, STATUS_LABELS, FindingKind, Status, Verification
 from infrastructure.readmodel import tables
 from infrastructure.readmodel.search import search_finding_ids
@@ -164,8 +164,13 @@ class SqlReadModel:
         )
         t, h, tl = tables.findings, tables.status_history, tables.timeline
         stmt = self._filtered(select(t), timeless).where(t.c.registered_on <= day)
-        if flt.carried_into is not None and flt.as_of is not None:
-            stmt = stmt.where(t.c.finding_id.in_(_carried_into(flt.carried_into, flt.as_of)))
+        if flt.carried_into is not None and (flt.as_of or flt.recorded_before):
+            # A carry-over is dated the day it is recorded (Asia/Seoul): both cuts by date.
+            days = [flt.as_of] if flt.as_of else []
+            if flt.recorded_before is not None:
+                days.append(seoul_date(flt.recorded_before) - timedelta(days=1))
+            on = min(days)
+            stmt = stmt.where(t.c.finding_id.in_(_carried_into(flt.carried_into, on)))
         stmt = stmt.order_by(t.c.audit_id, _KIND_ORDER, t.c.seq)
         with self.datastore.transaction(commit=False) as session:
             current = list(session.execute(stmt))
@@ -263,11 +268,14 @@ class SqlReadModel:
             stmt = stmt.where(t.c.finding_id.in_(search_finding_ids(flt.text)))
         return stmt
 
-    def repeat_links(self) -> dict[UUID, UUID]:
-        """Each finding staff confirmed as a repeat, and the earlier finding it repeats."""
+    def repeat_links(self, as_of: date | None = None) -> dict[UUID, UUID]:
+        """Each finding staff confirmed as a repeat (by ``as_of``), and the earlier
+        finding it repeats."""
         r = tables.repeat_links
-        rows = self._rows(select(r.c.finding_id, r.c.earlier_finding_id).where(r.c.confirmed))
-        return {row.finding_id: row.earlier_finding_id for row in rows}
+        stmt = select(r.c.finding_id, r.c.earlier_finding_id).where(r.c.confirmed)
+        if as_of is not None:
+            stmt = stmt.where(r.c.decided_on <= as_of)
+        return {row.finding_id: row.earlier_finding_id for row in self._rows(stmt)}
 
     def dismissed_repeats(self, finding_id: UUID) -> set[UUID]:
         r = tables.repeat_links

@@ -50,6 +50,8 @@ def test_the_yearly_cycle_as_commands(tmp_path: Path) -> None:
     summary = as_json(run("summary", "--audit", second, "--json", *db))
     assert summary["carried"]["rows"]["total"]["total"] == 2
     assert summary["rows"]["total"]["total"] == 6
+    carried = as_json(run("findings", "--carried-into", second, "--json", *db))
+    assert sorted(f["finding_id"] for f in carried) == sorted(dry["finding_ids"])
     before = as_json(run("findings", "--audit", first, "--as-of", "2018-11-14", "--json", *db))
     assert before == []
     then = as_json(run("findings", "--audit", first, "--as-of", "2018-11-15", "--json", *db))
@@ -61,6 +63,10 @@ def test_the_yearly_cycle_as_commands(tmp_path: Path) -> None:
     shown = as_json(run("policy", "show", *council, "--json", *db))
     assert shown == {"council": "서울특별시의회", "days": {"recommendation": 40}}
     assert run("policy", "set", *council, "--other", "0", *db).returncode == 2
+    more = as_json(run("policy", "set", *council, "--other", "10", "--json", *db))
+    assert more["days"] == {"other": 10, "recommendation": 40}  # the others kept
+    less = as_json(run("policy", "set", *council, "--remove", "other", "--json", *db))
+    assert less["days"] == {"recommendation": 40}
 
 
 @pytest.fixture
@@ -121,6 +127,10 @@ def test_carry_over_repeats_policy_and_review_dates_through_the_api(api: Api) ->
     assert refused.status_code == 403
     dry = api.client.post(f"/api/v1/audits/{api.audit_id}/carry-over", json=body, headers=staff)
     assert dry.status_code == 200 and dry.json()["carried"] == 56  # nothing verified yet
+    body["dry_run"] = False
+    api.client.post(f"/api/v1/audits/{api.audit_id}/carry-over", json=body, headers=staff)
+    listed = _get(api, "viewer", "/findings", carried_into=str(second), limit=500).json()
+    assert listed["count"] == 56
     backwards = api.client.post(
         f"/api/v1/audits/{second}/carry-over",
         json={"to_audit_id": str(api.audit_id)},
@@ -166,3 +176,24 @@ def test_carry_over_repeats_policy_and_review_dates_through_the_api(api: Api) ->
     claim = {"expected_version": api.version(done), "decision": "verify", "review_on": "2030-01-01"}
     wrong = api.client.post(f"/api/v1/findings/{done}/verification", json=claim, headers=staff)
     assert wrong.status_code == 422 and wrong.json()["code"] == "INVALID_REVIEW_DATE", wrong.text
+    not_adopted = api.finding(K.CORRECTIVE, 1)
+    report = {
+        "expected_version": api.version(not_adopted),
+        "status": "not_adopted",
+        "delay_reason": "예산 미확보",
+    }
+    assert (
+        api.client.post(
+            f"/api/v1/findings/{not_adopted}/reports", json=report, headers=staff
+        ).status_code
+        == 200
+    )
+    claim = {
+        "expected_version": api.version(not_adopted),
+        "decision": "verify",
+        "review_on": "2030-01-01",
+    }
+    verified = api.client.post(
+        f"/api/v1/findings/{not_adopted}/verification", json=claim, headers=staff
+    )
+    assert verified.status_code == 200 and verified.json()["review_on"] == "2030-01-01"

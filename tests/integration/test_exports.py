@@ -372,6 +372,20 @@ def test_carried_over_and_repeated_findings_in_every_format(model: ExportModel) 
     assert CARRIED_TITLE in text and "[2년 연속]" in text
 
 
+def test_control_characters_never_break_an_export(model: ExportModel) -> None:
+    """Text pasted from a word processor carries a vertical tab, say: XLSX cannot hold
+    it (a space stands in), the other formats still open."""
+    first = model.sections[0].rows[0]
+    odd = replace(first, request="자료 제출\x0b요구\x01 끝", actions="조치\x0c내용")
+    sections = (replace(model.sections[0], rows=(odd, *model.sections[0].rows[1:])),)
+    odd_model = replace(model, sections=sections + model.sections[1:])
+    wb = openpyxl.load_workbook(io.BytesIO(_render(odd_model, ExportFormat.XLSX)))
+    cells = [c for ws in wb for row in ws.iter_rows(values_only=True) for c in row]
+    assert any(isinstance(c, str) and "자료 제출 요구  끝" in c for c in cells)
+    assert HwpxDocument.open(io.BytesIO(_render(odd_model, ExportFormat.HWPX))).text.plain()
+    assert "자료 제출" in _render(odd_model, ExportFormat.HTML).decode("utf-8")
+
+
 # -- one round on each database ------------------------------------------------------
 
 

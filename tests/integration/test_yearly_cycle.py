@@ -3,7 +3,7 @@ that re-raises two 2017 findings; open findings carried over, repeats linked, as
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -131,3 +131,80 @@ def test_repeats_are_suggested_then_confirmed_by_staff(
     with pytest.raises(DomainError) as backwards:  # a later year's finding is no "earlier"
         yearly.confirm_repeat(Target(STAFF, first_earlier), earlier_finding_id=first_new)
     assert backwards.value.code == "INVALID_REPEAT"
+
+
+def _audit(runtime: Runtime, year: int, council: str = "서울특별시의회") -> UUID:
+    return runtime.services.audits.register_audit(
+        STAFF,
+        council=council,
+        committee="기획경제위원회",
+        audited_body="일자리노동정책관",
+        year=year,
+    )
+
+
+def test_carried_findings_go_on_to_the_next_year_within_one_council(
+    two_years: tuple[Runtime, UUID, UUID],
+) -> None:
+    runtime, first, second = two_years
+    yearly, queries = runtime.services.yearly, runtime.services.queries
+    carried = set(yearly.carry_over(SYSTEM, first, second).finding_ids)
+    third = _audit(runtime, 2019)
+    onwards = set(yearly.carry_over(SYSTEM, second, third).finding_ids)
+    open_2018 = {
+        f.finding_id
+        for f in queries.list_findings(FindingFilter(audit_id=second))
+        if f.verification is not Verification.VERIFIED
+    }
+    assert onwards == open_2018 | carried  # 2017's still open ones too
+    other_council = _audit(runtime, 2020, council="가나구의회")
+    with pytest.raises(DomainError) as refused:
+        yearly.carry_over(SYSTEM, third, other_council)
+    assert refused.value.code == "INVALID_CARRY_OVER"
+
+
+def test_years_running_count_consecutive_years_and_follow_the_day(
+    two_years: tuple[Runtime, UUID, UUID], clock: FixedClock
+) -> None:
+    runtime, first, second = two_years
+    yearly, queries, audits = (
+        runtime.services.yearly,
+        runtime.services.queries,
+        runtime.services.audits,
+    )
+    third = _audit(runtime, 2019)
+    fourth = _audit(runtime, 2020)
+    again = audits.register_finding(
+        STAFF,
+        audit_id=third,
+        kind=C,
+        seq=1,
+        request="남부기술교육원 위탁법인의 운영 개입 문제가 3년째 해소되지 않음",
+        department="일자리정책담당관",
+    )
+    skipped = audits.register_finding(
+        STAFF,
+        audit_id=fourth,
+        kind=C,
+        seq=1,
+        request="투자출연기관 장애인 의무고용률 미달 기관 해소 촉구",
+        department="일자리정책담당관",
+    )
+    decided_on = clock.today()
+    link = yearly.confirm_repeat
+    link(
+        Target(STAFF, Finding.create_id(second, C, 1)),
+        earlier_finding_id=Finding.create_id(first, C, 18),
+    )
+    link(Target(STAFF, again), earlier_finding_id=Finding.create_id(second, C, 1))
+    link(Target(STAFF, skipped), earlier_finding_id=Finding.create_id(first, C, 12))
+    streaks = queries.repeat_streaks()
+    assert streaks[again] == 3 and streaks[Finding.create_id(second, C, 1)] == 2
+    assert skipped not in streaks  # 2017 → 2020 is a repeat, not years running
+    # Already in its chain: the 2017 finding is no suggestion for the 2019 one.
+    assert Finding.create_id(first, C, 18) not in {
+        row.finding_id for row, _ in queries.repeat_suggestions([again])[again]
+    }
+    clock.advance(days=3)
+    assert queries.repeat_streaks(as_of=decided_on - timedelta(days=1)) == {}
+    assert queries.repeat_streaks(as_of=decided_on)[again] == 3

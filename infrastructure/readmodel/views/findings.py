@@ -139,21 +139,24 @@ def _record_links(
     ]
     if carried:
         session.execute(insert(c), carried)
-    decisions: dict[tuple[UUID, UUID], dict[str, Any]] = {}
+    # In order: a confirmation replaces the finding's confirmed link (it repeats one
+    # earlier finding); a decision on a pair replaces the one before.
     for e in links:
-        if isinstance(e, Finding.RepeatConfirmed | Finding.RepeatDismissed):
-            decisions[(e.originator_id, e.earlier_finding_id)] = {
+        if not isinstance(e, Finding.RepeatConfirmed | Finding.RepeatDismissed):
+            continue
+        confirmed = isinstance(e, Finding.RepeatConfirmed)
+        mine = r.c.finding_id == e.originator_id
+        pair = r.c.earlier_finding_id == e.earlier_finding_id
+        session.execute(delete(r).where(mine, (pair | r.c.confirmed) if confirmed else pair))
+        session.execute(
+            insert(r),
+            {
                 "finding_id": e.originator_id,
                 "earlier_finding_id": e.earlier_finding_id,
-                "confirmed": isinstance(e, Finding.RepeatConfirmed),
+                "confirmed": confirmed,
                 "decided_on": e.business_date,
-            }
-    for finding_id, earlier in decisions:
-        session.execute(
-            delete(r).where(r.c.finding_id == finding_id, r.c.earlier_finding_id == earlier)
+            },
         )
-    if decisions:
-        session.execute(insert(r), list(decisions.values()))
 
 
 def _record_documents(session: Session, documents: set[tuple[str, UUID]]) -> None:
