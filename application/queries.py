@@ -117,8 +117,6 @@ class Queries:
         ``recorded_before``: the 총괄 as the system showed it then, before entries
         recorded later (back-dated ones included): counted from the list as of then.
         """
-        if criteria.get("as_of") or criteria.get("recorded_before"):
-            self._views_current()
         recorded, audit_id = criteria.get("recorded_before"), criteria.get("audit_id")
         listed = FindingFilter(
             audit_id=audit_id,
@@ -152,10 +150,6 @@ class Queries:
         require_council_staff(principal)
         return datetime.combine(day + timedelta(days=1), time(), SEOUL).astimezone(UTC)
 
-    def _views_current(self) -> None:
-        """As-of reads use views the projector follows: wait for them to reach the log."""
-        self.projections.wait_for(self.projections.head(), TIMELINE_WAIT)
-
     def list_audits(self) -> list[AuditRow]:
         return self.read_model.list_audits()
 
@@ -163,18 +157,16 @@ class Queries:
         return next((a for a in self.list_audits() if a.audit_id == audit_id), None)
 
     def list_findings(self, flt: FindingFilter | None = None) -> list[FindingRow]:
-        """The finding list, now or as of a business date (``as_of``, ``recorded_before``)."""
-        flt = flt or FindingFilter()
-        if flt.as_of or flt.recorded_before:
-            self._views_current()
-        return self.read_model.list_findings(flt)
+        """The finding list, now or as of a business date (``as_of``, ``recorded_before``).
+
+        Like every list it answers from the views as they are, never waiting: as of a
+        date it reads the status history and the timeline, which follow the commands
+        in the projector (a caller's read after its own write waits at the edge)."""
+        return self.read_model.list_findings(flt or FindingFilter())
 
     def count_findings(self, flt: FindingFilter | None = None) -> int:
         """How many match, whatever the page (``limit``/``offset``) asked for."""
-        flt = flt or FindingFilter()
-        if flt.as_of or flt.recorded_before:
-            self._views_current()
-        return self.read_model.count_findings(replace(flt, limit=None, offset=0))
+        return self.read_model.count_findings(replace(flt or FindingFilter(), limit=None, offset=0))
 
     def get_finding(self, finding_id: UUID) -> FindingDetails:
         """The finding as its aggregate holds it."""
