@@ -56,9 +56,22 @@ class IdempotencyMiddleware:
             return
         credential = headers.get("authorization") or headers.get("cookie") or ""
         owner = hashlib.sha256(credential.encode()).hexdigest()
+        # The body is part of the request the key names: read it once, fingerprint it,
+        # and hand the same bytes on.
+        body = await _read_body(receive)
+        if body is None:
+            await _refuse(
+                send,
+                413,
+                "REQUEST_TOO_LARGE",
+                "요청이 너무 큽니다.",
+                "The request is too large.",
+            )
+            return
+        fingerprint = hashlib.sha256(body).hexdigest()
         store: IdempotencyStore = scope["app"].state.idempotency
         claim, stored = await run_in_threadpool(
-            store.claim, owner, key, "POST", scope["path"], datetime.now(tz=UTC)
+            store.claim, owner, key, "POST", scope["path"], datetime.now(tz=UTC), fingerprint
         )
         if claim == "replay" and stored is not None:
             await _send(
@@ -86,35 +99,70 @@ class IdempotencyMiddleware:
 
         start: Message = {}
         chunks: list[bytes] = []
+        held: list[Message] = []
+        sent = False
+
+        async def replay_body() -> Message:
+            nonlocal sent
+            if sent:
+                return await receive()  # a disconnect, say
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
 
         async def capture(message: Message) -> None:
+            # Held back until the response is stored: a replay arriving the moment
+            # this one leaves finds it complete, never "in progress".
             if message["type"] == "http.response.start":
                 start.update(message)
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
-            await send(message)
+            held.append(message)
 
         try:
-            await self.app(scope, receive, capture)
+            await self.app(scope, replay_body, capture)
         except BaseException:
             await run_in_threadpool(store.release, owner, key)
             raise
         status = int(start.get("status", 500))
         if status >= 500 or status in _NOT_STORED:
             await run_in_threadpool(store.release, owner, key)
-            return
-        content_type = next(
-            (
-                v.decode("latin-1")
-                for k, v in start.get("headers", [])
-                if k.lower() == b"content-type"
-            ),
-            "application/json",
-        )
-        body = b"".join(chunks).decode("utf-8", errors="replace")
-        await run_in_threadpool(
-            store.complete, owner, key, StoredResponse(status, content_type, body)
-        )
+        else:
+            content_type = next(
+                (
+                    v.decode("latin-1")
+                    for k, v in start.get("headers", [])
+                    if k.lower() == b"content-type"
+                ),
+                "application/json",
+            )
+            answer = b"".join(chunks).decode("utf-8", errors="replace")
+            await run_in_threadpool(
+                store.complete, owner, key, StoredResponse(status, content_type, answer)
+            )
+        for message in held:
+            await send(message)
+
+
+# An upload is at most 20 MB: a little more for its multipart framing.
+MAX_BODY = 21 * 1024 * 1024
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole request body; None past MAX_BODY (it is not read further)."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        parts.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(parts)
 
 
 async def _send(

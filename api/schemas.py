@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from application.digests import topic_label
@@ -19,6 +20,20 @@ from domain.vocabulary import (
     Status,
     Verification,
 )
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_only(value: object) -> object:
+    """Dates come as YYYY-MM-DD text (or as dates): never a number such as 0, which
+    lax parsing would take for 1970-01-01."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    raise ValueError("a date is written YYYY-MM-DD")
+
+
+# A business date in a request: strict ISO text (the OpenAPI says format: date).
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 
 
 class Versioned(BaseModel):
@@ -113,9 +128,9 @@ class RegisterAuditRequest(BaseModel):
     audited_body: str = Field(min_length=1, max_length=200)
     year: int = Field(ge=1991, le=2100)
     session: str | None = None
-    audit_date: date | None = None
-    adoption_date: date | None = None
-    default_deadline: date | None = None
+    audit_date: IsoDate | None = None
+    adoption_date: IsoDate | None = None
+    default_deadline: IsoDate | None = None
 
 
 class AuditPublic(BaseModel):
@@ -125,7 +140,7 @@ class AuditPublic(BaseModel):
     committee: str
     audited_body: str
     findings: int
-    default_deadline: date | None = None
+    default_deadline: IsoDate | None = None
 
 
 class RegisterFindingRequest(BaseModel):
@@ -135,7 +150,7 @@ class RegisterFindingRequest(BaseModel):
     request: str = Field(min_length=1, max_length=20000)
     department: str = Field(min_length=1, max_length=200)
     raised_by: str | None = Field(default=None, max_length=200)
-    due_date: date | None = None
+    due_date: IsoDate | None = None
 
 
 class Dated(Versioned):
@@ -145,7 +160,7 @@ class Dated(Versioned):
     a department dates at most 31 days back, council staff older with
     ``backdate_reason``."""
 
-    business_date: date | None = None
+    business_date: IsoDate | None = None
     backdate_reason: str | None = Field(default=None, max_length=2000)
 
 
@@ -163,7 +178,7 @@ class VerificationRequest(Versioned):
     decision: Literal["verify", "return"]
     reason: str | None = Field(default=None, max_length=20000)
     # A verified 미반영 comes up for review again on this day (a reminder then).
-    review_on: date | None = None
+    review_on: IsoDate | None = None
 
 
 class RepeatDecisionRequest(Versioned):
@@ -178,7 +193,7 @@ class ReasonRequest(Versioned):
 
 
 class DueDateRequest(ReasonRequest):
-    due_date: date | None
+    due_date: IsoDate | None
 
 
 class ReassignRequest(ReasonRequest):
@@ -186,7 +201,7 @@ class ReassignRequest(ReasonRequest):
 
 
 class ExtensionRequestBody(ReasonRequest):
-    due_date: date
+    due_date: IsoDate
 
 
 class ExtensionDecisionRequest(ReasonRequest):

@@ -69,3 +69,11 @@ def require_admin(principal: Principal) -> None:
     """Users, departments, settings: administrators (and trusted processes)."""
     if not (principal.is_trusted_process or principal.actor.role is Role.ADMIN):
         raise PermissionDeniedError("administrators only")
+
+
+def require_may_read_inbox(principal: Principal, recipient: str) -> None:
+    """A department's inbox is its officers' (its reads), council staff's and
+    administrators'; council staff's inbox ("staff") is theirs."""
+    overseer = principal.is_council_staff or principal.actor.role is Role.ADMIN
+    if not (overseer or recipient in principal.reads):
+        raise PermissionDeniedError("not this inbox's reader")

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Unpack
 from uuid import UUID
 
-from application.access import Principal, require_council_staff
+from application.access import Principal, require_council_staff, require_may_read_inbox
 from application.departments import DepartmentDirectory
 from application.dto import (
     AuditRow,
@@ -344,8 +344,14 @@ class Queries:
 
     def inbox_recipients(self, principal: Principal, department: str | None = None) -> list[str]:
         """Whose inbox a caller reads: one named (a department id, or 'staff'), else
-        council staff's for staff, else the officer's own departments'."""
+        council staff's for staff, else the officer's own departments'.
+
+        Raises:
+            PermissionDeniedError: a named inbox the caller may not read (a department's
+            is its officers', council staff's and administrators'; 'staff' is theirs).
+        """
         if department is not None:
+            require_may_read_inbox(principal, department)
             return [department]
         if principal.is_council_staff:
             return [STAFF]

@@ -34,14 +34,22 @@ class IdempotencyStore:
     def __init__(self, datastore: SQLAlchemyDatastore) -> None:
         self.datastore = datastore
 
-    def claim(self, owner: str, key: str, method: str, path: str, now: datetime) -> Claim:
-        """Take the key for this request, or say what the first request answered."""
+    def claim(
+        self, owner: str, key: str, method: str, path: str, now: datetime, fingerprint: str = ""
+    ) -> Claim:
+        """Take the key for this request, or say what the first request answered
+        ("mismatch": the key came with another method, path or body)."""
         for _ in range(2):
             try:
                 with self.datastore.transaction(commit=True) as session:
                     session.execute(
                         insert(idempotency).values(
-                            owner=owner, key=key, method=method, path=path, created_at=now
+                            owner=owner,
+                            key=key,
+                            method=method,
+                            path=path,
+                            fingerprint=fingerprint,
+                            created_at=now,
                         )
                     )
                 return "new", None
@@ -51,7 +59,7 @@ class IdempotencyStore:
                 row = session.execute(select(idempotency).where(_key(owner, key))).one_or_none()
                 if row is None:
                     continue  # released meanwhile: try to take it again
-                if (row.method, row.path) != (method, path):
+                if (row.method, row.path, row.fingerprint or "") != (method, path, fingerprint):
                     return "mismatch", None
                 if row.status is not None:
                     return "replay", StoredResponse(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -12,7 +11,7 @@ from pydantic import BaseModel
 from api.auth import PrincipalDep
 from api.deps import ServicesDep
 from api.downloads import export_response
-from api.schemas import AuditPublic, RegisterAuditRequest
+from api.schemas import AuditPublic, IsoDate, RegisterAuditRequest
 from application.exports import ExportFormat
 
 router = APIRouter(prefix="/audits", tags=["audits"])
@@ -49,7 +48,7 @@ def export_audit(
     services: ServicesDep,
     principal: PrincipalDep,
     format: Annotated[ExportFormat, Query(description="hwpx (한글), xlsx, html or pdf")],
-    as_of: Annotated[date | None, Query(description="Business date YYYY-MM-DD; today")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Business date YYYY-MM-DD; today")] = None,
     department: Annotated[str | None, Query(description="Department (담당부서)")] = None,
 ) -> Response:
     """처리결과 총괄 and the lists in the business report's layout, as of a date, as a

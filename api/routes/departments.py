@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import PrincipalDep
 from api.deps import ServicesDep
+from api.schemas import IsoDate
 from application.dto import DepartmentRow
 from application.services import Followup
 from domain.values import DepartmentRef
@@ -55,14 +56,14 @@ class RegisterRequest(BaseModel):
 class RenameRequest(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     new_name: str = Field(min_length=1, max_length=200)
-    effective_on: date
+    effective_on: IsoDate
     reason: str = Field(min_length=1, max_length=2000)
 
 
 class MergeRequest(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     into: str = Field(min_length=1, max_length=200)
-    effective_on: date
+    effective_on: IsoDate
     reason: str = Field(min_length=1, max_length=2000)
 
 

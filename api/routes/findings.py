@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import UUID
@@ -28,6 +27,7 @@ from api.schemas import (
     FindingPublic,
     FindingsPublic,
     FindingSummaryPublic,
+    IsoDate,
     ReasonRequest,
     ReassignRequest,
     RegisterFindingRequest,
@@ -101,10 +101,10 @@ def list_findings(
         Query(description="Findings of earlier audits carried over into this audit (이월)"),
     ] = None,
     as_of: Annotated[
-        date | None, Query(description="The list as of this business date (YYYY-MM-DD)")
+        IsoDate | None, Query(description="The list as of this business date (YYYY-MM-DD)")
     ] = None,
     recorded_on: Annotated[
-        date | None,
+        IsoDate | None,
         Query(description="As recorded: what the list showed at the end of this day (staff)"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -155,9 +155,9 @@ def get_timeline(
     finding_id: UUID,
     services: ServicesDep,
     principal: PrincipalDep,
-    as_of: Annotated[date | None, Query(description="Events dated on or before")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Events dated on or before")] = None,
     recorded_on: Annotated[
-        date | None, Query(description="Only events recorded by the end of this day (staff)")
+        IsoDate | None, Query(description="Only events recorded by the end of this day (staff)")
     ] = None,
 ) -> list[TimelineEntryPublic]:
     queries = services.queries

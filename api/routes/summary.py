@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from api.auth import PrincipalDep
 from api.deps import ServicesDep
+from api.schemas import IsoDate
 
 router = APIRouter(tags=["summary"])
 
@@ -21,12 +21,12 @@ def get_summary(
     audit: Annotated[UUID | None, Query(description="Audit id; all audits when absent")] = None,
     committee: str | None = None,
     department: str | None = None,
-    as_of: Annotated[date | None, Query(description="Business date YYYY-MM-DD")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Business date YYYY-MM-DD")] = None,
     historical: Annotated[
         bool, Query(description="Department as written, without later merges")
     ] = False,
     recorded_on: Annotated[
-        date | None,
+        IsoDate | None,
         Query(description="As recorded: what the 총괄 showed at the end of this day (staff)"),
     ] = None,
 ) -> dict[str, Any]:

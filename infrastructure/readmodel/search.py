@@ -149,12 +149,13 @@ def terms_of(text: str) -> set[str]:
 
 def query_words(query: str) -> list[str]:
     """Words of a query: split at white space, normalised like the index, with
-    punctuation trimmed from their ends ("청년," is "청년"; "2.0" stays)."""
+    punctuation trimmed from their ends ("청년," is "청년"; "2.0" stays). A word of
+    punctuation only ("%", "_", "※") is looked for as it is: never "anything"."""
     words: list[str] = []
     for raw in _normalise(query).split():
         kinds = [_kind(ch) for ch in raw]
         inner = [i for i, k in enumerate(kinds) if k != _SEPARATOR]
-        word = raw[inner[0] : inner[-1] + 1] if inner else ""
+        word = raw[inner[0] : inner[-1] + 1] if inner else raw
         if word and word not in words:
             words.append(word)
     return words

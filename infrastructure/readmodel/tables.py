@@ -341,6 +341,8 @@ idempotency = Table(
     Column("key", String(200), nullable=False),
     Column("method", String(10), nullable=False),
     Column("path", String(500), nullable=False),
+    # SHA-256 of the request body: the same key with another body is refused.
+    Column("fingerprint", String(64)),
     Column("status", Integer),  # NULL while the first request is in flight
     Column("content_type", String(100)),
     Column("body", Text),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -311,6 +314,11 @@ def test_a_repeated_idempotency_key_returns_the_first_response_and_writes_nothin
     )
     assert other_path.status_code == 422
     assert other_path.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
+    # The same key and path with another body is another request: refused, not replayed.
+    changed = {**body, "actions": "○ 3차 점검"}
+    reused = api.client.post(f"/api/v1/findings/{finding}/reports", json=changed, headers=headers)
+    assert reused.status_code == 422 and reused.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert api.version(finding) == version + 1
     # Another user with the same key is another request.
     staff = api.client.post(
         f"/api/v1/findings/{finding}/comments",
@@ -322,6 +330,57 @@ def test_a_repeated_idempotency_key_returns_the_first_response_and_writes_nothin
         },
     )
     assert staff.status_code == 200
+
+
+def test_a_replay_sent_as_the_first_answer_arrives_gets_that_answer(api: Api) -> None:
+    """The stored response is complete before the first one leaves: at the moment its
+    first byte is sent, the key already replays (a replay is never "in progress")."""
+    finding = api.finding(*IN_PROGRESS)
+    body = json.dumps({"text": "의견", "expected_version": api.version(finding)}).encode()
+    token = api.tokens["social"]
+    headers = [
+        (b"authorization", f"Bearer {token}".encode()),
+        (b"idempotency-key", b"at-once"),
+        (b"content-type", b"application/json"),
+    ]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": f"/api/v1/findings/{finding}/comments",
+        "raw_path": f"/api/v1/findings/{finding}/comments".encode(),
+        "query_string": b"",
+        "headers": headers,
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+        "root_path": "",
+        "app": api.app,
+        "state": {},
+    }
+    seen: dict[str, Any] = {}
+    store = api.app.state.idempotency
+    owner = hashlib.sha256(f"Bearer {token}".encode()).hexdigest()
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            seen["status"] = message["status"]
+            claim, _ = store.claim(
+                owner,
+                "at-once",
+                "POST",
+                scope["path"],
+                datetime.now(tz=UTC),
+                hashlib.sha256(body).hexdigest(),
+            )
+            seen["claim"] = claim
+
+    api.client.portal.call(api.app, scope, receive, send)  # type: ignore[union-attr]
+    assert seen == {"status": 200, "claim": "replay"}
 
 
 # -- evidence, lists, errors ------------------------------------------------------------

@@ -55,6 +55,7 @@ def test_terms_of_gives_hangul_bigrams_and_latin_tokens() -> None:
 def test_query_words_and_the_terms_they_require() -> None:
     assert query_words("  청년,  (일자리)  청년 ") == ["청년", "일자리"]
     assert query_words("   ") == []
+    assert query_words("% _") == ["%", "_"]  # punctuation alone stays a word
     assert required_terms("청년") == {"청년"}
     # A syllable at an edge may continue in the text (청 in 청년): no term for it.
     assert required_terms("청") == set()
@@ -219,6 +220,10 @@ def test_like_wildcards_in_a_query_are_literal(searchable: Runtime) -> None:
     assert found(searchable, "청_년") == set()
     assert found(searchable, "청%년") == set()
     assert found(searchable, "청소년") == youth
+    # A query of wildcards alone is looked for literally, never "every finding".
+    for wildcard in ("%", "_", "%%", "\\"):
+        assert found(searchable, wildcard) == containing(searchable, wildcard)
+    assert containing(searchable, "%") != set(containing(searchable, ""))
 
 
 def test_a_later_progress_report_replaces_the_findings_terms(searchable: Runtime) -> None:

@@ -1,0 +1,81 @@
+"""Edges of the API: who reads which inbox, and searches for wildcards alone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from domain.vocabulary import FindingKind as K
+from tests.e2e.api_support import LABOUR, SOCIAL, Api, seeded_api, settings_for
+
+
+@pytest.fixture
+def api(database_url: str, tmp_path: Path) -> Iterator[Api]:
+    with seeded_api(settings_for(database_url, tmp_path)) as api:
+        yield api
+
+
+def test_a_departments_inbox_is_its_officers_staffs_and_admins(api: Api) -> None:
+    directory = api.app.state.runtime.services.queries.departments
+    social = directory.id_of(SOCIAL)
+
+    def status(who: str, department: str) -> int:
+        return api.client.get(
+            "/api/v1/inbox", params={"department": department}, headers=api.auth(who)
+        ).status_code
+
+    assert {who: status(who, social) for who in ("social", "staff", "admin")} == dict.fromkeys(
+        ("social", "staff", "admin"), 200
+    )
+    assert status("viewer", social) == 403
+    assert status("labour", social) == 403  # another department's officer
+    assert status("labour", directory.id_of(LABOUR)) == 200
+    assert status("social", "staff") == 403 and status("staff", "staff") == 200
+    refused = api.client.get(
+        "/api/v1/inbox", params={"department": social}, headers=api.auth("viewer")
+    )
+    assert refused.json()["code"] == "PERMISSION_DENIED"
+
+
+def test_a_search_for_wildcards_alone_finds_only_what_contains_them(api: Api) -> None:
+    def count(q: str) -> int:
+        answer = api.client.get("/api/v1/findings", params={"q": q}, headers=api.auth("viewer"))
+        assert answer.status_code == 200, answer.text
+        return int(answer.json()["count"])
+
+    everything = count("")
+    assert everything == 56
+    percent = count("%")
+    assert 0 < percent < everything  # the seed writes "3.3%" in a few findings
+    assert count("_") == 0 and count("%%") == 0
+
+
+def test_dates_are_strict_iso_text(api: Api) -> None:
+    viewer = api.auth("viewer")
+    for as_of in ("0", "20181115", "2018-11-15T00:00", "2018-13-01"):
+        answer = api.client.get("/api/v1/summary", params={"as_of": as_of}, headers=viewer)
+        assert answer.status_code == 422, as_of
+        assert answer.json()["code"] == "INVALID_REQUEST"
+    assert (
+        api.client.get("/api/v1/summary", params={"as_of": "2018-11-15"}, headers=viewer)
+    ).status_code == 200
+    finding = api.finding(K.CORRECTIVE, 1)
+    staff = api.auth("staff")
+    version = api.version(finding)
+    for due in (0, 1543000000, "0"):
+        answer = api.client.post(
+            f"/api/v1/findings/{finding}/due-date",
+            json={"due_date": due, "reason": "협의", "expected_version": version},
+            headers=staff,
+        )
+        assert answer.status_code == 422, due
+    assert api.version(finding) == version  # nothing written
+
+
+def test_huge_offsets_are_a_422_not_a_500(api: Api) -> None:
+    answer = api.client.get(
+        "/api/v1/findings", params={"offset": str(2**63)}, headers=api.auth("viewer")
+    )
+    assert answer.status_code == 422
