@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from typing import Any
+
 from eventsourcing.persistence import IntegrityError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from api.versioning import InvalidIfMatchError, PreconditionRequiredError
 from application.errors import (
@@ -80,6 +87,37 @@ _WRITE_CONFLICT = (
 )
 
 
+class ErrorResponse(JSONResponse):
+    """An error body that always encodes: a lone surrogate from the input (which UTF-8
+    cannot hold) is written as its JSON escape instead of failing the answer."""
+
+    def render(self, content: Any) -> bytes:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return text.encode("utf-8", "backslashreplace")
+
+
+# What a validation error's detail keeps of each problem: where and what, never the
+# input itself (which may be megabytes, or characters that do not encode).
+_KEPT = ("type", "loc", "msg")
+
+
+def _validation_detail(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    return [{k: jsonable_encoder(e.get(k)) for k in _KEPT if k in e} for e in errors[:20]]
+
+
+_HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
+    400: ("INVALID_BODY", "요청 본문을 읽을 수 없습니다.", "The request body cannot be read."),
+    404: ("NOT_FOUND", "찾을 수 없습니다.", "Not found."),
+    405: (
+        "METHOD_NOT_ALLOWED",
+        "이 주소에서는 그 요청 방식을 쓸 수 없습니다.",
+        "Method not allowed.",
+    ),
+    413: ("REQUEST_TOO_LARGE", "요청이 너무 큽니다.", "The request is too large."),
+    415: ("UNSUPPORTED_MEDIA_TYPE", "지원하지 않는 형식입니다.", "Unsupported media type."),
+}
+
+
 def _answer(
     status: int,
     code: str,
@@ -89,7 +127,18 @@ def _answer(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body = {"code": code, "message_ko": ko, "message_en": en, "detail": detail}
-    return JSONResponse(body, status, headers=headers)
+    return ErrorResponse(body, status, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path answers (the router names only the first
+    route it tried, one method of several)."""
+    allowed = []
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(r.matches(scope)[0] is Match.FULL for r in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -110,7 +159,20 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return _answer(422, *_INVALID_REQUEST, jsonable_encoder(exc.errors()))
+        return _answer(422, *_INVALID_REQUEST, _validation_detail(exc.errors()))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # The API answers in its one error shape; the web pages keep their own.
+        if not request.url.path.startswith("/api/"):
+            return await http_exception_handler(request, exc)
+        code, ko, en = _HTTP_ERRORS.get(
+            exc.status_code, ("HTTP_ERROR", "요청을 처리할 수 없습니다.", "The request failed.")
+        )
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        return _answer(exc.status_code, code, ko, en, headers=headers)
 
     @app.exception_handler(IntegrityError)
     async def conflict(_: Request, exc: IntegrityError) -> JSONResponse:

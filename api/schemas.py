@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, Field, ValidationInfo, field_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from application.digests import topic_label
@@ -36,7 +37,40 @@ def _iso_date_only(value: object) -> object:
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 
 
-class Versioned(BaseModel):
+# Characters no stored text holds: controls other than tab and line feed, and lone
+# surrogates (no encoding can store them). Bidi controls may not reorder names.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Fields that name something (shown among other text, compared as keys).
+_NAMES = frozenset(
+    {"name", "department", "council", "committee", "audited_body", "new_name", "into"}
+)
+
+
+def clean_text(value: str, *, name: bool = False) -> str:
+    """NFC, CR LF as LF, byte-order marks removed; refused (ValueError) with a control
+    character, a lone surrogate or, in a name, a bidi control."""
+    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
+    value = value.replace("\ufeff", "")
+    if _CONTROLS.search(value):
+        raise ValueError("control characters (other than tab and line feed) are not allowed")
+    if name and _BIDI.search(value):
+        raise ValueError("bidirectional controls are not allowed in a name")
+    return value
+
+
+class RequestBody(BaseModel):
+    """Every request body: its texts cleaned (``clean_text``) before anything reads them."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _texts(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str):
+            return clean_text(value, name=info.field_name in _NAMES)
+        return value
+
+
+class Versioned(RequestBody):
     """Every write on a finding names the version it acts on (or sends If-Match)."""
 
     expected_version: int | None = Field(default=None, ge=1)
@@ -122,7 +156,7 @@ class TimelineEntryPublic(TimelineEntry):
         return cls(**e.__dict__)
 
 
-class RegisterAuditRequest(BaseModel):
+class RegisterAuditRequest(RequestBody):
     council: str = ""
     committee: str = Field(min_length=1, max_length=200)
     audited_body: str = Field(min_length=1, max_length=200)
@@ -143,7 +177,7 @@ class AuditPublic(BaseModel):
     default_deadline: IsoDate | None = None
 
 
-class RegisterFindingRequest(BaseModel):
+class RegisterFindingRequest(RequestBody):
     audit_id: UUID
     kind: FindingKind
     seq: int = Field(ge=1, le=99999)

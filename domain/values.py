@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
@@ -34,16 +35,28 @@ def natural_id(*parts: object) -> UUID:
     return uuid5(FOLLOWUP_NAMESPACE, key)
 
 
+# What no stored text keeps, whoever sent it (a form, a document): control characters
+# other than tab and line feed, lone surrogates, byte-order marks.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff]")
+
+
+def stored_text(value: str) -> str:
+    """NFC, CR LF as LF, and the characters no stored text keeps replaced by a space
+    (the API refuses them outright; documents and forms are cleaned)."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    return unicodedata.normalize("NFC", _UNSTORABLE.sub(" ", value))
+
+
 def one_line(value: str) -> str:
     """Names as typed: runs of white space (line breaks included) become one space."""
-    return " ".join(value.split())
+    return " ".join(stored_text(value).split())
 
 
 def optional_text(value: str | None) -> str | None:
     """Blank text is no text: keeps events free of '' vs None noise."""
     if value is None:
         return None
-    value = value.strip()
+    value = stored_text(value).strip()
     return value or None
 
 

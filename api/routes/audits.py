@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from api.auth import PrincipalDep
 from api.deps import ServicesDep
 from api.downloads import export_response
-from api.schemas import AuditPublic, IsoDate, RegisterAuditRequest
+from api.schemas import AuditPublic, IsoDate, RegisterAuditRequest, RequestBody
 from application.exports import ExportFormat
 
 router = APIRouter(prefix="/audits", tags=["audits"])
@@ -59,7 +59,7 @@ def export_audit(
     return export_response(exported)
 
 
-class CarryOverRequest(BaseModel):
+class CarryOverRequest(RequestBody):
     to_audit_id: UUID
     dry_run: bool = False
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import PrincipalDep
 from api.deps import ServicesDep
-from api.schemas import IsoDate
+from api.schemas import IsoDate, RequestBody
 from application.dto import DepartmentRow
 from application.services import Followup
 from domain.values import DepartmentRef
@@ -49,18 +49,18 @@ class DepartmentPublic(BaseModel):
         return cls.of(row)
 
 
-class RegisterRequest(BaseModel):
+class RegisterRequest(RequestBody):
     name: str = Field(min_length=1, max_length=200)
 
 
-class RenameRequest(BaseModel):
+class RenameRequest(RequestBody):
     name: str = Field(min_length=1, max_length=200)
     new_name: str = Field(min_length=1, max_length=200)
     effective_on: IsoDate
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class MergeRequest(BaseModel):
+class MergeRequest(RequestBody):
     name: str = Field(min_length=1, max_length=200)
     into: str = Field(min_length=1, max_length=200)
     effective_on: IsoDate

@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from api.auth import PrincipalDep
 from api.deps import ServicesDep
+from api.schemas import RequestBody
 from domain.vocabulary import FindingKind
 
 router = APIRouter(prefix="/due-policy", tags=["due policy"])
 
 
-class DuePolicyRequest(BaseModel):
+class DuePolicyRequest(RequestBody):
     """Business days after the audit's 결과보고서 (adoption) per kind; a kind left out
     gets no default. Due dates the policy set before move with it (reason "policy")."""
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,3 +81,62 @@ def test_huge_offsets_are_a_422_not_a_500(api: Api) -> None:
         "/api/v1/findings", params={"offset": str(2**63)}, headers=api.auth("viewer")
     )
     assert answer.status_code == 422
+
+
+def test_every_error_has_the_one_shape_and_never_echoes_or_fails(api: Api) -> None:
+    viewer = api.auth("viewer")
+    missing = api.client.get("/api/v1/nope", headers=viewer)
+    assert missing.status_code == 404
+    assert set(missing.json()) == {"code", "message_ko", "message_en", "detail"}
+    assert missing.json()["code"] == "NOT_FOUND"
+    wrong = api.client.delete("/api/v1/audits", headers=viewer)
+    assert wrong.status_code == 405 and wrong.json()["code"] == "METHOD_NOT_ALLOWED"
+    assert set(wrong.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+    finding = api.finding(K.CORRECTIVE, 1)
+    surrogate = api.client.post(
+        f"/api/v1/findings/{finding}/comments",
+        content=b'{"text": 12, "junk": "\\ud800 surrogate"}',
+        headers={**api.auth("staff"), "content-type": "application/json", "If-Match": "1"},
+    )
+    assert surrogate.status_code == 422 and surrogate.json()["code"] == "INVALID_REQUEST"
+    bad_utf8 = api.client.post(
+        f"/api/v1/findings/{finding}/comments",
+        content=b'{"text": "x"}' + b"\xff\xfe",
+        headers={**api.auth("staff"), "content-type": "application/json", "If-Match": "1"},
+    )
+    assert bad_utf8.status_code == 400 and bad_utf8.json()["code"] == "INVALID_BODY"
+    # A big wrong body: the answer says where, never echoes the input.
+    big = api.client.post(
+        f"/api/v1/findings/{finding}/comments",
+        json={"text": ["x" * 100_000]},
+        headers={**api.auth("staff"), "If-Match": "1"},
+    )
+    assert big.status_code == 422 and len(big.content) < 2_000
+    assert api.client.get("/api/v1/findings", headers=viewer).status_code == 200  # still serving
+
+
+def test_control_characters_are_refused_and_names_keep_their_direction(api: Api) -> None:
+    finding = api.finding(K.CORRECTIVE, 1)
+    staff = api.auth("staff")
+
+    def comment(text: str) -> Any:
+        # ASCII JSON: a lone surrogate travels as its escape, as a client would send it.
+        body = json.dumps({"text": text, "expected_version": api.version(finding)})
+        return api.client.post(
+            f"/api/v1/findings/{finding}/comments",
+            content=body.encode(),
+            headers={**staff, "content-type": "application/json"},
+        )
+
+    for odd in ("널\x00문자", "벨\x07", "이스케이프\x1b[31m", "\ud800 surrogate"):
+        refused = comment(odd)
+        assert refused.status_code == 422, odd
+        assert refused.json()["code"] == "INVALID_REQUEST"
+    kept = comment("\ufeff줄\r\n바꿈\t탭 e\u0301")  # BOM dropped, CR LF as LF, NFC
+    assert kept.status_code == 200
+    last = api.client.get(f"/api/v1/findings/{finding}/timeline", headers=staff).json()[-1]
+    assert last["data"]["text"] == "줄\n바꿈\t탭 \u00e9"
+    named = api.client.post(
+        "/api/v1/departments", json={"name": "감사\u202e담당관"}, headers=api.auth("admin")
+    )
+    assert named.status_code == 422
