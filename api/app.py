@@ -7,11 +7,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.auth import PrincipalDep, auth_router, install_auth_error_handlers
 from api.consistency import ReadYourWritesMiddleware
 from api.errors import install_error_handlers
 from api.idempotency import IdempotencyMiddleware
+from api.limits import BodyLimitMiddleware
 from api.metrics import Metrics
 from api.routes import audits, departments, findings, inbox, policy, summary
 from api.web import install_web
@@ -54,17 +57,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 runner.stop()
             runtime.close()
 
+    public_docs = settings.public_api_docs
     app = FastAPI(
         title="audit-followup",
         summary="행정사무감사 후속조치 관리 API",
         version="0.1.0",
         lifespan=lifespan,
+        # SPEC §8: the documentation is for signed-in callers unless opened by a setting.
+        docs_url="/docs" if public_docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if public_docs else None,
     )
+    if not public_docs:
+
+        @app.get("/openapi.json", include_in_schema=False)
+        def openapi_document(_: PrincipalDep) -> JSONResponse:
+            return JSONResponse(app.openapi())
+
+        @app.get("/docs", include_in_schema=False)
+        def api_docs(_: PrincipalDep) -> HTMLResponse:
+            return get_swagger_ui_html(openapi_url="/openapi.json", title="audit-followup API")
+
     install_error_handlers(app)
     install_auth_error_handlers(app)
     metrics.install(app)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(ReadYourWritesMiddleware, timeout=settings.read_your_writes_timeout)
+    # Outermost: a body past its limit is refused before any other layer reads it.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_json=settings.max_json_bytes,
+        max_upload=settings.max_upload_bytes,
+    )
     routers = (
         auth_router,
         audits.router,

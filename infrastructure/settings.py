@@ -66,6 +66,13 @@ class Settings(BaseSettings):
     demo_accounts: bool = False  # `make run` only: a staff and a department demo user
     # An anonymous page (/public) with each audit's 총괄 and departments' 완료율 only.
     public_summary: bool = False
+    # The API's documentation (/docs, /openapi.json) for anonymous visitors too (SPEC §8:
+    # by default only signed-in callers read it).
+    public_api_docs: bool = False
+    # Request bodies larger than this are refused (413) before they are read: JSON, and
+    # multipart uploads (an evidence file or a document is at most 20 MB).
+    max_json_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=21 * 1024 * 1024, ge=1024)
 
     # Mail. Without an SMTP host, digests are not composed: the inbox still fills.
     smtp_host: str | None = None

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from application.access import Principal
+from domain.vocabulary import Role
 from infrastructure.bootstrap import open_runtime
 from infrastructure.parsers import parse_document
 from infrastructure.settings import Settings
@@ -72,7 +73,21 @@ def test_summary_of_an_imported_audit_now_and_as_of(database_url: str, tmp_path:
 
 
 def test_openapi_documents_the_summary(client: TestClient) -> None:
-    assert "/api/v1/summary" in client.get("/openapi.json").json()["paths"]
+    # SPEC §8: only /health (and the opt-in public page) answer anonymous visitors.
+    assert client.get("/openapi.json").status_code == 401
+    assert client.get("/docs").status_code == 401
+    app = client.app
+    app.state.accounts.add_user("reader", "correct-horse-battery", Role.VIEWER, [])  # type: ignore[attr-defined]
+    token = app.state.accounts.create_token("reader", "docs")  # type: ignore[attr-defined]
+    signed_in = {"Authorization": f"Bearer {token}"}
+    assert "/api/v1/summary" in client.get("/openapi.json", headers=signed_in).json()["paths"]
+    assert "swagger" in client.get("/docs", headers=signed_in).text.lower()
+
+
+def test_the_docs_are_public_only_when_a_setting_says_so(database_url: str) -> None:
+    settings = Settings(database_url=database_url, scheduler_enabled=False, public_api_docs=True)
+    with TestClient(create_app(settings)) as client:
+        assert "/api/v1/summary" in client.get("/openapi.json").json()["paths"]
 
 
 def test_serve_runs_one_active_scheduler_per_database(database_url: str) -> None:

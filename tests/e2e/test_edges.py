@@ -140,3 +140,30 @@ def test_control_characters_are_refused_and_names_keep_their_direction(api: Api)
         "/api/v1/departments", json={"name": "감사\u202e담당관"}, headers=api.auth("admin")
     )
     assert named.status_code == 422
+
+
+def test_bodies_past_the_limit_are_refused_before_they_are_read(api: Api) -> None:
+    finding = api.finding(K.CORRECTIVE, 1)
+    staff = {**api.auth("staff"), "If-Match": str(api.version(finding))}
+    huge = b'{"text": "' + b"x" * (3 * 1024 * 1024) + b'"}'
+    answer = api.client.post(
+        f"/api/v1/findings/{finding}/comments",
+        content=huge,
+        headers={**staff, "content-type": "application/json"},
+    )
+    assert answer.status_code == 413 and answer.json()["code"] == "REQUEST_TOO_LARGE"
+    assert len(answer.content) < 500  # no echo
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it comes
+        yield b'{"text": "'
+        for _ in range(3):
+            yield b"x" * (1024 * 1024)
+        yield b'"}'
+
+    streamed = api.client.post(
+        f"/api/v1/findings/{finding}/comments",
+        content=chunks(),
+        headers={**staff, "content-type": "application/json"},
+    )
+    assert streamed.status_code == 413
+    assert api.version(finding) == int(staff["If-Match"])  # nothing written

@@ -1,0 +1,87 @@
+"""Request bodies bounded before anything reads them: a 413 in the API's error shape.
+
+The declared Content-Length is checked first (the server then holds the body to it);
+a body sent without one (chunked) is read here up to the limit, so no handler ever
+parses more.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_BODY = {
+    "code": "REQUEST_TOO_LARGE",
+    "message_ko": "요청이 너무 큽니다.",
+    "message_en": "The request is too large.",
+}
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: ASGIApp, *, max_json: int, max_upload: int) -> None:
+        self.app = app
+        self.max_json, self.max_upload = max_json, max_upload
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        kind = headers.get("content-type", "")
+        limit = self.max_upload if kind.startswith("multipart/") else self.max_json
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            await _refuse(send, limit)
+            return
+        if declared.isdigit():
+            await self.app(scope, receive, send)  # the server holds a body to its length
+            return
+        # Sent without a length (chunked): read it here, up to the limit, then hand on.
+        parts: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            parts.append(message.get("body", b""))
+            size += len(parts[-1])
+            if size > limit:
+                await _refuse(send, limit)
+                return
+            if not message.get("more_body", False):
+                break
+        body, handed = b"".join(parts), False
+
+        async def replay() -> Message:
+            nonlocal handed
+            if handed:
+                return await receive()
+            handed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+async def _refuse(send: Send, limit: int) -> None:
+    body = json.dumps({**_BODY, "detail": {"limit_bytes": limit}}, ensure_ascii=False).encode(
+        "utf-8"
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
