@@ -219,7 +219,8 @@ def login(
     body: LoginRequest, request: Request, response: Response, accounts: AccountsDep
 ) -> SessionOut:
     """Sign in: sets the session cookie; send the returned csrf_token with unsafe requests."""
-    user = accounts.authenticate(body.name, body.password)
+    client = request.client.host if request.client else ""
+    user = accounts.authenticate(body.name, body.password, client)
     csrf = start_session(request, response, accounts, user)
     return SessionOut(
         name=user.name, role=user.role.value, departments=list(user.departments), csrf_token=csrf

@@ -105,8 +105,12 @@ class AccountStore(Protocol):
         """``department_ids``: registered departments' ids (names are resolved by the
         caller). Raises UserExistsError, PasswordTooShortError, InvalidAccountError."""
 
-    def authenticate(self, name: str, password: str) -> User:
-        """Raises InvalidCredentialsError or LoginThrottledError."""
+    def authenticate(self, name: str, password: str, client: str = "") -> User:
+        """Raises InvalidCredentialsError or LoginThrottledError (per name and client,
+        and per client over every name)."""
+
+    def unlock(self, name: str) -> int:
+        """Lift every login lock of a name; how many there were."""
 
     def create_token(self, name: str, label: str | None = None) -> str:
         """A new API token, returned once; raises UnknownUserError."""

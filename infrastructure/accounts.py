@@ -34,6 +34,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     delete,
+    func,
     insert,
     or_,
     select,
@@ -64,6 +65,8 @@ SESSION_LIFETIME = timedelta(hours=12)
 # Writing last_used_at on every request would make each API call a write transaction.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 MAX_FAILURES = 5
+# Failures from one client over every name before it is slowed down as a whole.
+MAX_CLIENT_FAILURES = 20
 LOCK_BASE = timedelta(seconds=60)
 LOCK_MAX = timedelta(minutes=15)
 NAME_MAX = 200
@@ -108,14 +111,17 @@ sessions = Table(
     Column("expires_at", UtcDateTime, nullable=False),
 )
 
-# Keyed by the name tried, known or not: unknown names lock alike, so the lock
-# does not tell which names exist.
+# Keyed by the name tried and the client trying it (a hash of both), known names or
+# not: unknown names lock alike, so a lock does not tell which names exist; a
+# stranger's failures lock only the stranger. A row per client alone (``account``
+# NULL) slows a client that tries many names.
 login_failures = Table(
     "followup_login_failures",
     metadata,
     Column("name", String(NAME_MAX), primary_key=True),
     Column("failures", Integer, nullable=False),
     Column("locked_until", UtcDateTime),
+    Column("account", String(NAME_MAX)),  # the name tried, so an admin can unlock it
 )
 
 
@@ -144,6 +150,11 @@ def _user(row: Row[Any]) -> User:
         active=bool(row.active),
         department_ids=ids,
     )
+
+
+def _throttle_key(client: str, name: str | None) -> str:
+    """The failure counter of a name tried from a client, or (None) of the client."""
+    return digest(f"pair\x1f{client}\x1f{name}" if name is not None else f"client\x1f{client}")
 
 
 def lock_duration(failures: int) -> timedelta:
@@ -281,22 +292,33 @@ class SqlAccountStore:
 
     # -- sign-in and throttling ----------------------------------------------
 
-    def authenticate(self, name: str, password: str) -> User:
+    def authenticate(self, name: str, password: str, client: str = "") -> User:
+        """Check a name and password tried from ``client`` (its address).
+
+        Failures slow down that name from that client (5 in a row: 60 s, doubling up
+        to 15 min) and, over every name, that client (after 20): never the account
+        for everyone, so a stranger cannot lock a user out.
+
+        Raises:
+            LoginThrottledError, InvalidCredentialsError.
+        """
         name, password = _clean_name(name), _clean_password(password)
         now = self.clock.now()
         f = login_failures
+        pair, whole = _throttle_key(client, name), _throttle_key(client, None)
         with self._read() as session:
             row = session.execute(select(users).where(users.c.name == name)).first()
-            locked_until = session.execute(
-                select(f.c.locked_until).where(f.c.name == name)
-            ).scalar_one_or_none()
+            locks = session.execute(
+                select(f.c.locked_until).where(f.c.name.in_((pair, whole)))
+            ).scalars()
+            locked_until = max((t for t in locks if t is not None), default=None)
         if locked_until is not None and locked_until > now:
             # Refused before verifying: a locked name costs no argon2 work.
             raise LoginThrottledError(math.ceil((locked_until - now).total_seconds()))
         ok = self._verify(row.password_hash if row else None, password)
         if ok and row is not None and row.active:
             with self._write() as session:
-                session.execute(delete(f).where(f.c.name == name))
+                session.execute(delete(f).where(f.c.name.in_((pair, whole))))
                 if self.hasher.check_needs_rehash(row.password_hash):
                     session.execute(
                         update(users)
@@ -304,9 +326,18 @@ class SqlAccountStore:
                         .values(password_hash=self.hasher.hash(password))
                     )
             return self._with_departments(_user(row))
-        if len(name) <= NAME_MAX:
-            self._record_failure(name, now)
+        self._record_failure(pair, now, account=name[:NAME_MAX], threshold=MAX_FAILURES)
+        self._record_failure(whole, now, account=None, threshold=MAX_CLIENT_FAILURES)
         raise InvalidCredentialsError()
+
+    def unlock(self, name: str) -> int:
+        """An administrator lifts every lock of a name (from any client); how many."""
+        f = login_failures
+        name = _clean_name(name)
+        with self._write() as session:
+            locked = session.execute(select(func.count()).where(f.c.account == name)).scalar_one()
+            session.execute(delete(f).where(f.c.account == name))
+        return int(locked)
 
     def _verify(self, password_hash: str | None, password: str) -> bool:
         try:
@@ -315,25 +346,27 @@ class SqlAccountStore:
             return False
         return matched and password_hash is not None
 
-    def _record_failure(self, name: str, now: datetime) -> None:
+    def _record_failure(
+        self, key: str, now: datetime, *, account: str | None, threshold: int
+    ) -> None:
         f = login_failures
         with self._write() as session:
-            # An atomic upsert: concurrent failures for one name all count.
+            # An atomic upsert: concurrent failures for one key all count.
             dialect = session.get_bind().dialect.name
             module: Any = postgresql if dialect == "postgresql" else sqlite
             session.execute(
                 module.insert(f)
-                .values(name=name, failures=1, locked_until=None)
+                .values(name=key, failures=1, locked_until=None, account=account)
                 .on_conflict_do_update(
                     index_elements=[f.c.name], set_={"failures": f.c.failures + 1}
                 )
             )
-            failures = session.execute(select(f.c.failures).where(f.c.name == name)).scalar_one()
-            if failures >= MAX_FAILURES:
+            failures = session.execute(select(f.c.failures).where(f.c.name == key)).scalar_one()
+            if failures >= threshold:
                 session.execute(
                     update(f)
-                    .where(f.c.name == name)
-                    .values(locked_until=now + lock_duration(failures))
+                    .where(f.c.name == key)
+                    .values(locked_until=now + lock_duration(failures - threshold + MAX_FAILURES))
                 )
 
     # -- API tokens ----------------------------------------------------------

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from api.cli.context import open_cli_runtime
-from api.cli.options import DbOption, JsonOption, emit, refuse, show
+from api.cli.options import DbOption, JsonOption, emit, refuse, show, stderr
 from application.accounts import User
 from domain.errors import DomainError
 from domain.vocabulary import ROLE_LABELS, Role
@@ -87,6 +87,21 @@ def users_list(as_json: JsonOption = False, db: DbOption = None) -> None:
     with open_cli_runtime(db) as runtime:
         found = runtime.accounts.list_users()
     show(as_json, [_as_dict(u) for u in found], _USER_HEADINGS, map(_user_cells, found))
+
+
+@users_app.command("unlock")
+def users_unlock(
+    name: Annotated[str, typer.Argument(help="The name whose login locks are lifted.")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Lift a name's login locks, from every client (an administrator's command)."""
+    with open_cli_runtime(db) as runtime:
+        lifted = runtime.accounts.unlock(name)
+    if as_json:
+        emit({"name": name, "unlocked": lifted})
+    else:
+        stderr.print(f"로그인 제한을 풀었습니다 (unlocked): {name} ({lifted})")
 
 
 def _user_cells(u: User) -> list[str]:

@@ -192,7 +192,7 @@ def login(request: Request, form: FormDep) -> Response:
         return refused("아이디와 비밀번호를 입력하세요.", 422)
     accounts = get_accounts(request)
     try:
-        user = accounts.authenticate(name, password)
+        user = accounts.authenticate(name, password, request.client.host if request.client else "")
     except LoginThrottledError as exc:
         minutes = max(1, -(-exc.retry_after // 60))
         return refused(f"{exc.message_ko} (약 {minutes}분 후)", 429)

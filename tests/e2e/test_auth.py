@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -230,6 +231,19 @@ def test_cli_users_add_list_and_tokens_create(database_url: str) -> None:
     assert short.returncode == 1
     assert "비밀번호는 8자 이상" in short.stderr and "at least 8" in short.stderr
     assert run("users", "add", "x", "--role", "chief", *db, stdin=PASSWORD).returncode == 2
+    # An administrator lifts a name's login locks (from every client).
+    from infrastructure.accounts import SqlAccountStore
+
+    runtime = open_runtime(Settings(database_url=database_url, scheduler_enabled=False))
+    try:
+        accounts: SqlAccountStore = runtime.accounts  # type: ignore[assignment]
+        for _ in range(5):
+            with contextlib.suppress(DomainError):
+                accounts.authenticate("김담당", "wrong-password", "203.0.113.9")
+    finally:
+        runtime.close()
+    unlocked = run("users", "unlock", "김담당", "--json", *db)
+    assert unlocked.returncode == 0 and json.loads(unlocked.stdout)["unlocked"] >= 1
 
     listed = run("users", "list", "--json", *db)
     assert listed.returncode == 0, listed.stderr

@@ -250,3 +250,35 @@ def test_demo_accounts_are_idempotent(runtime: Runtime, store: SqlAccountStore) 
         assert store.authenticate(account.name, account.password).departments == (
             account.departments
         )
+
+
+def test_a_strangers_failures_never_lock_the_user_out(
+    store: SqlAccountStore, clock: FixedClock
+) -> None:
+    """Throttling is per name and client: five wrong passwords from one address slow
+    that address down for that name, not the user signing in from elsewhere."""
+    store.add_user("staff", PASSWORD, Role.COUNCIL_STAFF)
+    for _ in range(5):
+        with pytest.raises(InvalidCredentialsError):
+            store.authenticate("staff", "wrong-password", "203.0.113.9")
+    with pytest.raises(LoginThrottledError):
+        store.authenticate("staff", PASSWORD, "203.0.113.9")
+    assert store.authenticate("staff", PASSWORD, "198.51.100.7").name == "staff"
+    # An administrator lifts the stranger's lock too (every client's, for the name).
+    assert store.unlock("staff") >= 1
+    assert store.authenticate("staff", PASSWORD, "203.0.113.9").name == "staff"
+
+
+def test_a_client_trying_many_names_is_slowed_down_on_every_name(
+    store: SqlAccountStore, clock: FixedClock
+) -> None:
+    store.add_user("viewer", PASSWORD, Role.VIEWER)
+    for n in range(20):  # a different name each time: no per-name lock is reached
+        with pytest.raises(InvalidCredentialsError):
+            store.authenticate(f"guess-{n}", "wrong-password", "203.0.113.9")
+    with pytest.raises(LoginThrottledError) as slowed:
+        store.authenticate("viewer", PASSWORD, "203.0.113.9")
+    assert slowed.value.retry_after == 60
+    assert store.authenticate("viewer", PASSWORD, "198.51.100.7").name == "viewer"
+    clock.advance(seconds=60)
+    assert store.authenticate("viewer", PASSWORD, "203.0.113.9").name == "viewer"
