@@ -37,7 +37,7 @@ from domain.audit import Audit
 from domain.department import Department, InvalidDepartmentError
 from domain.errors import BusinessDateBeforeLastEventError, DomainError
 from domain.finding import Finding
-from domain.values import Actor, DepartmentRef, one_line
+from domain.values import Actor, DepartmentRef, one_line, stored_text
 from domain.vocabulary import STATUS_LABELS, FindingKind, Status, Verification
 
 
@@ -564,10 +564,12 @@ def stated_metadata(read: ReportMetadata, options: ImportOptions) -> ReportMetad
 
 
 def same_report(snapshot: ReportSnapshot, row: ReportRow) -> bool:
-    """A row repeats a finding's last report: same status and texts, white space aside."""
+    """A row repeats a finding's last report: same status and texts, white space aside
+    and as stored (NFC, no control characters): a document written in decomposed
+    Hangul repeats its own import."""
 
     def norm(value: str | None) -> str:
-        return " ".join((value or "").split())
+        return " ".join(stored_text(value or "").split())
 
     return (
         snapshot.status is row.status

@@ -341,3 +341,24 @@ def test_the_next_report_of_an_audit_comes_in_around_closed_findings(runtime: Ru
     )
     assert opened.actions is not None and "추진단 구성" in opened.actions
     assert opened.last_reported_on == date(2019, 2, 15)
+
+
+def test_a_row_in_decomposed_hangul_repeats_the_stored_report(runtime: Runtime) -> None:
+    """Texts are stored NFC: a later row with the same texts in NFD (as macOS writes
+    them) or with a stray control character is "unchanged", never a second report."""
+    import unicodedata
+    from dataclasses import replace as with_
+
+    from application.importing import same_report
+
+    outcome = seed_import(runtime)
+    assert outcome.audit_id is not None
+    snapshots = runtime.read_model.report_snapshots(outcome.audit_id)
+    row = next(r for r in parse_document(SEED.read_bytes()).rows if r.actions)
+    stored = snapshots[Finding.create_id(outcome.audit_id, row.kind, row.seq)]
+    assert row.actions is not None
+    assert same_report(stored, row)
+    decomposed = with_(row, actions=unicodedata.normalize("NFD", row.actions))
+    assert decomposed.actions != row.actions and same_report(stored, decomposed)
+    assert same_report(stored, with_(row, actions=row.actions + "\x0b"))
+    assert not same_report(stored, with_(row, actions=row.actions + " 추가"))
