@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy
 
 from infrastructure.bootstrap import open_runtime
+from infrastructure.readmodel.rebuild import SHADOW
 from infrastructure.settings import Settings
 from tests.support.faults import (
     ROOT,
@@ -192,6 +194,25 @@ def test_rebuild_while_commands_go_on_swaps_in_views_equal_to_a_fresh_rebuild(
     assert differences(live, dump_read_model(copy)) == []
 
 
+def shadow_exists(url: str) -> bool:
+    """Whether a rebuild is building its shadow (a file beside SQLite's, a schema on
+    PostgreSQL)."""
+    if url.startswith("sqlite"):
+        return Path(url.split(":///", 1)[1] + ".rebuild").exists()
+    engine = sqlalchemy.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(
+                sqlalchemy.text(
+                    "SELECT 1 FROM information_schema.tables WHERE table_schema = :s LIMIT 1"
+                ),
+                {"s": SHADOW},
+            ).first()
+        return found is not None
+    finally:
+        engine.dispose()
+
+
 def test_a_rebuild_killed_midway_leaves_the_live_views_and_runs_again(
     database_url: str, tmp_path: Path
 ) -> None:
@@ -201,11 +222,17 @@ def test_a_rebuild_killed_midway_leaves_the_live_views_and_runs_again(
     rebuild = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "rebuild", "--db", store.url],
         cwd=ROOT,
-        env=subprocess_env(FOLLOWUP_PROJECTION_BATCH_SIZE="100"),
+        # Small batches: the build takes long enough to be caught in the middle.
+        env=subprocess_env(FOLLOWUP_PROJECTION_BATCH_SIZE="10"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    time.sleep(4)  # started, and building in the shadow
+    # Killed once it is building in the shadow, however fast the machine.
+    deadline = time.monotonic() + 30
+    while not shadow_exists(store.url) and rebuild.poll() is None:
+        assert time.monotonic() < deadline, "the rebuild never started its shadow"
+        time.sleep(0.05)
+    time.sleep(0.3)
     assert rebuild.poll() is None, "the rebuild finished before it could be killed"
     rebuild.send_signal(signal.SIGKILL)
     rebuild.wait(timeout=10)
