@@ -14,6 +14,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from api.limits import read_body, replaying
 from infrastructure.idempotency import IdempotencyStore, StoredResponse
 
 Scope = MutableMapping[str, Any]
@@ -58,7 +59,7 @@ class IdempotencyMiddleware:
         owner = hashlib.sha256(credential.encode()).hexdigest()
         # The body is part of the request the key names: read it once, fingerprint it,
         # and hand the same bytes on.
-        body = await _read_body(receive)
+        body = await read_body(receive, MAX_BODY)
         if body is None:
             await _refuse(
                 send,
@@ -100,14 +101,6 @@ class IdempotencyMiddleware:
         start: Message = {}
         chunks: list[bytes] = []
         held: list[Message] = []
-        sent = False
-
-        async def replay_body() -> Message:
-            nonlocal sent
-            if sent:
-                return await receive()  # a disconnect, say
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
 
         async def capture(message: Message) -> None:
             # Held back until the response is stored: a replay arriving the moment
@@ -119,7 +112,7 @@ class IdempotencyMiddleware:
             held.append(message)
 
         try:
-            await self.app(scope, replay_body, capture)
+            await self.app(scope, replaying(body, receive), capture)
         except BaseException:
             await run_in_threadpool(store.release, owner, key)
             raise
@@ -143,26 +136,8 @@ class IdempotencyMiddleware:
             await send(message)
 
 
-# An upload is at most 20 MB: a little more for its multipart framing.
+# The outer limit refuses larger bodies first; this is the most a key ever reads.
 MAX_BODY = 21 * 1024 * 1024
-
-
-async def _read_body(receive: Receive) -> bytes | None:
-    """The whole request body; None past MAX_BODY (it is not read further)."""
-    parts: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        parts.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(parts)
 
 
 async def _send(

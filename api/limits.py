@@ -44,29 +44,42 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)  # the server holds a body to its length
             return
         # Sent without a length (chunked): read it here, up to the limit, then hand on.
-        parts: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            parts.append(message.get("body", b""))
-            size += len(parts[-1])
-            if size > limit:
-                await _refuse(send, limit)
-                return
-            if not message.get("more_body", False):
-                break
-        body, handed = b"".join(parts), False
+        body = await read_body(receive, limit)
+        if body is None:
+            await _refuse(send, limit)
+            return
+        await self.app(scope, replaying(body, receive), send)
 
-        async def replay() -> Message:
-            nonlocal handed
-            if handed:
-                return await receive()
-            handed = True
-            return {"type": "http.request", "body": body, "more_body": False}
 
-        await self.app(scope, replay, send)
+async def read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body; None once it passes ``limit`` (not read further)."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        parts.append(message.get("body", b""))
+        size += len(parts[-1])
+        if size > limit:
+            return None
+        if not message.get("more_body", False):
+            break
+    return b"".join(parts)
+
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands on a body already read, then the client's messages."""
+    handed = False
+
+    async def replay() -> Message:
+        nonlocal handed
+        if handed:
+            return await receive()  # a disconnect, say
+        handed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 async def _refuse(send: Send, limit: int) -> None:

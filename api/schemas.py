@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 from typing import Annotated, Any, Literal, Self
 from uuid import UUID
@@ -13,6 +12,7 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from application.digests import topic_label
 from application.dto import FindingDetails, FindingRow, InboxEntry, TimelineEntry
+from domain.values import has_unstorable, stored_text
 from domain.vocabulary import (
     KIND_LABELS,
     STATUS_LABELS,
@@ -37,9 +37,7 @@ def _iso_date_only(value: object) -> object:
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 
 
-# Characters no stored text holds: controls other than tab and line feed, and lone
-# surrogates (no encoding can store them). Bidi controls may not reorder names.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# Bidi controls may not reorder names (free texts are isolated where they are shown).
 _BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # Fields that name something (shown among other text, compared as keys).
 _NAMES = frozenset(
@@ -50,13 +48,12 @@ _NAMES = frozenset(
 def clean_text(value: str, *, name: bool = False) -> str:
     """NFC, CR LF as LF, byte-order marks removed; refused (ValueError) with a control
     character, a lone surrogate or, in a name, a bidi control."""
-    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
-    value = value.replace("\ufeff", "")
-    if _CONTROLS.search(value):
+    # The characters a stored text never keeps: the API refuses them, not replaces them.
+    if has_unstorable(value):
         raise ValueError("control characters (other than tab and line feed) are not allowed")
     if name and _BIDI.search(value):
         raise ValueError("bidirectional controls are not allowed in a name")
-    return value
+    return stored_text(value)
 
 
 class RequestBody(BaseModel):

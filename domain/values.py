@@ -40,6 +40,12 @@ def natural_id(*parts: object) -> UUID:
 _UNSTORABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff]")
 
 
+def has_unstorable(value: str) -> bool:
+    """Whether ``stored_text`` would have to replace a character (a line's CR and a
+    byte-order mark it simply drops)."""
+    return _UNSTORABLE.search(value.replace("\r", "").replace("\ufeff", "")) is not None
+
+
 def stored_text(value: str) -> str:
     """NFC, CR LF as LF, and the characters no stored text keeps replaced by a space
     (the API refuses them outright; documents and forms are cleaned)."""
