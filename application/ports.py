@@ -103,8 +103,8 @@ class ReadModel(DepartmentReadModel, ReminderReadModel, Protocol):
     def repeat_links(self, as_of: date | None = None) -> dict[UUID, UUID]:
         """Each finding confirmed as a repeat (by ``as_of``) -> the earlier one it repeats."""
 
-    def dismissed_repeats(self, finding_id: UUID) -> set[UUID]:
-        """The earlier findings staff said this one does not repeat."""
+    def dismissed_repeats(self, finding_ids: Sequence[UUID]) -> dict[UUID, set[UUID]]:
+        """For each finding, the earlier findings staff said it does not repeat."""
 
     def department_summary(
         self, audit_id: UUID | None, as_of: date | None, today: date

@@ -277,11 +277,12 @@ class Queries:
         )
         rows = {f.finding_id: f for f in earlier}
         links = self.read_model.repeat_links()
+        dismissals = self.read_model.dismissed_repeats([f.finding_id for f in wanted])
         out: dict[UUID, list[tuple[FindingRow, float]]] = {}
         for f in wanted:
             audit = audits[f.audit_id]
             chain = set(_chain(f.finding_id, links))
-            dismissed = self.read_model.dismissed_repeats(f.finding_id)
+            dismissed = dismissals[f.finding_id]
             found = []
             for s in index.suggest(f.request, finding_id=f.finding_id, limit=len(rows)):
                 other, other_audit = rows[s.finding_id], audits[rows[s.finding_id].audit_id]

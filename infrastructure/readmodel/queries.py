@@ -277,12 +277,17 @@ class SqlReadModel:
             stmt = stmt.where(r.c.decided_on <= as_of)
         return {row.finding_id: row.earlier_finding_id for row in self._rows(stmt)}
 
-    def dismissed_repeats(self, finding_id: UUID) -> set[UUID]:
+    def dismissed_repeats(self, finding_ids: Sequence[UUID]) -> dict[UUID, set[UUID]]:
+        """For each finding, the earlier findings staff said it does not repeat."""
         r = tables.repeat_links
-        rows = self._rows(
-            select(r.c.earlier_finding_id).where(r.c.finding_id == finding_id, ~r.c.confirmed)
-        )
-        return {row.earlier_finding_id for row in rows}
+        out: dict[UUID, set[UUID]] = {i: set() for i in finding_ids}
+        for chunk in chunks(list(out)):
+            stmt = select(r.c.finding_id, r.c.earlier_finding_id).where(
+                r.c.finding_id.in_(chunk), ~r.c.confirmed
+            )
+            for row in self._rows(stmt):
+                out[row.finding_id].add(row.earlier_finding_id)
+        return out
 
     def department_named(self, name: str) -> DepartmentRef | None:
         d, n = tables.departments, tables.department_names
