@@ -16,6 +16,7 @@ from api.errors import install_error_handlers
 from api.idempotency import IdempotencyMiddleware
 from api.limits import BodyLimitMiddleware
 from api.metrics import Metrics
+from api.openapi import install_openapi
 from api.routes import audits, departments, findings, inbox, policy, summary
 from api.web import install_web
 from infrastructure.bootstrap import open_runtime
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in routers:
         app.include_router(router, prefix="/api/v1")
     install_web(app)  # the Korean web UI: pages, forms and /static
+    install_openapi(app)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, Any]:
@@ -118,7 +120,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             else ("active" if scheduler.is_active else "standby"),
         }
 
-    @app.get("/metrics", tags=["health"], response_class=Response)
+    @app.get(
+        "/metrics",
+        tags=["health"],
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text"}},
+    )
     def prometheus_metrics(_: PrincipalDep) -> Response:
         runtime = app.state.runtime
         top = runtime.tracker.recorder.max_notification_id() or 0

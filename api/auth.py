@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from api.openapi import errors
 from application import accounts as account_errors
 from application.access import Principal
 from application.accounts import AccountStore, User
@@ -214,7 +215,7 @@ class MeOut(BaseModel):
     csrf_token: str | None = Field(description="Present when signed in by a session cookie.")
 
 
-@auth_router.post("/session", response_model=SessionOut)
+@auth_router.post("/session", response_model=SessionOut, responses=errors(401, 429))
 def login(
     body: LoginRequest, request: Request, response: Response, accounts: AccountsDep
 ) -> SessionOut:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
@@ -23,7 +24,10 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-_MAX_KEY = 200
+# Visible ASCII, 1 to 200 characters (the OpenAPI says the same).
+_KEY = re.compile(r"[!-~]{1,200}")
+# Signing in is never replayed: its answer is a fresh session's secret.
+EXEMPT = frozenset({"/api/v1/session"})
 # Not worth keeping: the caller was not even identified, or the server failed.
 _NOT_STORED = {401, 403, 429}
 
@@ -38,7 +42,7 @@ class IdempotencyMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] in EXEMPT:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -46,13 +50,13 @@ class IdempotencyMiddleware:
         if key is None:
             await self.app(scope, receive, send)
             return
-        if not key.strip() or len(key) > _MAX_KEY:
+        if _KEY.fullmatch(key) is None:
             await _refuse(
                 send,
                 400,
                 "INVALID_IDEMPOTENCY_KEY",
-                "Idempotency-Key는 1~200자여야 합니다.",
-                "Idempotency-Key must be 1 to 200 characters.",
+                "Idempotency-Key는 공백 없는 영문·숫자·기호 1~200자여야 합니다.",
+                "Idempotency-Key must be 1 to 200 visible ASCII characters.",
             )
             return
         credential = headers.get("authorization") or headers.get("cookie") or ""

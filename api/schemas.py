@@ -7,7 +7,14 @@ from datetime import date
 from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from application.digests import topic_label
@@ -56,8 +63,27 @@ def clean_text(value: str, *, name: bool = False) -> str:
     return stored_text(value)
 
 
+# The same rules as JSON Schema patterns (ECMA-262), so the OpenAPI says what is refused.
+_TEXT_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+_NAME_PATTERN = (
+    r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+    r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*$"
+)
+
+
+def _text_patterns(schema: dict[str, Any], _: type) -> None:
+    """Each free text of a request body carries the pattern ``clean_text`` holds it to."""
+    for name, prop in schema.get("properties", {}).items():
+        pattern = _NAME_PATTERN if name in _NAMES else _TEXT_PATTERN
+        for variant in prop.get("anyOf", [prop]):
+            if variant.get("type") == "string" and not {"format", "enum", "const"} & set(variant):
+                variant["pattern"] = pattern
+
+
 class RequestBody(BaseModel):
     """Every request body: its texts cleaned (``clean_text``) before anything reads them."""
+
+    model_config = ConfigDict(json_schema_extra=_text_patterns)
 
     @field_validator("*", mode="before")
     @classmethod

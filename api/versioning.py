@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import Request
 
 from domain.errors import DomainError
@@ -26,7 +28,11 @@ def expected_version(request: Request, body_version: int | None) -> int:
     header = request.headers.get("if-match")
     if header is None:
         raise PreconditionRequiredError()
-    value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    # As the OpenAPI states it: an ASCII number, quoted or not, weak or not.
+    found = _IF_MATCH.fullmatch(header.strip())
+    if found is None:
         raise InvalidIfMatchError(header)
-    return int(value)
+    return int(found.group(1))
+
+
+_IF_MATCH = re.compile(r'(?:W/)?"?([0-9]{1,18})"?')

@@ -247,12 +247,15 @@ class Queries:
         return {i: latest_report_evidence(entries) for i, entries in timelines.items()}
 
     def repeat_suggestions(
-        self, finding_ids: Sequence[UUID]
+        self, principal: Principal, finding_ids: Sequence[UUID]
     ) -> dict[UUID, list[tuple[FindingRow, float]]]:
         """Earlier years' findings of the same council, and of the same department or
         audited body, whose request reads like each finding's (best first, with their
         similarity); leaving out those already in its chain of confirmed repeats and
-        those staff dismissed."""
+        those staff dismissed. Suggestions are council staff's to decide on: others
+        get none."""
+        if not principal.is_council_staff:
+            return {}
         audits = {a.audit_id: a for a in self.list_audits()}
         wanted = [f for f in self.findings_by_ids(tuple(finding_ids)) if f.audit_id in audits]
         if not wanted:

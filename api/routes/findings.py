@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from api.auth import PrincipalDep
 from api.deps import ServicesDep
+from api.openapi import errors
 from api.schemas import (
     CommentRequest,
     Dated,
@@ -39,7 +40,7 @@ from api.schemas import (
 )
 from api.versioning import expected_version
 from application.dto import FindingDetails, FindingFilter
-from application.evidence import MAX_EVIDENCE_BYTES, Upload, media_type
+from application.evidence import ALLOWED_TYPES, MAX_EVIDENCE_BYTES, Upload, media_type
 from application.services import Followup
 from application.writer import Target
 from domain.vocabulary import FindingKind, Status, Verification
@@ -84,7 +85,7 @@ class FindingCall:
 CallDep = Annotated[FindingCall, Depends()]
 
 
-@router.get("", response_model=FindingsPublic)
+@router.get("", response_model=FindingsPublic, responses=errors(403))
 def list_findings(
     services: ServicesDep,
     principal: PrincipalDep,
@@ -134,7 +135,9 @@ def list_findings(
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=FindingPublic)
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=FindingPublic, responses=errors(404)
+)
 def register_finding(
     body: RegisterFindingRequest, services: ServicesDep, principal: PrincipalDep, response: Response
 ) -> FindingPublic:
@@ -150,7 +153,9 @@ def get_finding(
     return _answer(services, finding_id, response)
 
 
-@router.get("/{finding_id}/timeline", response_model=list[TimelineEntryPublic])
+@router.get(
+    "/{finding_id}/timeline", response_model=list[TimelineEntryPublic], responses=errors(403)
+)
 def get_timeline(
     finding_id: UUID,
     services: ServicesDep,
@@ -187,10 +192,10 @@ class RepeatsPublic(BaseModel):
 
 
 @router.get("/{finding_id}/repeats", response_model=RepeatsPublic)
-def get_repeats(finding_id: UUID, services: ServicesDep, _: PrincipalDep) -> RepeatsPublic:
+def get_repeats(finding_id: UUID, services: ServicesDep, principal: PrincipalDep) -> RepeatsPublic:
     queries = services.queries
     finding = queries.get_finding(finding_id)  # 404 for an unknown id
-    suggestions = queries.repeat_suggestions([finding_id]).get(finding_id, [])
+    suggestions = queries.repeat_suggestions(principal, [finding_id]).get(finding_id, [])
     return RepeatsPublic(
         repeat_of=finding.repeat_of,
         years=queries.repeat_streaks([finding_id]).get(finding_id, 1),
@@ -265,12 +270,31 @@ def add_comment(body: CommentRequest, call: CallDep) -> FindingPublic:
     return call.run(call.services.findings.add_comment, body)
 
 
-@router.post("/{finding_id}/evidence", response_model=FindingPublic)
+def _form_version(schema: dict[str, Any]) -> None:
+    """A form field is absent or a number: there is no null to send in a form."""
+    schema.pop("anyOf", None)
+    schema.update(type="integer", minimum=1)
+
+
+# The file's part must carry one of the accepted media types (else 415).
+_EVIDENCE_ENCODING = {"file": {"contentType": ", ".join(sorted(ALLOWED_TYPES))}}
+
+
+@router.post(
+    "/{finding_id}/evidence",
+    response_model=FindingPublic,
+    responses=errors(415),
+    openapi_extra={
+        "requestBody": {"content": {"multipart/form-data": {"encoding": _EVIDENCE_ENCODING}}}
+    },
+)
 def attach_evidence(
     call: CallDep,
     file: Annotated[UploadFile, File(description="증빙자료 (PDF, image, HWP, office, text)")],
     note: Annotated[str | None, Form(max_length=2000)] = None,
-    expected_version_: Annotated[int | None, Form(alias="expected_version", ge=1)] = None,
+    expected_version_: Annotated[
+        int | None, Form(alias="expected_version", ge=1, json_schema_extra=_form_version)
+    ] = None,
 ) -> FindingPublic:
     upload = Upload(
         file_name=file.filename or "",
@@ -281,7 +305,11 @@ def attach_evidence(
     return call.run(call.services.findings.attach_evidence, body, upload=upload, note=note)
 
 
-@router.get("/{finding_id}/evidence/{sha256}", response_class=Response)
+@router.get(
+    "/{finding_id}/evidence/{sha256}",
+    response_class=Response,
+    responses={200: {"content": {"*/*": {}}, "description": "The attached file as it was sent."}},
+)
 def download_evidence(
     finding_id: UUID, sha256: str, services: ServicesDep, _: PrincipalDep
 ) -> Response:

@@ -8,13 +8,14 @@ from fastapi import APIRouter, Query
 
 from api.auth import PrincipalDep
 from api.deps import ServicesDep
+from api.openapi import errors
 from api.schemas import FindingSummaryPublic, InboxEntryPublic
 from domain.vocabulary import ReminderRule
 
 router = APIRouter(tags=["reminders"])
 
 
-@router.get("/inbox", response_model=list[InboxEntryPublic])
+@router.get("/inbox", response_model=list[InboxEntryPublic], responses=errors(403))
 def inbox(
     services: ServicesDep,
     principal: PrincipalDep,

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Query
 
 from api.auth import PrincipalDep
 from api.deps import ServicesDep
+from api.openapi import errors
 from api.schemas import IsoDate
 
 router = APIRouter(tags=["summary"])
 
 
-@router.get("/summary")
+@router.get("/summary", responses=errors(403))
 def get_summary(
     services: ServicesDep,
     principal: PrincipalDep,

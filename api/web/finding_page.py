@@ -282,9 +282,8 @@ def finding_page(
         None,
     )
     today = as_of or services.clock.today()
-    staff = user.principal.is_council_staff
     suggestions = (
-        queries.repeat_suggestions([finding_id]).get(finding_id, []) if staff and not past else []
+        [] if past else queries.repeat_suggestions(user.principal, [finding_id]).get(finding_id, [])
     )
     # Links between years as the (cut) timeline shows them: none made after the day.
     links = yearly_links(entries)
@@ -295,7 +294,7 @@ def finding_page(
         "recorded_on": recorded_on,
         "past": past,
         "not_yet": past and then is None,
-        "may_see_recorded": staff,
+        "may_see_recorded": user.principal.is_council_staff,
         "repeat_years": queries.repeat_streaks([finding_id], as_of=as_of).get(finding_id),
         "repeat_of": repeat_of[0] if repeat_of else None,
         "repeat_suggestions": suggestions,

@@ -142,16 +142,19 @@ def _run(
             }
             for r, finding_id in outcome.finding_ids(RowAction.NEEDS_DECISION)
         ],
-        "repeats": _repeat_candidates(request, outcome) if outcome.committed else [],
+        "repeats": _repeat_candidates(request, user, outcome) if outcome.committed else [],
     }
     template = "import_preview.html" if dry_run else "import_result.html"
     return render(request, template, context, status_code=422 if outcome.refused else 200)
 
 
-def _repeat_candidates(request: Request, outcome: ImportOutcome) -> list[dict[str, Any]]:
+def _repeat_candidates(
+    request: Request, user: WebUser, outcome: ImportOutcome
+) -> list[dict[str, Any]]:
     """New findings that read like an earlier year's (staff confirm on their pages)."""
     created = {i: row for row, i in outcome.finding_ids(RowAction.CREATED)}
-    found = services_of(request).queries.repeat_suggestions(list(created)) if created else {}
+    queries = services_of(request).queries
+    found = queries.repeat_suggestions(user.principal, list(created)) if created else {}
     return [
         {
             "finding_id": finding_id,

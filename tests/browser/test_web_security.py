@@ -246,3 +246,34 @@ def test_pages_fit_a_phone_screen(web: Web, new_page: PageFactory) -> None:
     page.goto(web.finding_url(FindingKind.CORRECTIVE, 1))
     expect(page.locator("#form-report").get_by_label("추진내용")).to_be_visible()
     screenshot(page, "finding-phone")
+
+
+def test_a_right_to_left_override_in_a_text_reorders_nothing_around_it(
+    web: Web, new_page: PageFactory
+) -> None:
+    page = new_page()
+    login(page, web, "social")
+    page.goto(web.finding_url(FindingKind.CORRECTIVE, 2))
+    override = "역방향\u202eBOM"
+    page.locator("#form-comment").get_by_label("의견 내용").fill(override + " 다음")
+    page.locator("#form-comment").get_by_role("button", name="의견 등록").click()
+    entry = page.locator("ol.timeline > li").last
+    expect(entry).to_contain_text("BOM")
+    # The innermost element holding the text is its own bidi island: the override
+    # ends with it, so whatever follows reads left to right as written.
+    isolation = page.evaluate(
+        """() => {
+            const walker = document.createTreeWalker(document.querySelector('main'),
+                NodeFilter.SHOW_TEXT);
+            const found = [];
+            for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+                if (!n.data.includes('\\u202e')) continue;
+                const e = n.parentElement;
+                const bidi = getComputedStyle(e).unicodeBidi;
+                found.push(`${e.tagName}.${e.className}:${bidi}`);
+            }
+            return found;
+        }"""
+    )
+    assert isolation and all(i.endswith((":isolate", ":plaintext")) for i in isolation), isolation
+    screenshot(page, "bidi-override-isolated")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,9 @@ def test_every_error_has_the_one_shape_and_never_echoes_or_fails(api: Api) -> No
     wrong = api.client.delete("/api/v1/audits", headers=viewer)
     assert wrong.status_code == 405 and wrong.json()["code"] == "METHOD_NOT_ALLOWED"
     assert set(wrong.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+    options = api.client.options("/api/v1/audits", headers=viewer)
+    assert options.status_code == 405 and options.json()["code"] == "METHOD_NOT_ALLOWED"
+    assert set(options.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
     finding = api.finding(K.CORRECTIVE, 1)
     surrogate = api.client.post(
         f"/api/v1/findings/{finding}/comments",
@@ -167,3 +171,76 @@ def test_bodies_past_the_limit_are_refused_before_they_are_read(api: Api) -> Non
     )
     assert streamed.status_code == 413
     assert api.version(finding) == int(staff["If-Match"])  # nothing written
+
+
+def test_the_openapi_names_every_answer_header_and_the_error_shape(api: Api) -> None:
+    document = api.client.get("/openapi.json", headers=api.auth("viewer")).json()
+    schemas = document["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas
+    assert set(schemas["ErrorBody"]["required"]) == {"code", "message_ko", "message_en"}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            for status, answer in responses.items():
+                if status.startswith(("4", "5")):
+                    ref = answer["content"]["application/json"]["schema"]["$ref"]
+                    assert ref.endswith("/ErrorBody"), (method, path, status)
+            assert "503" in responses, (method, path)
+            headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+            if method == "post" and path != "/api/v1/session":
+                assert "Idempotency-Key" in headers, path
+            if path.startswith("/api/v1/findings/{finding_id}/") and method == "post":
+                assert "If-Match" in headers and "428" in responses, path
+            if operation.get("security"):
+                assert "401" in responses, (method, path)
+    comment = document["components"]["schemas"]["CommentRequest"]["properties"]["text"]
+    assert "\\u0000" in comment["pattern"]  # what the server refuses, the schema says
+
+
+def test_every_list_and_search_answers_each_role_only_what_it_may_see(api: Api) -> None:
+    """One council's findings and 총괄 are read by all of its accounts alike; an inbox
+    is its recipients' (and overseers'); "as recorded" and repeat suggestions are
+    council staff's."""
+    labours = api.client.get(
+        "/api/v1/findings", params={"department": LABOUR}, headers=api.auth("staff")
+    ).json()["data"]
+    open_one = next(f for f in labours if f["status"] != "done")
+    set_due = api.client.post(
+        f"/api/v1/findings/{open_one['finding_id']}/due-date",
+        json={"due_date": "2018-12-03", "reason": "기한", "expected_version": open_one["version"]},
+        headers=api.auth("staff"),
+    )
+    assert set_due.status_code == 200, set_due.text
+    api.app.state.runtime.reminder_job().raise_due(date(2019, 1, 2))  # stale plans, overdue
+    api.app.state.runtime.projector.run_pending()
+    finding = api.finding(K.CORRECTIVE, 1)
+    roles = ("staff", "social", "labour", "viewer", "admin")
+
+    def get(who: str, path: str, **params: str) -> Any:
+        return api.client.get(path, params=params, headers=api.auth(who))
+
+    same_for_all = {
+        "list": ("/api/v1/findings", {}),
+        "search": ("/api/v1/findings", {"q": "사회적경제"}),
+        "summary": ("/api/v1/summary", {}),
+        "reminders": ("/api/v1/reminders", {"rule": "stale_plan"}),
+        "audits": ("/api/v1/audits", {}),
+        "timeline": (f"/api/v1/findings/{finding}/timeline", {}),
+    }
+    for name, (path, params) in same_for_all.items():
+        answers = {who: get(who, path, **params) for who in roles}
+        assert {who: a.status_code for who, a in answers.items()} == dict.fromkeys(roles, 200)
+        assert len({json.dumps(a.json(), sort_keys=True) for a in answers.values()}) == 1, name
+    for who in roles:
+        expected = 200 if who == "staff" else 403
+        for path in ("/api/v1/findings", "/api/v1/summary", f"/api/v1/findings/{finding}/timeline"):
+            assert get(who, path, recorded_on="2018-11-15").status_code == expected, (who, path)
+        repeats = get(who, f"/api/v1/findings/{finding}/repeats")
+        assert repeats.status_code == 200 and (
+            who == "staff" or repeats.json()["suggestions"] == []
+        )
+    # Each officer's own inbox holds its departments' entries only; a viewer has none.
+    for who, department in (("social", SOCIAL), ("labour", LABOUR)):
+        entries = get(who, "/api/v1/inbox").json()
+        assert entries and {e["department"] for e in entries} == {department}, who
+    assert get("viewer", "/api/v1/inbox").json() == []

@@ -107,18 +107,24 @@ def test_repeats_are_suggested_then_confirmed_by_staff(
     runtime, first, second = two_years
     queries, yearly = runtime.services.queries, runtime.services.yearly
     new = [f.finding_id for f in queries.list_findings(FindingFilter(audit_id=second))]
-    suggested = {i: s for i, s in queries.repeat_suggestions(new).items() if s}
+    suggested = {i: s for i, s in queries.repeat_suggestions(Principal.system(), new).items() if s}
     expected = {
         Finding.create_id(second, C, 1): Finding.create_id(first, C, 18),  # 남부기술교육원
         Finding.create_id(second, C, 2): Finding.create_id(first, C, 12),  # 장애인 고용
     }
     assert {i: s[0][0].finding_id for i, s in suggested.items()} == expected
     assert queries.repeat_streaks(new) == {}
+    # Suggestions are staff's to decide on: an officer or a viewer is shown none.
+    for role in (Role.DEPARTMENT_OFFICER, Role.VIEWER):
+        assert queries.repeat_suggestions(Principal(Actor.user("other", role)), new) == {}
+    assert queries.repeat_suggestions(STAFF, new).keys() >= expected.keys()
 
     for finding_id, earlier in expected.items():
         yearly.confirm_repeat(Target(STAFF, finding_id), earlier_finding_id=earlier)
     assert queries.repeat_streaks(new) == dict.fromkeys(expected, 2)
-    assert not any(queries.repeat_suggestions(list(expected)).values())  # confirmed: not again
+    assert not any(
+        queries.repeat_suggestions(Principal.system(), list(expected)).values()
+    )  # confirmed: not again
     with pytest.raises(DomainError) as twice:
         yearly.confirm_repeat(Target(STAFF, new[0]), earlier_finding_id=expected[new[0]])
     assert twice.value.code == "SAME_REPEAT_DECISION"
@@ -127,7 +133,7 @@ def test_repeats_are_suggested_then_confirmed_by_staff(
     first_new, first_earlier = next(iter(expected.items()))
     yearly.dismiss_repeat(Target(STAFF, first_new), earlier_finding_id=first_earlier)
     assert first_new not in queries.repeat_streaks(new)
-    assert queries.repeat_suggestions([first_new])[first_new] == []
+    assert queries.repeat_suggestions(Principal.system(), [first_new])[first_new] == []
     with pytest.raises(DomainError) as backwards:  # a later year's finding is no "earlier"
         yearly.confirm_repeat(Target(STAFF, first_earlier), earlier_finding_id=first_new)
     assert backwards.value.code == "INVALID_REPEAT"
@@ -203,7 +209,7 @@ def test_years_running_count_consecutive_years_and_follow_the_day(
     assert skipped not in streaks  # 2017 → 2020 is a repeat, not years running
     # Already in its chain: the 2017 finding is no suggestion for the 2019 one.
     assert Finding.create_id(first, C, 18) not in {
-        row.finding_id for row, _ in queries.repeat_suggestions([again])[again]
+        row.finding_id for row, _ in queries.repeat_suggestions(Principal.system(), [again])[again]
     }
     clock.advance(days=3)
     assert queries.repeat_streaks(as_of=decided_on - timedelta(days=1)) == {}

@@ -1,0 +1,44 @@
+"""A stricter half of schemathesis' positive_data_acceptance (see schemathesis.toml),
+and the evidence files' media types as bytes.
+
+Loaded by the schemathesis CLI through SCHEMATHESIS_HOOKS.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import schemathesis
+
+from application.evidence import ALLOWED_TYPES
+
+
+@schemathesis.serializer(*sorted(ALLOWED_TYPES))
+def evidence_file(ctx: Any, value: Any) -> dict[str, Any]:
+    """An evidence file's part: its bytes as generated (the types are documents)."""
+    if isinstance(value, bytes):
+        return {"data": value}
+    return {"data": str(value).encode()}
+
+
+@schemathesis.check
+def validation_agrees_with_schema(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Data the schema allows never fails validation (INVALID_REQUEST), and a 428 only
+    answers a command that named no version."""
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_positive:
+        return None
+    if response.status_code == 422:
+        try:
+            code = json.loads(response.content).get("code")
+        except ValueError:
+            code = None
+        if code == "INVALID_REQUEST":
+            raise AssertionError(f"schema-valid data refused by validation: {response.text[:300]}")
+    if response.status_code == 428:
+        headers = {k.lower() for k in (case.headers or {})}
+        body = case.body if isinstance(case.body, dict) else {}
+        if "if-match" in headers or body.get("expected_version") is not None:
+            raise AssertionError("428 although the request named a version")
+    return None
