@@ -7,15 +7,18 @@ import json
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from domain.vocabulary import FindingKind as K
+from infrastructure.idempotency import ABANDONED_AFTER
+from infrastructure.readmodel.tables import idempotency
 from tests.e2e.api_support import LABOUR, SOCIAL, Api, seeded_api, settings_for
 from tests.support.server import LiveServer
 
@@ -529,3 +532,66 @@ def test_odd_input_on_findings_is_a_4xx_naming_what_is_wrong(api: Api) -> None:
         422,
         "REASON_REQUIRED",
     )
+
+
+def test_an_abandoned_claim_expires_and_its_replay_never_applies_the_command_twice(
+    api: Api,
+) -> None:
+    """A process that died between its command's commit and storing the answer leaves a
+    claim without a response. Once it is past ABANDONED_AFTER the key may be retried:
+    the command runs again and refuses to apply twice, because every POST names the
+    version it acts on or a natural key (registration)."""
+    store = api.app.state.idempotency
+
+    def abandon(key: str) -> None:
+        # As if the answer was never stored and the claim is old.
+        with store.datastore.transaction(commit=True) as session:
+            session.execute(
+                update(idempotency)
+                .where(idempotency.c.key == key)
+                .values(
+                    status=None,
+                    body=None,
+                    created_at=datetime.now(tz=UTC) - ABANDONED_AFTER - timedelta(seconds=1),
+                )
+            )
+
+    finding = api.finding(*IN_PROGRESS)
+    version = api.version(finding)
+    staff = api.auth("staff")
+    comment = {"text": "한 번만", "expected_version": version}
+    headers = {**staff, "Idempotency-Key": "comment-once"}
+    path = f"/api/v1/findings/{finding}/comments"
+    assert api.client.post(path, json=comment, headers=headers).status_code == 200
+    abandon("comment-once")
+    again = api.client.post(path, json=comment, headers=headers)
+    assert again.status_code == 409 and again.json()["code"] == "STALE_VERSION"
+    timeline = api.client.get(f"/api/v1/findings/{finding}/timeline", headers=staff).json()
+    assert [e["data"].get("text") for e in timeline].count("한 번만") == 1
+    assert api.version(finding) == version + 1
+
+    register = {
+        "audit_id": str(api.audit_id),
+        "kind": "other",
+        "seq": 77,
+        "request": "자료 제출",
+        "department": SOCIAL,
+    }
+    headers = {**staff, "Idempotency-Key": "register-once"}
+    assert api.client.post("/api/v1/findings", json=register, headers=headers).status_code == 201
+    abandon("register-once")
+    twice = api.client.post("/api/v1/findings", json=register, headers=headers)
+    assert twice.status_code == 409
+    created = api.client.get(
+        "/api/v1/findings", params={"kind": "other", "q": "자료 제출"}, headers=staff
+    ).json()
+    assert [f["seq"] for f in created["data"]].count(77) == 1
+    # A claim younger than that is a request still running: the replay waits its turn.
+    with store.datastore.transaction(commit=True) as session:
+        session.execute(
+            update(idempotency)
+            .where(idempotency.c.key == "register-once")
+            .values(status=None, created_at=datetime.now(tz=UTC))
+        )
+    busy = api.client.post("/api/v1/findings", json=register, headers=headers)
+    assert busy.status_code == 409 and busy.json()["code"] == "IDEMPOTENCY_IN_PROGRESS"
