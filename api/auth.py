@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from api.errors import ErrorResponse
 from api.openapi import errors
 from application import accounts as account_errors
 from application.access import Principal
@@ -65,7 +66,7 @@ def install_auth_error_handlers(app: FastAPI) -> None:
             "message_en": exc.message_en,
             "detail": exc.detail,
         }
-        return JSONResponse(body, status, headers=auth_error_headers(exc))
+        return ErrorResponse(body, status, headers=auth_error_headers(exc))
 
     for cls, _status in AUTH_ERROR_STATUS:
         app.add_exception_handler(cls, handle)

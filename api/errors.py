@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -28,6 +28,7 @@ from domain.department import InvalidDepartmentError
 from domain.errors import (
     BusinessDateError,
     DomainError,
+    ImplausibleDateError,
     InvalidAuditError,
     InvalidCarryOverError,
     InvalidExtensionError,
@@ -56,6 +57,7 @@ _STATUS: list[tuple[type[DomainError], int]] = [
     (InvalidRepeatError, 422),
     (InvalidPolicyError, 422),
     (ReviewDateError, 422),
+    (ImplausibleDateError, 422),
     (EvidenceNotFoundError, 404),
     # Everything else is a conflict with the finding's current state (stale
     # version, closed finding, no pending claim, already registered, nothing would
@@ -80,6 +82,11 @@ _DATABASE_BUSY = (
 )
 
 
+_INTERNAL = (
+    "INTERNAL_ERROR",
+    "서버 오류가 났습니다. 다시 시도하기 전에 반영되었는지 확인하세요.",
+    "The server failed; check whether anything changed before retrying.",
+)
 _WRITE_CONFLICT = (
     "WRITE_CONFLICT",
     "다른 요청이 같은 기록을 먼저 저장했습니다. 새로 고친 뒤 다시 시도하세요.",
@@ -130,6 +137,14 @@ def _answer(
     return ErrorResponse(body, status, headers=headers)
 
 
+# Paths that answer JSON (the API, health, metrics, its documentation); the others are pages.
+_JSON_PATHS = ("/health", "/metrics", "/openapi.json", "/docs")
+
+
+def is_api_path(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/") or path in _JSON_PATHS
+
+
 def _allowed_methods(request: Request) -> list[str]:
     """Every method some route of this path answers (the router names only the first
     route it tried, one method of several)."""
@@ -164,7 +179,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         # The API answers in its one error shape; the web pages keep their own.
-        if not request.url.path.startswith("/api/"):
+        if not is_api_path(request.url.path):
             return await http_exception_handler(request, exc)
         code, ko, en = _HTTP_ERRORS.get(
             exc.status_code, ("HTTP_ERROR", "요청을 처리할 수 없습니다.", "The request failed.")
@@ -179,6 +194,14 @@ def install_error_handlers(app: FastAPI) -> None:
         # Two writers created the same aggregate at once (a department registered
         # twice, say): the second learns it, never a 500. Nothing of it was written.
         return _answer(409, *_WRITE_CONFLICT)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        # A defect, not a refusal: logged with its traceback by the server, answered
+        # in the one shape (the web pages keep their plain error page).
+        if not is_api_path(request.url.path):
+            return PlainTextResponse("Internal Server Error", status_code=500)
+        return _answer(500, *_INTERNAL)
 
     @app.exception_handler(OperationalError)
     async def busy(_: Request, exc: OperationalError) -> JSONResponse:

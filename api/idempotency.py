@@ -28,13 +28,25 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 _KEY = re.compile(r"[!-~]{1,200}")
 # Signing in is never replayed: its answer is a fresh session's secret.
 EXEMPT = frozenset({"/api/v1/session"})
-# Not worth keeping: the caller was not even identified, or the server failed.
-_NOT_STORED = {401, 403, 429}
+# Not worth keeping: the caller was not identified, or may retry and succeed (a
+# conflict, a throttle), or the server failed. A retry runs the command again, which
+# refuses to apply it twice (it names a version or a natural key).
+_NOT_STORED = {401, 403, 409, 429}
+# What a replay answers besides the body (never a cookie: a session is not replayed).
+_REPLAYED_HEADERS = frozenset({b"etag", b"location", b"followup-position", b"retry-after"})
 
 
-async def _refuse(send: Send, status: int, code: str, ko: str, en: str) -> None:
+def fingerprint(body: bytes, if_match: str | None) -> str:
+    """The request a key names: its body and the version it acts on."""
+    return hashlib.sha256((if_match or "").encode("latin-1") + b"\n" + body).hexdigest()
+
+
+async def _refuse(
+    send: Send, status: int, code: str, ko: str, en: str, retry_after: int | None = None
+) -> None:
     body = {"code": code, "message_ko": ko, "message_en": en, "detail": None}
-    await _send(send, status, json.dumps(body, ensure_ascii=False).encode())
+    extra = (("retry-after", str(retry_after)),) if retry_after is not None else ()
+    await _send(send, status, json.dumps(body, ensure_ascii=False).encode(), extra=extra)
 
 
 class IdempotencyMiddleware:
@@ -42,7 +54,11 @@ class IdempotencyMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] in EXEMPT:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or scope["path"].rstrip("/") in EXEMPT
+        ):
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -59,7 +75,11 @@ class IdempotencyMiddleware:
                 "Idempotency-Key must be 1 to 200 visible ASCII characters.",
             )
             return
-        credential = headers.get("authorization") or headers.get("cookie") or ""
+        credential = headers.get("authorization") or headers.get("cookie")
+        if not credential:
+            # Nobody to keep it for: the request is refused as unauthenticated anyway.
+            await self.app(scope, receive, send)
+            return
         owner = hashlib.sha256(credential.encode()).hexdigest()
         # The body is part of the request the key names: read it once, fingerprint it,
         # and hand the same bytes on.
@@ -73,14 +93,25 @@ class IdempotencyMiddleware:
                 "The request is too large.",
             )
             return
-        fingerprint = hashlib.sha256(body).hexdigest()
         store: IdempotencyStore = scope["app"].state.idempotency
+        claimed_at = datetime.now(tz=UTC)
         claim, stored = await run_in_threadpool(
-            store.claim, owner, key, "POST", scope["path"], datetime.now(tz=UTC), fingerprint
+            store.claim,
+            owner,
+            key,
+            "POST",
+            scope["path"],
+            claimed_at,
+            fingerprint(body, headers.get("if-match")),
         )
         if claim == "replay" and stored is not None:
             await _send(
-                send, stored.status, stored.body.encode(), stored.content_type, replayed=True
+                send,
+                stored.status,
+                stored.body.encode(),
+                stored.content_type,
+                replayed=True,
+                extra=stored.headers,
             )
             return
         if claim == "busy":
@@ -88,8 +119,9 @@ class IdempotencyMiddleware:
                 send,
                 409,
                 "IDEMPOTENCY_IN_PROGRESS",
-                "같은 Idempotency-Key의 요청을 처리하고 있습니다.",
-                "A request with this Idempotency-Key is in progress.",
+                "같은 Idempotency-Key의 요청을 처리하고 있습니다. 잠시 후 다시 보내세요.",
+                "A request with this Idempotency-Key is in progress; retry shortly.",
+                retry_after=1,
             )
             return
         if claim == "mismatch":
@@ -118,11 +150,11 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replaying(body, receive), capture)
         except BaseException:
-            await run_in_threadpool(store.release, owner, key)
+            await run_in_threadpool(store.release, owner, key, claimed_at)
             raise
         status = int(start.get("status", 500))
         if status >= 500 or status in _NOT_STORED:
-            await run_in_threadpool(store.release, owner, key)
+            await run_in_threadpool(store.release, owner, key, claimed_at)
         else:
             content_type = next(
                 (
@@ -133,8 +165,17 @@ class IdempotencyMiddleware:
                 "application/json",
             )
             answer = b"".join(chunks).decode("utf-8", errors="replace")
+            kept = tuple(
+                (k.decode("latin-1"), v.decode("latin-1"))
+                for k, v in start.get("headers", [])
+                if k.lower() in _REPLAYED_HEADERS
+            )
             await run_in_threadpool(
-                store.complete, owner, key, StoredResponse(status, content_type, answer)
+                store.complete,
+                owner,
+                key,
+                claimed_at,
+                StoredResponse(status, content_type, answer, kept),
             )
         for message in held:
             await send(message)
@@ -151,10 +192,12 @@ async def _send(
     content_type: str = "application/json",
     *,
     replayed: bool = False,
+    extra: tuple[tuple[str, str], ...] = (),
 ) -> None:
     headers = [
         (b"content-type", content_type.encode("latin-1")),
         (b"content-length", str(len(body)).encode()),
+        *((k.encode("latin-1"), v.encode("latin-1")) for k, v in extra),
     ]
     if replayed:
         headers.append((b"idempotent-replayed", b"true"))

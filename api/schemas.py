@@ -7,19 +7,21 @@ from datetime import date
 from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
+from fastapi import Query
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from application.digests import topic_label
 from application.dto import FindingDetails, FindingRow, InboxEntry, TimelineEntry
-from domain.values import has_unstorable, stored_text
+from domain.values import has_bidi_control, has_unstorable, stored_text
 from domain.vocabulary import (
     KIND_LABELS,
     STATUS_LABELS,
@@ -32,20 +34,35 @@ from domain.vocabulary import (
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+# Business dates of an audit's follow-up: years 1900 to 2100 (a year 9999 would make
+# every later computation on it overflow).
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+_DATE_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-"
+
+
 def _iso_date_only(value: object) -> object:
     """Dates come as YYYY-MM-DD text (or as dates): never a number such as 0, which
-    lax parsing would take for 1970-01-01."""
-    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
-        return value
-    raise ValueError("a date is written YYYY-MM-DD")
+    lax parsing would take for 1970-01-01; and within FIRST_YEAR..LAST_YEAR."""
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        year = int(value[:4])
+    elif isinstance(value, date):
+        year = value.year
+    else:
+        raise ValueError("a date is written YYYY-MM-DD")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"a date lies between {FIRST_YEAR} and {LAST_YEAR}")
+    return value
 
 
-# A business date in a request: strict ISO text (the OpenAPI says format: date).
-IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+# A business date in a request: strict ISO text in range (the OpenAPI says so).
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_iso_date_only),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": _DATE_PATTERN}),
+]
 
 
 # Bidi controls may not reorder names (free texts are isolated where they are shown).
-_BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # Fields that name something (shown among other text, compared as keys).
 _NAMES = frozenset(
     {"name", "department", "council", "committee", "audited_body", "new_name", "into"}
@@ -58,23 +75,27 @@ def clean_text(value: str, *, name: bool = False) -> str:
     # The characters a stored text never keeps: the API refuses them, not replaces them.
     if has_unstorable(value):
         raise ValueError("control characters (other than tab and line feed) are not allowed")
-    if name and _BIDI.search(value):
+    if name and has_bidi_control(value):
         raise ValueError("bidirectional controls are not allowed in a name")
     return stored_text(value)
 
 
 # The same rules as JSON Schema patterns (ECMA-262), so the OpenAPI says what is refused.
-_TEXT_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
-_NAME_PATTERN = (
+TEXT_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+NAME_PATTERN = (
     r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
     r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*$"
 )
 
 
+# A name or a text in a query string, held to the same rules as in a body.
+QueryName = Annotated[str | None, Query(max_length=200, pattern=NAME_PATTERN)]
+
+
 def _text_patterns(schema: dict[str, Any], _: type) -> None:
     """Each free text of a request body carries the pattern ``clean_text`` holds it to."""
     for name, prop in schema.get("properties", {}).items():
-        pattern = _NAME_PATTERN if name in _NAMES else _TEXT_PATTERN
+        pattern = NAME_PATTERN if name in _NAMES else TEXT_PATTERN
         for variant in prop.get("anyOf", [prop]):
             if variant.get("type") == "string" and not {"format", "enum", "const"} & set(variant):
                 variant["pattern"] = pattern
@@ -197,7 +218,7 @@ class AuditPublic(BaseModel):
     committee: str
     audited_body: str
     findings: int
-    default_deadline: IsoDate | None = None
+    default_deadline: date | None = None
 
 
 class RegisterFindingRequest(RequestBody):

@@ -13,6 +13,7 @@ from eventsourcing.utils import get_topic
 from domain.audit import Audit
 from domain.errors import DomainError
 from domain.finding import Finding
+from domain.values import has_bidi_control, has_unstorable
 
 # Limits a department's upload; the council's evidence is documents and pictures.
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
@@ -116,12 +117,24 @@ def latest_report_evidence(timeline: Sequence[Any]) -> list[ReportEvidence]:
     return [f for f in evidence_of(timeline) if f.report_version == reports[-1]]
 
 
+class EvidenceNameError(EvidenceRejectedError):
+    code = "EVIDENCE_FILE_NAME"
+    message_ko = "파일 이름에 쓸 수 없는 문자(제어 문자, 방향 제어 문자)가 있습니다."
+    message_en = "The file name holds control or bidirectional characters."
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, status_code=422)
+
+
 def media_type(declared: str | None) -> str:
     return (declared or "application/octet-stream").split(";")[0].strip()
 
 
 def check_upload(upload: Upload) -> None:
     """Raises EvidenceRejectedError (415 type, 413 size)."""
+    if has_unstorable(upload.file_name) or has_bidi_control(upload.file_name):
+        # A file name is shown among other text and written into downloads' headers.
+        raise EvidenceNameError(repr(upload.file_name))
     if upload.content_type not in ALLOWED_TYPES:
         raise EvidenceRejectedError(f"type {upload.content_type}", status_code=415)
     if len(upload.data) > MAX_EVIDENCE_BYTES:

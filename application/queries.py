@@ -148,6 +148,8 @@ class Queries:
         if day is None:
             return None
         require_council_staff(principal)
+        # A day not yet over shows everything recorded so far (and never overflows).
+        day = min(day, self.reminders.clock.today())
         return datetime.combine(day + timedelta(days=1), time(), SEOUL).astimezone(UTC)
 
     def list_audits(self) -> list[AuditRow]:

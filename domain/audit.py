@@ -8,7 +8,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import InvalidAuditError
+from domain.errors import InvalidAuditError, require_plausible
 from domain.values import Actor, StampFields, natural_id, one_line, stamped
 
 # Local councils were re-established in 1991; anything earlier is a typo.
@@ -86,6 +86,8 @@ class Audit(Aggregate):
             raise InvalidAuditError("committee and audited body are required")
         if not FIRST_AUDIT_YEAR <= year <= stamp["business_date"].year + 1:
             raise InvalidAuditError(f"year {year}")
+        for day in (audit_date, adoption_date, default_deadline):
+            require_plausible(day, stamp["business_date"])
         return cls._create(
             cls.Registered,
             id=cls.create_id(council, committee, audited_body, year),

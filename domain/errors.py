@@ -6,6 +6,8 @@ here, next to the rule they explain, so there is one place per message.
 
 from __future__ import annotations
 
+from datetime import date
+
 
 class DomainError(Exception):
     """A refused action: nothing was changed."""
@@ -204,3 +206,22 @@ class ReviewDateError(DomainError):
     code = "INVALID_REVIEW_DATE"
     message_ko = "재검토일은 미반영을 확인할 때만, 오늘 이후 날짜로 정할 수 있습니다."
     message_en = "A re-review date goes with a verified 미반영 only, on a day after today."
+
+
+class ImplausibleDateError(DomainError):
+    code = "IMPLAUSIBLE_DATE"
+    message_ko = "날짜가 있을 수 있는 범위(1990년부터 올해 뒤 20년까지)를 벗어났습니다."
+    message_en = "The date lies outside 1990 to twenty years after this year."
+
+
+# Dates a follow-up can hold: none before local councils returned, none decades ahead
+# (a year 9999 would overflow every later date computed from it).
+FIRST_PLAUSIBLE_YEAR = 1990
+YEARS_AHEAD = 20
+
+
+def require_plausible(day: date | None, today: date) -> None:
+    """Raises ImplausibleDateError for a date outside FIRST_PLAUSIBLE_YEAR to
+    YEARS_AHEAD years after ``today``'s year."""
+    if day is not None and not FIRST_PLAUSIBLE_YEAR <= day.year <= today.year + YEARS_AHEAD:
+        raise ImplausibleDateError(day.isoformat())

@@ -35,6 +35,7 @@ from domain.errors import (
     SameDepartmentError,
     SameDueDateError,
     SameRepeatDecisionError,
+    require_plausible,
 )
 from domain.values import (
     Actor,
@@ -435,6 +436,7 @@ class Finding(Aggregate):
         day, today = stamp["business_date"], seoul_date(stamp["now"])
         if day > today:
             raise BusinessDateInFutureError(f"{day} > {today}")
+        require_plausible(due_date, today)
         return cls._create(
             cls.Registered,
             id=cls.create_id(audit_id, kind, seq),
@@ -550,6 +552,7 @@ class Finding(Aggregate):
         reason = self._open_with_reason(reason)
         if due_date == self.due_date:
             raise SameDueDateError(str(due_date))
+        require_plausible(due_date, seoul_date(stamp["now"]))
         self._replace(self.DueDateChanged, "due_date", due_date, reason, stamp, by_policy=False)
 
     def apply_due_policy(self, *, due_date: date, **stamp: Unpack[StampFields]) -> bool:
@@ -557,6 +560,7 @@ class Finding(Aggregate):
         "policy"); a due date a person or a document set stays. True if it moved."""
         if self.is_closed or not self.due_by_policy or due_date == self.due_date:
             return False
+        require_plausible(due_date, seoul_date(stamp["now"]))
         self._replace(
             self.DueDateChanged, "due_date", due_date, POLICY_REASON, stamp, by_policy=True
         )
@@ -592,6 +596,7 @@ class Finding(Aggregate):
             raise NoDueDateError()
         if due_date <= self.due_date:
             raise InvalidExtensionError(f"{due_date} <= {self.due_date}")
+        require_plausible(due_date, seoul_date(stamp["now"]))
         self._record(self.ExtensionRequested, stamp, requested_due_date=due_date, reason=reason)
 
     def grant_extension(self, *, reason: str, **stamp: Unpack[StampFields]) -> None:

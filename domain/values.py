@@ -40,6 +40,14 @@ def natural_id(*parts: object) -> UUID:
 _UNSTORABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff]")
 
 
+# Bidirectional controls: in a name they would reorder the text shown around it.
+_BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def has_bidi_control(value: str) -> bool:
+    return _BIDI.search(value) is not None
+
+
 def has_unstorable(value: str) -> bool:
     """Whether ``stored_text`` would have to replace a character (a line's CR and a
     byte-order mark it simply drops)."""

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from api.auth import PrincipalDep
 from api.deps import ServicesDep
 from api.downloads import export_response
-from api.schemas import AuditPublic, IsoDate, RegisterAuditRequest, RequestBody
+from api.schemas import AuditPublic, IsoDate, QueryName, RegisterAuditRequest, RequestBody
 from application.exports import ExportFormat
 
 router = APIRouter(prefix="/audits", tags=["audits"])
@@ -49,7 +49,7 @@ def export_audit(
     principal: PrincipalDep,
     format: Annotated[ExportFormat, Query(description="hwpx (한글), xlsx, html or pdf")],
     as_of: Annotated[IsoDate | None, Query(description="Business date YYYY-MM-DD; today")] = None,
-    department: Annotated[str | None, Query(description="Department (담당부서)")] = None,
+    department: Annotated[QueryName, Query(description="Department (담당부서)")] = None,
 ) -> Response:
     """처리결과 총괄 and the lists in the business report's layout, as of a date, as a
     download. Any signed-in role; an unknown audit is a 404, an unknown department a 422."""

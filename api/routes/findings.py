@@ -20,6 +20,7 @@ from api.auth import PrincipalDep
 from api.deps import ServicesDep
 from api.openapi import errors
 from api.schemas import (
+    TEXT_PATTERN,
     CommentRequest,
     Dated,
     DueDateRequest,
@@ -29,6 +30,7 @@ from api.schemas import (
     FindingsPublic,
     FindingSummaryPublic,
     IsoDate,
+    QueryName,
     ReasonRequest,
     ReassignRequest,
     RegisterFindingRequest,
@@ -90,13 +92,15 @@ def list_findings(
     services: ServicesDep,
     principal: PrincipalDep,
     audit: UUID | None = None,
-    department: str | None = None,
+    department: QueryName = None,
     kind: FindingKind | None = None,
     status_: Annotated[Status | None, Query(alias="status")] = None,
     verification: Verification | None = None,
     overdue: Annotated[bool, Query(description="Due date passed, open, no pending claim")] = False,
-    raised_by: Annotated[str | None, Query(description="The council member who raised it")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Korean text search")] = None,
+    raised_by: Annotated[QueryName, Query(description="The council member who raised it")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, pattern=TEXT_PATTERN, description="Korean text search")
+    ] = None,
     carried_into: Annotated[
         UUID | None,
         Query(description="Findings of earlier audits carried over into this audit (이월)"),
@@ -291,7 +295,7 @@ _EVIDENCE_ENCODING = {"file": {"contentType": ", ".join(sorted(ALLOWED_TYPES))}}
 def attach_evidence(
     call: CallDep,
     file: Annotated[UploadFile, File(description="증빙자료 (PDF, image, HWP, office, text)")],
-    note: Annotated[str | None, Form(max_length=2000)] = None,
+    note: Annotated[str | None, Form(max_length=2000, pattern=TEXT_PATTERN)] = None,
     expected_version_: Annotated[
         int | None, Form(alias="expected_version", ge=1, json_schema_extra=_form_version)
     ] = None,

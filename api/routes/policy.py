@@ -9,7 +9,7 @@ from pydantic import Field
 
 from api.auth import PrincipalDep
 from api.deps import ServicesDep
-from api.schemas import RequestBody
+from api.schemas import NAME_PATTERN, RequestBody
 from domain.vocabulary import FindingKind
 
 router = APIRouter(prefix="/due-policy", tags=["due policy"])
@@ -27,7 +27,9 @@ class DuePolicyRequest(RequestBody):
 def get_policy(
     services: ServicesDep,
     _: PrincipalDep,
-    council: Annotated[str, Query(max_length=200, description="Council (의회) name")] = "",
+    council: Annotated[
+        str, Query(max_length=200, pattern=NAME_PATTERN, description="Council (의회) name")
+    ] = "",
 ) -> dict[str, Any]:
     return {"council": council, "days": services.policies.days(council)}
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from api.auth import PrincipalDep
 from api.deps import ServicesDep
 from api.openapi import errors
-from api.schemas import IsoDate
+from api.schemas import IsoDate, QueryName
 
 router = APIRouter(tags=["summary"])
 
@@ -20,8 +20,8 @@ def get_summary(
     services: ServicesDep,
     principal: PrincipalDep,
     audit: Annotated[UUID | None, Query(description="Audit id; all audits when absent")] = None,
-    committee: str | None = None,
-    department: str | None = None,
+    committee: QueryName = None,
+    department: QueryName = None,
     as_of: Annotated[IsoDate | None, Query(description="Business date YYYY-MM-DD")] = None,
     historical: Annotated[
         bool, Query(description="Department as written, without later merges")

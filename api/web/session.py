@@ -110,7 +110,8 @@ async def web_user(request: Request, form: FormDep) -> WebUser:
         raise LoginRequired(target if request.method == "GET" else "/") from None
     except CsrfFailedError:
         raise CsrfRefused() from None
-    return WebUser(user=user, csrf_token=str(request.state.csrf_token))
+    # A page opened with an API token (no session) renders; its forms need none.
+    return WebUser(user=user, csrf_token=str(getattr(request.state, "csrf_token", "")))
 
 
 WebUserDep = Annotated[WebUser, Depends(web_user)]

@@ -346,6 +346,7 @@ idempotency = Table(
     Column("status", Integer),  # NULL while the first request is in flight
     Column("content_type", String(100)),
     Column("body", Text),
+    Column("headers", Text),  # JSON [[name, value], ...] of the headers replayed
     Column("created_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("owner", "key", name="pk_followup_idempotency"),
 )

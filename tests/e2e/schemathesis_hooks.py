@@ -7,11 +7,19 @@ Loaded by the schemathesis CLI through SCHEMATHESIS_HOOKS.
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import schemathesis
+from hypothesis import strategies as st
 
+from api.schemas import FIRST_YEAR, LAST_YEAR
 from application.evidence import ALLOWED_TYPES
+
+# Dates as the schema states them: format date and years FIRST_YEAR..LAST_YEAR.
+schemathesis.openapi.format(
+    "date", st.dates(date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31)).map(date.isoformat)
+)
 
 
 @schemathesis.serializer(*sorted(ALLOWED_TYPES))

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from api.idempotency import fingerprint
 from domain.vocabulary import FindingKind as K
 from infrastructure.idempotency import ABANDONED_AFTER
 from infrastructure.readmodel.tables import idempotency
@@ -378,7 +379,7 @@ def test_a_replay_sent_as_the_first_answer_arrives_gets_that_answer(api: Api) ->
                 "POST",
                 scope["path"],
                 datetime.now(tz=UTC),
-                hashlib.sha256(body).hexdigest(),
+                fingerprint(body, None),
             )
             seen["claim"] = claim
 
@@ -587,11 +588,47 @@ def test_an_abandoned_claim_expires_and_its_replay_never_applies_the_command_twi
     ).json()
     assert [f["seq"] for f in created["data"]].count(77) == 1
     # A claim younger than that is a request still running: the replay waits its turn.
-    with store.datastore.transaction(commit=True) as session:
-        session.execute(
-            update(idempotency)
-            .where(idempotency.c.key == "register-once")
-            .values(status=None, created_at=datetime.now(tz=UTC))
-        )
-    busy = api.client.post("/api/v1/findings", json=register, headers=headers)
+    raw = json.dumps({"text": "아직", "expected_version": version + 1}).encode()
+    owner = hashlib.sha256(f"Bearer {api.tokens['staff']}".encode()).hexdigest()
+    taken = store.claim(owner, "young", "POST", path, datetime.now(tz=UTC), fingerprint(raw, None))
+    assert taken == ("new", None)
+    busy = api.client.post(
+        path,
+        content=raw,
+        headers={**staff, "Idempotency-Key": "young", "content-type": "application/json"},
+    )
     assert busy.status_code == 409 and busy.json()["code"] == "IDEMPOTENCY_IN_PROGRESS"
+    assert busy.headers["Retry-After"] == "1"
+    assert api.version(finding) == version + 1
+
+
+def test_a_replay_answers_the_first_responses_headers_and_names_its_version(api: Api) -> None:
+    staff = api.auth("staff")
+    register = {
+        "audit_id": str(api.audit_id),
+        "kind": "other",
+        "seq": 78,
+        "request": "자료 제출 요구",
+        "department": SOCIAL,
+    }
+    headers = {**staff, "Idempotency-Key": "register-78"}
+    first = api.client.post("/api/v1/findings", json=register, headers=headers)
+    again = api.client.post("/api/v1/findings", json=register, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Location"] == first.headers["Location"]
+    assert again.headers["ETag"] == first.headers["ETag"] == '"1"'
+    assert "set-cookie" not in again.headers
+    # The key names the version it acted on as well: another If-Match is another request.
+    finding = first.json()["finding_id"]
+    path = f"/api/v1/findings/{finding}/comments"
+    keyed = {**staff, "Idempotency-Key": "comment-78"}
+    done = api.client.post(path, json={"text": "의견"}, headers={**keyed, "If-Match": '"1"'})
+    assert done.status_code == 200 and done.headers["ETag"] == '"2"'
+    other = api.client.post(path, json={"text": "의견"}, headers={**keyed, "If-Match": '"2"'})
+    assert other.status_code == 422 and other.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
+    # A conflict is not kept: with the key still free the caller retries at the new version.
+    stale = {**staff, "Idempotency-Key": "comment-78-b", "If-Match": '"1"'}
+    assert api.client.post(path, json={"text": "다시"}, headers=stale).status_code == 409
+    retried = api.client.post(path, json={"text": "다시"}, headers={**stale, "If-Match": '"2"'})
+    assert retried.status_code == 200 and retried.headers["ETag"] == '"3"'

@@ -204,7 +204,7 @@ def test_every_list_and_search_answers_each_role_only_what_it_may_see(api: Api) 
     labours = api.client.get(
         "/api/v1/findings", params={"department": LABOUR}, headers=api.auth("staff")
     ).json()["data"]
-    open_one = next(f for f in labours if f["status"] != "done")
+    open_one = labours[0]  # its due date passed: an overdue reminder if still open
     set_due = api.client.post(
         f"/api/v1/findings/{open_one['finding_id']}/due-date",
         json={"due_date": "2018-12-03", "reason": "기한", "expected_version": open_one["version"]},
@@ -244,3 +244,57 @@ def test_every_list_and_search_answers_each_role_only_what_it_may_see(api: Api) 
         entries = get(who, "/api/v1/inbox").json()
         assert entries and {e["department"] for e in entries} == {department}, who
     assert get("viewer", "/api/v1/inbox").json() == []
+
+
+def test_far_dates_odd_query_texts_and_tokens_on_pages_are_refused_or_served(api: Api) -> None:
+    staff = api.auth("staff")
+    finding = api.finding(K.CORRECTIVE, 1)
+    for path in ("/api/v1/findings", "/api/v1/summary", f"/api/v1/findings/{finding}/timeline"):
+        far = api.client.get(path, params={"recorded_on": "9999-12-31"}, headers=staff)
+        assert far.status_code == 422, path
+    due = api.client.post(
+        f"/api/v1/findings/{finding}/due-date",
+        json={"due_date": "9999-12-31", "reason": "기한", "expected_version": api.version(finding)},
+        headers=staff,
+    )
+    assert due.status_code == 422
+    audit = api.client.post(
+        "/api/v1/audits",
+        json={
+            "committee": "위원회",
+            "audited_body": "기관",
+            "year": 2018,
+            "adoption_date": "2099-01-02",
+        },
+        headers=staff,
+    )
+    assert audit.status_code == 422 and audit.json()["code"] == "IMPLAUSIBLE_DATE"
+    for rule in ("overdue", "due_soon", "claim_waiting", "stale_plan"):
+        listed = api.client.get("/api/v1/reminders", params={"rule": rule}, headers=staff)
+        assert listed.status_code == 200
+    for params in ({"q": "\x00"}, {"raised_by": "\x07"}, {"department": "감사\u202e과"}):
+        odd = api.client.get("/api/v1/findings", params=params, headers=staff)
+        assert odd.status_code == 422 and odd.json()["code"] == "INVALID_REQUEST", params
+    # A web page opened with an API token renders (its forms need no CSRF token then).
+    page = api.client.get(f"/findings/{finding}", headers=staff)
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    for method, path in (("GET", "/api"), ("POST", "/health"), ("POST", "/metrics")):
+        answer = api.client.request(method, path, headers=staff)
+        assert set(answer.json()) == {"code", "message_ko", "message_en", "detail"}, path
+    upload = f"/api/v1/findings/{finding}/evidence"
+    version = str(api.version(finding))
+    noted = api.client.post(
+        upload,
+        files={"file": ("결과.pdf", b"%PDF-1.4", "application/pdf")},
+        data={"expected_version": version, "note": "벨\x07"},
+        headers=staff,
+    )
+    assert noted.status_code == 422
+    named = api.client.post(
+        upload,
+        files={"file": ("결과\u202efdp.exe", b"%PDF-1.4", "application/pdf")},
+        data={"expected_version": version},
+        headers=staff,
+    )
+    assert named.status_code == 422 and named.json()["code"] == "EVIDENCE_FILE_NAME"
+    assert api.version(finding) == int(version)
