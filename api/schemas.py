@@ -117,7 +117,8 @@ class RequestBody(BaseModel):
 class Versioned(RequestBody):
     """Every write on a finding names the version it acts on (or sends If-Match)."""
 
-    expected_version: int | None = Field(default=None, ge=1)
+    # A number as If-Match takes it (at most 18 digits); JSON's 7.0 is the integer 7.
+    expected_version: int | None = Field(default=None, ge=1, le=10**18 - 1)
 
 
 class _FindingOut(BaseModel):
@@ -201,7 +202,7 @@ class TimelineEntryPublic(TimelineEntry):
 
 
 class RegisterAuditRequest(RequestBody):
-    council: str = ""
+    council: str = Field(default="", max_length=200)
     committee: str = Field(min_length=1, max_length=200)
     audited_body: str = Field(min_length=1, max_length=200)
     year: int = Field(ge=1991, le=2100)

@@ -32,7 +32,7 @@ def expected_version(request: Request, body_version: int | None) -> int:
     found = _IF_MATCH.fullmatch(header.strip())
     if found is None:
         raise InvalidIfMatchError(header)
-    return int(found.group(1))
+    return int(found.group(1) or found.group(2))
 
 
-_IF_MATCH = re.compile(r'(?:W/)?"?([0-9]{1,18})"?')
+_IF_MATCH = re.compile(r'(?:W/)?(?:"([1-9][0-9]{0,17})"|([1-9][0-9]{0,17}))')
