@@ -8,6 +8,7 @@ parses more.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -24,6 +25,17 @@ _BODY = {
 }
 
 
+# The routes that take files; every other body is held to the JSON limit, whatever
+# its Content-Type says (a client cannot buy the upload limit by labelling a body).
+UPLOAD_PATHS = re.compile(
+    r"/api/v1/findings/[^/]+/evidence|/findings/[^/]+/(?:report|evidence)|/import"
+)
+
+
+def limit_for(path: str, *, max_json: int, max_upload: int) -> int:
+    return max_upload if UPLOAD_PATHS.fullmatch(path.rstrip("/")) else max_json
+
+
 class BodyLimitMiddleware:
     def __init__(self, app: ASGIApp, *, max_json: int, max_upload: int) -> None:
         self.app = app
@@ -34,8 +46,7 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        kind = headers.get("content-type", "")
-        limit = self.max_upload if kind.startswith("multipart/") else self.max_json
+        limit = limit_for(scope["path"], max_json=self.max_json, max_upload=self.max_upload)
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             await _refuse(send, limit)

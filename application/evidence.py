@@ -126,6 +126,15 @@ class EvidenceNameError(EvidenceRejectedError):
         super().__init__(detail, status_code=422)
 
 
+class EvidenceCountError(EvidenceRejectedError):
+    code = "EVIDENCE_ONE_FILE"
+    message_ko = "증빙자료는 한 번에 파일 하나씩 올립니다."
+    message_en = "Send one file per upload."
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"{count} files", status_code=422)
+
+
 def media_type(declared: str | None) -> str:
     return (declared or "application/octet-stream").split(";")[0].strip()
 

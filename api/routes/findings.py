@@ -42,7 +42,13 @@ from api.schemas import (
 )
 from api.versioning import expected_version
 from application.dto import FindingDetails, FindingFilter
-from application.evidence import ALLOWED_TYPES, MAX_EVIDENCE_BYTES, Upload, media_type
+from application.evidence import (
+    ALLOWED_TYPES,
+    MAX_EVIDENCE_BYTES,
+    EvidenceCountError,
+    Upload,
+    media_type,
+)
 from application.services import Followup
 from application.writer import Target
 from domain.vocabulary import FindingKind, Status, Verification
@@ -284,8 +290,17 @@ def _form_version(schema: dict[str, Any]) -> None:
 _EVIDENCE_ENCODING = {"file": {"contentType": ", ".join(sorted(ALLOWED_TYPES))}}
 
 
+async def one_file(request: Request) -> None:
+    """Two ``file`` parts are refused, not one of them kept silently (the form is
+    parsed once: FastAPI reads the same cached form)."""
+    count = len((await request.form()).getlist("file"))
+    if count > 1:
+        raise EvidenceCountError(count)
+
+
 @router.post(
     "/{finding_id}/evidence",
+    dependencies=[Depends(one_file)],
     response_model=FindingPublic,
     responses=errors(415),
     openapi_extra={

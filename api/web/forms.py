@@ -59,8 +59,12 @@ def texts(form: FormData, *names: str) -> dict[str, str]:
 
 
 def upload(form: FormData, name: str) -> UploadFile | None:
-    value = form.get(name)
-    return value if isinstance(value, UploadFile) and value.filename else None
+    """The one file of a single file input; two sent under its name are refused rather
+    than one kept silently."""
+    files = [v for v in form.getlist(name) if isinstance(v, UploadFile) and v.filename]
+    if len(files) > 1:
+        raise FormInputError("파일은 하나만 올릴 수 있습니다")
+    return files[0] if files else None
 
 
 def optional_text(value: str) -> str | None:

@@ -172,6 +172,22 @@ def test_bodies_past_the_limit_are_refused_before_they_are_read(api: Api) -> Non
     assert streamed.status_code == 413
     assert api.version(finding) == int(staff["If-Match"])  # nothing written
 
+    # The limit is the route's: labelling a body as an upload does not buy the upload limit.
+    labelled = api.client.post(
+        f"/api/v1/findings/{finding}/comments",
+        content=huge,
+        headers={**staff, "content-type": "multipart/form-data; boundary=x"},
+    )
+    assert labelled.status_code == 413 and labelled.json()["detail"]["limit_bytes"] < len(huge)
+    assert api.version(finding) == int(staff["If-Match"])
+
+    uploaded = api.client.post(  # an upload route still takes a file past the JSON limit
+        f"/api/v1/findings/{finding}/evidence",
+        files={"file": ("scan.pdf", b"%PDF-1.4\n" + b"0" * (3 * 1024 * 1024), "application/pdf")},
+        headers=staff,
+    )
+    assert uploaded.status_code == 200, uploaded.text
+
 
 def test_the_openapi_names_every_answer_header_and_the_error_shape(api: Api) -> None:
     document = api.client.get("/openapi.json", headers=api.auth("viewer")).json()
@@ -297,4 +313,15 @@ def test_far_dates_odd_query_texts_and_tokens_on_pages_are_refused_or_served(api
         headers=staff,
     )
     assert named.status_code == 422 and named.json()["code"] == "EVIDENCE_FILE_NAME"
+    assert api.version(finding) == int(version)
+    two = api.client.post(  # two files under one name: refused, neither kept
+        upload,
+        files=[
+            ("file", ("가.pdf", b"%PDF-1.4 a", "application/pdf")),
+            ("file", ("나.pdf", b"%PDF-1.4 b", "application/pdf")),
+        ],
+        data={"expected_version": version},
+        headers=staff,
+    )
+    assert two.status_code == 422 and two.json()["code"] == "EVIDENCE_ONE_FILE"
     assert api.version(finding) == int(version)
