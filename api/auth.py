@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from api.errors import ErrorResponse
 from api.openapi import errors
+from api.schemas import NAME_PATTERN
 from application import accounts as account_errors
 from application.access import Principal
 from application.accounts import AccountStore, User
@@ -196,7 +197,9 @@ auth_router = APIRouter(tags=["auth"])
 
 
 class LoginRequest(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    # A name is held to the rules of names (no control or bidi characters: a 422, not
+    # a failed sign-in that counts against someone); the password is taken as typed.
+    name: str = Field(min_length=1, max_length=200, pattern=NAME_PATTERN)
     password: str = Field(min_length=1, max_length=1024)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +14,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from api.error_body import encode_error, error_body
+from api.limits import TOO_LARGE
 from api.versioning import InvalidIfMatchError, PreconditionRequiredError
 from application.errors import (
     AuditNotFoundError,
@@ -99,8 +100,7 @@ class ErrorResponse(JSONResponse):
     cannot hold) is written as its JSON escape instead of failing the answer."""
 
     def render(self, content: Any) -> bytes:
-        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        return text.encode("utf-8", "backslashreplace")
+        return encode_error(content)
 
 
 # What a validation error's detail keeps of each problem: where and what, never the
@@ -120,7 +120,7 @@ _HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
         "이 주소에서는 그 요청 방식을 쓸 수 없습니다.",
         "Method not allowed.",
     ),
-    413: ("REQUEST_TOO_LARGE", "요청이 너무 큽니다.", "The request is too large."),
+    413: TOO_LARGE,
     415: ("UNSUPPORTED_MEDIA_TYPE", "지원하지 않는 형식입니다.", "Unsupported media type."),
 }
 
@@ -133,8 +133,7 @@ def _answer(
     detail: object = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    body = {"code": code, "message_ko": ko, "message_en": en, "detail": detail}
-    return ErrorResponse(body, status, headers=headers)
+    return ErrorResponse(error_body(code, ko, en, detail), status, headers=headers)
 
 
 # Paths that answer JSON (the API, health, metrics, its documentation); the others are pages.

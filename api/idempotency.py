@@ -7,7 +7,6 @@ are scoped by the caller's credential (its hash), so two users never collide.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
@@ -15,7 +14,8 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from api.limits import read_body, replaying
+from api.error_body import encode_error, error_body
+from api.limits import TOO_LARGE, read_body, replaying
 from infrastructure.idempotency import IdempotencyStore, StoredResponse
 
 Scope = MutableMapping[str, Any]
@@ -44,9 +44,8 @@ def fingerprint(body: bytes, if_match: str | None) -> str:
 async def _refuse(
     send: Send, status: int, code: str, ko: str, en: str, retry_after: int | None = None
 ) -> None:
-    body = {"code": code, "message_ko": ko, "message_en": en, "detail": None}
     extra = (("retry-after", str(retry_after)),) if retry_after is not None else ()
-    await _send(send, status, json.dumps(body, ensure_ascii=False).encode(), extra=extra)
+    await _send(send, status, encode_error(error_body(code, ko, en)), extra=extra)
 
 
 class IdempotencyMiddleware:
@@ -85,13 +84,7 @@ class IdempotencyMiddleware:
         # and hand the same bytes on.
         body = await read_body(receive, MAX_BODY)
         if body is None:
-            await _refuse(
-                send,
-                413,
-                "REQUEST_TOO_LARGE",
-                "요청이 너무 큽니다.",
-                "The request is too large.",
-            )
+            await _refuse(send, 413, *TOO_LARGE)
             return
         store: IdempotencyStore = scope["app"].state.idempotency
         claimed_at = datetime.now(tz=UTC)

@@ -7,10 +7,11 @@ parses more.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+
+from api.error_body import encode_error, error_body
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -18,11 +19,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-_BODY = {
-    "code": "REQUEST_TOO_LARGE",
-    "message_ko": "요청이 너무 큽니다.",
-    "message_en": "The request is too large.",
-}
+TOO_LARGE = ("REQUEST_TOO_LARGE", "요청이 너무 큽니다.", "The request is too large.")
 
 
 # The routes that take files; every other body is held to the JSON limit, whatever
@@ -94,9 +91,7 @@ def replaying(body: bytes, receive: Receive) -> Receive:
 
 
 async def _refuse(send: Send, limit: int) -> None:
-    body = json.dumps({**_BODY, "detail": {"limit_bytes": limit}}, ensure_ascii=False).encode(
-        "utf-8"
-    )
+    body = encode_error(error_body(*TOO_LARGE, detail={"limit_bytes": limit}))
     await send(
         {
             "type": "http.response.start",

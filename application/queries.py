@@ -43,6 +43,7 @@ from application.ports import ContentStore, Projections, ReadModel
 from application.reminders import STAFF, DueReminders
 from application.repeats import PriorFinding, RepeatIndex
 from application.tracker import AuditTracker
+from domain.department import UnknownDepartmentError
 from domain.values import SEOUL
 from domain.vocabulary import FindingKind, ReminderRule, Status, Verification
 
@@ -137,6 +138,55 @@ class Queries:
             replace(listed, audit_id=None, carried_into=audit_id)
         )
         return replace(table, carried=_counted(carried, None)) if carried else table
+
+    def summary_for(
+        self,
+        principal: Principal,
+        *,
+        recorded_on: date | None = None,
+        **criteria: Unpack[SummaryCriteria],
+    ) -> SummaryTable:
+        """The 총괄 as a caller asks for it: a department filter must name a department,
+        and "as recorded on" a day is council staff's.
+
+        Raises:
+            UnknownDepartmentError, PermissionDeniedError.
+        """
+        self.known_department(criteria.get("department"))
+        criteria["recorded_before"] = self.recorded_cutoff(principal, recorded_on)
+        return self.summary(**criteria)
+
+    def findings_for(
+        self, principal: Principal, flt: FindingFilter, *, recorded_on: date | None = None
+    ) -> tuple[list[FindingRow], int]:
+        """A page of the finding list as a caller asks for it, and how many match
+        (the rules as ``summary_for``'s).
+
+        Raises:
+            UnknownDepartmentError, PermissionDeniedError.
+        """
+        self.known_department(flt.department)
+        flt = replace(flt, recorded_before=self.recorded_cutoff(principal, recorded_on))
+        return self.list_findings(flt), self.count_findings(flt)
+
+    def history_for(
+        self,
+        principal: Principal,
+        finding_id: UUID,
+        *,
+        as_of: date | None = None,
+        recorded_on: date | None = None,
+    ) -> tuple[list[TimelineEntry], FindingDetails | None]:
+        """A finding's timeline as a caller asks for it, and, when a past day is asked
+        for, the finding as it stood then (None: not registered yet then).
+
+        Raises:
+            FindingNotFoundError, PermissionDeniedError ("as recorded" is staff's).
+        """
+        cutoff = self.recorded_cutoff(principal, recorded_on)
+        entries = self.timeline(finding_id, as_of=as_of, recorded_before=cutoff)
+        past = as_of is not None or cutoff is not None
+        return entries, self.finding_as_of(finding_id, as_of, cutoff) if past else None
 
     def recorded_cutoff(self, principal: Principal, day: date | None) -> datetime | None:
         """ "As recorded on ``day``": what the system showed at the end of that day
@@ -348,27 +398,38 @@ class Queries:
 
     # -- reminders ------------------------------------------------------------------
 
-    def inbox_recipients(self, principal: Principal, department: str | None = None) -> list[str]:
-        """Whose inbox a caller reads: one named (a department id, or 'staff'), else
-        council staff's for staff, else the officer's own departments'.
+    def inbox_for(self, principal: Principal, department: str | None = None) -> list[InboxEntry]:
+        """The inbox a caller reads: one named (a department id, with the departments
+        merged into it; or 'staff'), else council staff's for staff, else the officer's
+        own departments' (those merged into them, and those it had before a merge).
 
         Raises:
             PermissionDeniedError: a named inbox the caller may not read (a department's
             is its officers', council staff's and administrators'; 'staff' is theirs).
+            UnknownDepartmentError: a named id no department has.
         """
-        if department is not None:
+        if department is None:
+            recipients = [STAFF] if principal.is_council_staff else sorted(principal.reads)
+        else:
             require_may_read_inbox(principal, department)
-            return [department]
-        if principal.is_council_staff:
-            return [STAFF]
-        # Its departments', those merged into them, and those it had before a merge.
-        return sorted(principal.reads)
+            recipients = [department] if department == STAFF else self._with_merged(department)
+        return self._inbox_of(recipients)
 
-    def inbox(self, recipients: list[str] | None = None) -> list[InboxEntry]:
-        """The inboxes of these recipients; every inbox when None."""
-        if recipients is None:
-            return self.read_model.inbox()
-        return [e for r in recipients for e in self.read_model.inbox(r)]
+    def _with_merged(self, department_id: str) -> list[str]:
+        if department_id not in {row.department_id for row in self.departments.list()}:
+            raise UnknownDepartmentError(department_id)
+        today = self.reminders.clock.today()
+        return [department_id, *self.departments.merged_into(department_id, today)]
+
+    def _inbox_of(self, recipients: Sequence[str]) -> list[InboxEntry]:
+        entries = [e for r in recipients for e in self.read_model.inbox(r)]
+        if len(recipients) < 2:
+            return entries
+        return sorted(entries, key=lambda e: (e.raised_on, str(e.finding_id), e.version))
+
+    def inbox(self) -> list[InboxEntry]:
+        """Every inbox (the operator's CLI)."""
+        return self.read_model.inbox()
 
     @property
     def claim_wait_days(self) -> int:
@@ -383,11 +444,7 @@ class Queries:
         """
         if name == STAFF:
             return self.read_model.inbox(STAFF)
-        department_id = self.departments.id_of(name)
-        today = self.reminders.clock.today()
-        merged = self.departments.merged_into(department_id, today)
-        entries = self.inbox([department_id, *merged])
-        return sorted(entries, key=lambda e: (e.raised_on, str(e.finding_id), e.version))
+        return self._inbox_of(self._with_merged(self.departments.id_of(name)))
 
     def due_finding_ids(
         self, rule: ReminderRule, departments: frozenset[str] | None = None

@@ -92,19 +92,17 @@ def summary_command(
     recorded_day = parse_date(recorded_on)
     with open_cli_runtime(db) as runtime:
         try:
-            runtime.services.queries.known_department(department)
+            summary = runtime.services.queries.summary_for(
+                Principal.system(),
+                recorded_on=recorded_day,
+                audit_id=audit_id,
+                committee=committee,
+                department=department,
+                as_of=as_of_date,
+                historical=historical,
+            )
         except DomainError as e:
             refuse(as_json, e)
-        summary = runtime.services.queries.summary(
-            audit_id=audit_id,
-            committee=committee,
-            department=department,
-            as_of=as_of_date,
-            historical=historical,
-            recorded_before=runtime.services.queries.recorded_cutoff(
-                Principal.system(), recorded_day
-            ),
-        )
         behind = runtime.services.queries.views_behind()
         running = runtime.projector_running()
     if as_json:
@@ -138,10 +136,9 @@ def findings_command(
     )
     with open_cli_runtime(db) as runtime:
         try:
-            runtime.services.queries.known_department(department)
+            findings, _ = runtime.services.queries.findings_for(Principal.system(), flt)
         except DomainError as e:
             refuse(as_json, e)
-        findings = runtime.services.queries.list_findings(flt)
         say_if_behind(runtime.services.queries.views_behind(), runtime.projector_running())
     rows = [
         {

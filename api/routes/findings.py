@@ -121,9 +121,6 @@ def list_findings(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> FindingsPublic:
-    queries = services.queries
-    queries.known_department(department)  # 422 with the closest names
-    recorded_before = queries.recorded_cutoff(principal, recorded_on)
     flt = FindingFilter(
         audit_id=audit,
         department=department,
@@ -135,14 +132,12 @@ def list_findings(
         text=q,
         carried_into=carried_into,
         as_of=as_of,
-        recorded_before=recorded_before,
         limit=limit,
         offset=offset,
     )
-    return FindingsPublic(
-        data=[FindingSummaryPublic.of(f) for f in queries.list_findings(flt)],
-        count=queries.count_findings(flt),
-    )
+    # An unknown department: 422 with the closest names; recorded_on: staff's.
+    rows, count = services.queries.findings_for(principal, flt, recorded_on=recorded_on)
+    return FindingsPublic(data=[FindingSummaryPublic.of(f) for f in rows], count=count)
 
 
 @router.post(
@@ -175,9 +170,8 @@ def get_timeline(
         IsoDate | None, Query(description="Only events recorded by the end of this day (staff)")
     ] = None,
 ) -> list[TimelineEntryPublic]:
-    queries = services.queries
-    entries = queries.timeline(
-        finding_id, as_of=as_of, recorded_before=queries.recorded_cutoff(principal, recorded_on)
+    entries, _ = services.queries.history_for(
+        principal, finding_id, as_of=as_of, recorded_on=recorded_on
     )
     return [TimelineEntryPublic.of(e) for e in entries]
 

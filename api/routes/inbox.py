@@ -25,7 +25,7 @@ def inbox(
 ) -> list[InboxEntryPublic]:
     """My inbox: my departments' (an officer), or council staff's; or one named."""
     queries = services.queries
-    entries = queries.inbox(queries.inbox_recipients(principal, department))
+    entries = queries.inbox_for(principal, department)
     return [InboxEntryPublic.of(e) for e in entries]
 
 

@@ -33,12 +33,12 @@ def get_summary(
 ) -> dict[str, Any]:
     """Same JSON as `followup summary --json`. An unknown department is a 422
     naming the closest known ones."""
-    services.queries.known_department(department)
-    return services.queries.summary(
+    return services.queries.summary_for(
+        principal,
+        recorded_on=recorded_on,
         audit_id=audit,
         committee=committee,
         department=department,
         as_of=as_of,
         historical=historical,
-        recorded_before=services.queries.recorded_cutoff(principal, recorded_on),
     ).as_dict()

@@ -247,15 +247,15 @@ def finding_page(
         # "As recorded" is council staff's (as on the 총괄 page): others see the 기준일 only.
         staff_only = query.get("recorded_on") if user.principal.is_council_staff else None
         recorded_on = parse_date(staff_only or "", "기록 시점")
-        recorded_before = queries.recorded_cutoff(user.principal, recorded_on)
     except DomainError as exc:
-        as_of, recorded_on, recorded_before = None, None, None
+        as_of, recorded_on = None, None
         error = error or FormError("as_of", message_for(exc))
-    past = as_of is not None or recorded_before is not None
+    past = as_of is not None or recorded_on is not None
     try:
         current = queries.get_finding(finding_id)
-        entries = queries.timeline(finding_id, as_of=as_of, recorded_before=recorded_before)
-        then = queries.finding_as_of(finding_id, as_of, recorded_before) if past else None
+        entries, then = queries.history_for(
+            user.principal, finding_id, as_of=as_of, recorded_on=recorded_on
+        )
     except FindingNotFoundError as exc:
         return not_found(request, user, exc.message_ko)
     finding = then or current

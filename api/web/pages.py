@@ -22,7 +22,7 @@ from api.web.presenters import (
 )
 from api.web.rendering import render
 from api.web.session import FormDep, WebUser, WebUserDep
-from application.dto import AuditRow, FindingFilter, FindingRow, InboxEntry
+from application.dto import AuditRow, FindingFilter, FindingRow, InboxEntry, SummaryTable
 from application.history import HistoryHead
 from application.ports import HistoryChain
 from application.queries import Queries
@@ -57,25 +57,13 @@ def history_head(request: Request) -> HistoryHead | None:
     return history.head()
 
 
-def department_error(queries: Queries, name: str | None) -> str | None:
-    """A filter naming no department (current or former): the refusal in Korean,
-    with the closest known names."""
-    if not name:
-        return None
-    try:
-        queries.departments.resolve(name)
-    except DomainError as exc:
-        return exc.message_ko
-    return None
-
-
 def audit_title(audit: AuditRow) -> str:
     return audit.title
 
 
 def _inbox(queries: Queries, user: WebUser) -> list[InboxEntry]:
     """My inbox: council staff's, or my departments' (newest first)."""
-    entries = queries.inbox(queries.inbox_recipients(user.principal))
+    entries = queries.inbox_for(user.principal)
     return sorted(entries, key=lambda e: (e.raised_on, e.version), reverse=True)
 
 
@@ -177,14 +165,18 @@ def summary(request: Request, user: WebUserDep) -> HTMLResponse:
             recorded_on = parse_date(query.get("recorded_on") or "", "기록 시점")
     except DomainError as exc:
         as_of, error = None, exc.message_ko
-    error = error or department_error(queries, department)
-    table = queries.summary(
-        audit_id=audit_id,
-        committee=committee,
-        department=department,
-        as_of=as_of,
-        recorded_before=queries.recorded_cutoff(user.principal, recorded_on),
-    )
+    try:
+        table = queries.summary_for(
+            user.principal,
+            recorded_on=recorded_on,
+            audit_id=audit_id,
+            committee=committee,
+            department=department,
+            as_of=as_of,
+        )
+    except DomainError as exc:  # a department that does not exist: said, nothing counted
+        error = error or exc.message_ko
+        table = SummaryTable.from_counts([], as_of=as_of)
     # Counts link to the list, which shows findings as they are now: only then.
     base = {"audit": str(audit_id) if audit_id else "", "department": department or ""}
     return render(
@@ -256,11 +248,21 @@ def findings(request: Request, user: WebUserDep) -> HTMLResponse:
         text=filters["q"] or None,
         as_of=as_of,
     )
-    error = date_error or department_error(queries, filters["department"])
-    total = queries.count_findings(flt)
+    error = date_error
+
+    def page_of(n: int) -> tuple[list[FindingRow], int]:
+        return queries.findings_for(
+            user.principal, replace(flt, limit=PAGE_SIZE, offset=(n - 1) * PAGE_SIZE)
+        )
+
+    try:
+        rows, total = page_of(page)
+    except DomainError as exc:  # a department that does not exist: said, nothing listed
+        error, rows, total = error or exc.message_ko, [], 0
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page, pages)
-    rows = queries.list_findings(replace(flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE))
+    if page > pages:  # past the last page: the last one
+        page = pages
+        rows, total = page_of(page)
     active = {k: v for k, v in filters.items() if v}
     audits = queries.list_audits()
     # An audit's findings carried over from earlier years: a block of their own.

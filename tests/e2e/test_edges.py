@@ -42,6 +42,50 @@ def test_a_departments_inbox_is_its_officers_staffs_and_admins(api: Api) -> None
     assert refused.json()["code"] == "PERMISSION_DENIED"
 
 
+def test_a_named_inbox_holds_the_departments_merged_into_it_and_an_unknown_one_is_422(
+    api: Api,
+) -> None:
+    services = api.app.state.runtime.services
+    labour = services.queries.departments.id_of(LABOUR)
+    staff = api.auth("staff")
+
+    def topics(who: str, department: str) -> list[tuple[str, str]]:
+        answer = api.client.get(
+            "/api/v1/inbox", params={"department": department}, headers=api.auth(who)
+        )
+        assert answer.status_code == 200, answer.text
+        return [(e["finding_id"], e["rule"]) for e in answer.json()]
+
+    unknown = api.client.get("/api/v1/inbox", params={"department": "dept-0"}, headers=staff)
+    assert unknown.status_code == 422 and unknown.json()["code"] == "UNKNOWN_DEPARTMENT"
+    # A finding reassigned to a new department notifies it; then it is merged into labour.
+    made = api.client.post("/api/v1/departments", json={"name": "통합전과"}, headers=staff)
+    assert made.status_code == 201, made.text
+    merged_away = made.json()["department_id"]
+    finding = api.finding(K.CORRECTIVE, 1)
+    moved = api.client.post(
+        f"/api/v1/findings/{finding}/reassignment",
+        json={"department": "통합전과", "reason": "업무 이관"},
+        headers={**staff, "If-Match": str(api.version(finding))},
+    )
+    assert moved.status_code == 200, moved.text
+    entry = (str(finding), "reassigned_in")
+    assert entry in topics("staff", merged_away) and entry not in topics("staff", labour)
+    merge = api.client.post(
+        "/api/v1/departments/merge",
+        json={
+            "name": "통합전과",
+            "into": LABOUR,
+            "effective_on": services.clock.today().isoformat(),
+            "reason": "조직개편",
+        },
+        headers=api.auth("admin"),
+    )
+    assert merge.status_code == 200, merge.text
+    assert entry in topics("staff", labour) and entry in topics("admin", labour)
+    assert entry in topics("labour", labour)  # its officer reads what was merged in
+
+
 def test_a_search_for_wildcards_alone_finds_only_what_contains_them(api: Api) -> None:
     def count(q: str) -> int:
         answer = api.client.get("/api/v1/findings", params={"q": q}, headers=api.auth("viewer"))
@@ -325,3 +369,12 @@ def test_far_dates_odd_query_texts_and_tokens_on_pages_are_refused_or_served(api
     )
     assert two.status_code == 422 and two.json()["code"] == "EVIDENCE_ONE_FILE"
     assert api.version(finding) == int(version)
+
+
+def test_a_sign_in_name_is_held_to_the_rules_of_names(api: Api) -> None:
+    for name in ("\u0000", "staff\u202e", "담\u0007당"):
+        answer = api.client.post("/api/v1/session", json={"name": name, "password": "x"})
+        assert answer.status_code == 422, (name, answer.text)
+        assert answer.json()["code"] == "INVALID_REQUEST"
+    wrong = api.client.post("/api/v1/session", json={"name": "nobody", "password": "\u0000"})
+    assert wrong.status_code == 401  # a password is never judged as text

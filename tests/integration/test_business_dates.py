@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 
 from application.access import Principal
 from application.dto import FindingFilter, FindingRow
+from application.errors import PermissionDeniedError
 from application.writer import Target
+from domain.department import UnknownDepartmentError
 from domain.errors import (
     BackdatingLimitError,
     BackdatingReasonRequiredError,
@@ -190,3 +192,31 @@ def shown(row: FindingRow) -> tuple[Any, ...]:
         row.plans,
         row.delay_reason,
     )
+
+
+def test_the_queries_callers_ask_hold_their_own_rules(
+    finding: tuple[Runtime, FixedClock, uuid.UUID],
+) -> None:
+    """ "As recorded" is council staff's and a department filter must name a department,
+    whoever asks (API, pages, CLI): the application decides, not the caller."""
+    rt, clock, fid = finding
+    clock.set_date(date(2018, 12, 3))
+    report(rt, OFFICER, fid, None, status=Status.IN_PROGRESS)
+    queries, day = rt.services.queries, date(2018, 11, 20)
+    with pytest.raises(PermissionDeniedError):
+        queries.summary_for(OFFICER, recorded_on=day)
+    with pytest.raises(PermissionDeniedError):
+        queries.findings_for(OFFICER, FindingFilter(), recorded_on=day)
+    with pytest.raises(PermissionDeniedError):
+        queries.history_for(OFFICER, fid, recorded_on=day)
+    with pytest.raises(UnknownDepartmentError):
+        queries.summary_for(STAFF, department="없는담당관")
+    with pytest.raises(UnknownDepartmentError):
+        queries.findings_for(STAFF, FindingFilter(department="없는담당관"))
+    # Staff see it as recorded that day: registered, the later report not yet there.
+    rows, count = queries.findings_for(STAFF, FindingFilter(finding_ids=(fid,)), recorded_on=day)
+    assert count == 1 and rows[0].status is Status.UNDER_REVIEW
+    entries, then = queries.history_for(STAFF, fid, recorded_on=day)
+    assert "ProgressReported" not in {e.event for e in entries}
+    assert then is not None and then.status is Status.UNDER_REVIEW
+    assert queries.summary_for(OFFICER).as_dict() == queries.summary().as_dict()

@@ -268,7 +268,7 @@ def test_inbox_and_mail_recipients_after_a_rename_reach_the_same_officers(
     labour = finding_of(seeded, LABOUR)
     services.findings.reassign(Target(STAFF, labour), department=NEW_JOBS, reason="이관")
     for principal in (before(), after()):
-        inbox = services.queries.inbox(services.queries.inbox_recipients(principal))
+        inbox = services.queries.inbox_for(principal)
         assert [(e.finding_id, e.topic) for e in inbox] == [(labour, "reassigned_in")]
     assert [e.topic for e in services.queries.department_inbox(JOBS)] == ["reassigned_in"]
     assert [e.topic for e in services.queries.department_inbox(NEW_JOBS)] == ["reassigned_in"]
@@ -296,7 +296,7 @@ def test_after_a_merge_the_targets_inbox_and_mail_carry_the_merged_departments(
         Target(STAFF, labour), due_date=date(2019, 12, 31), reason="연장"
     )
     for principal in (jobs_officer(), labour_officer()):
-        inbox = services.queries.inbox(services.queries.inbox_recipients(principal))
+        inbox = services.queries.inbox_for(principal)
         assert (labour, "due_date_changed") in {(e.finding_id, e.topic) for e in inbox}
     assert "due_date_changed" in {e.topic for e in services.queries.department_inbox(JOBS)}
     seeded.settings = seeded.settings.model_copy(
