@@ -141,3 +141,32 @@ def test_the_next_report_lists_what_needs_a_decision(tmp_path: Path) -> None:
         assert "결정이 필요한 지적사항 (1건)" in preview.text
         assert f'href="/findings/{closed.finding_id}"' in preview.text
         assert runtime.tracker.finding(closed.finding_id).is_closed
+
+
+def test_two_files_sent_where_one_is_asked_are_refused_on_pages(tmp_path: Path) -> None:
+    with seeded_api(settings_for(f"sqlite:///{tmp_path}/followup.db", tmp_path)) as api:
+        client = api.client
+        _login(client, "staff")
+        finding = api.finding(K.CORRECTIVE, 1)
+        before = api.version(finding)
+        document = SEED.read_bytes()
+        preview = client.post(
+            "/import",
+            data={"csrf_token": csrf(client, "/import"), "council": "서울특별시의회"},
+            files=[
+                ("file", ("a.txt", document, "text/plain")),
+                ("file", ("b.txt", document, "text/plain")),
+            ],
+        )
+        assert preview.status_code == 422 and "파일은 하나만" in preview.text
+        page = f"/findings/{finding}"
+        attached = client.post(
+            f"{page}/evidence",
+            data={"csrf_token": csrf(client, page), "expected_version": str(before)},
+            files=[
+                ("file", ("a.pdf", b"%PDF-1.4 a", "application/pdf")),
+                ("file", ("b.pdf", b"%PDF-1.4 b", "application/pdf")),
+            ],
+        )
+        assert attached.status_code == 422 and "파일은 하나만" in attached.text
+        assert api.version(finding) == before  # nothing attached
