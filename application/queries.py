@@ -188,6 +188,18 @@ class Queries:
         past = as_of is not None or cutoff is not None
         return entries, self.finding_as_of(finding_id, as_of, cutoff) if past else None
 
+    def timeline_for(
+        self,
+        principal: Principal,
+        finding_id: UUID,
+        *,
+        as_of: date | None = None,
+        recorded_on: date | None = None,
+    ) -> list[TimelineEntry]:
+        """The timeline alone, as ``history_for`` reads it."""
+        cutoff = self.recorded_cutoff(principal, recorded_on)
+        return self.timeline(finding_id, as_of=as_of, recorded_before=cutoff)
+
     def recorded_cutoff(self, principal: Principal, day: date | None) -> datetime | None:
         """ "As recorded on ``day``": what the system showed at the end of that day
         (Asia/Seoul), before later back-dated entries. Council staff only.

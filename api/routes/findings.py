@@ -170,7 +170,7 @@ def get_timeline(
         IsoDate | None, Query(description="Only events recorded by the end of this day (staff)")
     ] = None,
 ) -> list[TimelineEntryPublic]:
-    entries, _ = services.queries.history_for(
+    entries = services.queries.timeline_for(
         principal, finding_id, as_of=as_of, recorded_on=recorded_on
     )
     return [TimelineEntryPublic.of(e) for e in entries]
@@ -284,9 +284,10 @@ def _form_version(schema: dict[str, Any]) -> None:
 _EVIDENCE_ENCODING = {"file": {"contentType": ", ".join(sorted(ALLOWED_TYPES))}}
 
 
-async def one_file(request: Request) -> None:
+async def one_file(request: Request, _: PrincipalDep) -> None:
     """Two ``file`` parts are refused, not one of them kept silently (the form is
-    parsed once: FastAPI reads the same cached form)."""
+    parsed once: FastAPI reads the same cached form). Like the file's type and size,
+    it is judged once the caller is known (401 first)."""
     count = len((await request.form()).getlist("file"))
     if count > 1:
         raise EvidenceCountError(count)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from api.auth import PrincipalDep
 from api.deps import ServicesDep
 from api.openapi import errors
-from api.schemas import FindingSummaryPublic, InboxEntryPublic
+from api.schemas import NAME_PATTERN, FindingSummaryPublic, InboxEntryPublic
 from domain.vocabulary import ReminderRule
 
 router = APIRouter(tags=["reminders"])
@@ -20,7 +20,12 @@ def inbox(
     services: ServicesDep,
     principal: PrincipalDep,
     department: Annotated[
-        str | None, Query(description="A department id; 'staff' for council staff")
+        str | None,
+        Query(
+            max_length=200,
+            pattern=NAME_PATTERN,
+            description="A department id (with those merged into it); 'staff' for council staff",
+        ),
     ] = None,
 ) -> list[InboxEntryPublic]:
     """My inbox: my departments' (an officer), or council staff's; or one named."""

@@ -185,8 +185,11 @@ def _values(form: FormData) -> dict[str, str]:
 def preview(request: Request, user: WebUserDep, form: FormDep) -> HTMLResponse:
     if not user.is_staff:
         return forbidden(request, user)
-    file = upload(form, "file")
     values = _values(form)
+    try:
+        file = upload(form, "file")
+    except FormInputError as exc:  # two files: the form again, as sent
+        return _form_page(request, user, values, exc.message_ko, status_code=422)
     if file is None:
         return _form_page(request, user, values, "가져올 파일을 고르세요.", status_code=422)
     data = file.file.read(MAX_DOCUMENT_BYTES + 1)

@@ -43,6 +43,8 @@ from domain.vocabulary import (
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
+# A page number past any list (the offset stays far inside what a database takes).
+MAX_PAGE = 1_000_000
 DASHBOARD_ROWS = 10
 
 
@@ -216,7 +218,8 @@ def findings(request: Request, user: WebUserDep) -> HTMLResponse:
     services = services_of(request)
     queries = services.queries
     q = request.query_params
-    page = max(1, int(q["page"])) if (q.get("page") or "").isdigit() else 1
+    # Bounded before it becomes an offset (past the last page shows the last).
+    page = min(max(1, int(q["page"])), MAX_PAGE) if (q.get("page") or "").isdigit() else 1
     audit_id = parse_uuid(q.get("audit"))
     filters = {
         "audit": str(audit_id) if audit_id else "",
@@ -258,7 +261,7 @@ def findings(request: Request, user: WebUserDep) -> HTMLResponse:
     try:
         rows, total = page_of(page)
     except DomainError as exc:  # a department that does not exist: said, nothing listed
-        error, rows, total = error or exc.message_ko, [], 0
+        error, rows, total, page = error or exc.message_ko, [], 0, 1
     pages = max(1, -(-total // PAGE_SIZE))
     if page > pages:  # past the last page: the last one
         page = pages

@@ -37,6 +37,7 @@ from application.accounts import (
     User,
 )
 from domain.errors import DomainError
+from domain.values import has_bidi_control, has_unstorable
 from domain.vocabulary import ROLE_LABELS, Role
 
 LOGIN_CSRF_COOKIE = "followup_login_csrf"
@@ -191,6 +192,9 @@ def login(request: Request, form: FormDep) -> Response:
         return refused("로그인 화면이 만료되었습니다. 다시 시도하세요.", 403)
     if not name or not password:
         return refused("아이디와 비밀번호를 입력하세요.", 422)
+    if len(name) > 200 or has_unstorable(name) or has_bidi_control(name):
+        # Held to the rules of names, as the API's sign-in is: no failed attempt counted.
+        return refused("아이디에 쓸 수 없는 문자가 있습니다.", 422)
     accounts = get_accounts(request)
     try:
         user = accounts.authenticate(name, password, request.client.host if request.client else "")

@@ -58,6 +58,8 @@ def test_a_named_inbox_holds_the_departments_merged_into_it_and_an_unknown_one_i
 
     unknown = api.client.get("/api/v1/inbox", params={"department": "dept-0"}, headers=staff)
     assert unknown.status_code == 422 and unknown.json()["code"] == "UNKNOWN_DEPARTMENT"
+    odd = api.client.get("/api/v1/inbox", params={"department": "x\u202e"}, headers=staff)
+    assert odd.status_code == 422 and odd.json()["code"] == "INVALID_REQUEST"
     # A finding reassigned to a new department notifies it; then it is merged into labour.
     made = api.client.post("/api/v1/departments", json={"name": "통합전과"}, headers=staff)
     assert made.status_code == 201, made.text
@@ -368,6 +370,14 @@ def test_far_dates_odd_query_texts_and_tokens_on_pages_are_refused_or_served(api
         headers=staff,
     )
     assert two.status_code == 422 and two.json()["code"] == "EVIDENCE_ONE_FILE"
+    anonymous = api.client.post(  # who is asking comes first
+        upload,
+        files=[
+            ("file", ("가.pdf", b"%PDF-1.4 a", "application/pdf")),
+            ("file", ("나.pdf", b"%PDF-1.4 b", "application/pdf")),
+        ],
+    )
+    assert anonymous.status_code == 401
     assert api.version(finding) == int(version)
 
 

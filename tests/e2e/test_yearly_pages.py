@@ -159,6 +159,7 @@ def test_two_files_sent_where_one_is_asked_are_refused_on_pages(tmp_path: Path) 
             ],
         )
         assert preview.status_code == 422 and "파일은 하나만" in preview.text
+        assert preview.headers["content-type"].startswith("text/html")  # the form again
         page = f"/findings/{finding}"
         attached = client.post(
             f"{page}/evidence",
@@ -170,3 +171,27 @@ def test_two_files_sent_where_one_is_asked_are_refused_on_pages(tmp_path: Path) 
         )
         assert attached.status_code == 422 and "파일은 하나만" in attached.text
         assert api.version(finding) == before  # nothing attached
+
+
+def test_the_list_page_takes_any_page_number_and_names_an_unknown_department(
+    tmp_path: Path,
+) -> None:
+    with seeded_api(settings_for(f"sqlite:///{tmp_path}/followup.db", tmp_path)) as api:
+        client = api.client
+        _login(client, "staff")
+        far = client.get("/findings", params={"page": "9" * 30})
+        assert far.status_code == 200 and "시정·처리요구사항" in far.text  # the last page
+        unknown = client.get("/findings", params={"department": "없는부서", "page": "2"})
+        assert unknown.status_code == 422
+        assert unknown.headers["content-type"].startswith("text/html")
+        assert "등록되지 않은 부서입니다" in unknown.text
+        client.post("/logout", data={"csrf_token": csrf(client, "/findings")})
+        for name in ("staff\u202e", "st\u0007aff"):
+            page = client.get("/login")
+            token = re.search(r'name="login_csrf" value="([^"]+)"', page.text)
+            assert token is not None
+            refused = client.post(
+                "/login",
+                data={"name": name, "password": "x", "login_csrf": token.group(1)},
+            )
+            assert refused.status_code == 422 and "쓸 수 없는 문자" in refused.text
