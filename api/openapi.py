@@ -15,11 +15,10 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 
 from api.idempotency import EXEMPT as IDEMPOTENCY_EXEMPT
+from api.versioning import IF_MATCH_PATTERN
 
 # Visible ASCII, as the middleware accepts it (api/idempotency.py).
 IDEMPOTENCY_KEY_PATTERN = r"^[!-~]{1,200}$"
-# A version number, quoted or not, weak or not: "3", 3, W/"3" (api/versioning.py).
-IF_MATCH_PATTERN = r'^(W/)?("[1-9][0-9]{0,17}"|[1-9][0-9]{0,17})$'
 
 
 class ErrorBody(BaseModel):

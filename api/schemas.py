@@ -19,6 +19,7 @@ from pydantic import (
 )
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
+from api.versioning import MAX_VERSION
 from application.digests import topic_label
 from application.dto import FindingDetails, FindingRow, InboxEntry, TimelineEntry
 from domain.values import has_bidi_control, has_unstorable, stored_text
@@ -117,8 +118,8 @@ class RequestBody(BaseModel):
 class Versioned(RequestBody):
     """Every write on a finding names the version it acts on (or sends If-Match)."""
 
-    # A number as If-Match takes it (at most 18 digits); JSON's 7.0 is the integer 7.
-    expected_version: int | None = Field(default=None, ge=1, le=10**18 - 1)
+    # A number as If-Match takes it (at most 15 digits); JSON's 7.0 is the integer 7.
+    expected_version: int | None = Field(default=None, ge=1, le=MAX_VERSION)
 
 
 class _FindingOut(BaseModel):

@@ -8,6 +8,14 @@ from fastapi import Request
 
 from domain.errors import DomainError
 
+# A version is at most 15 digits: every such number is exact as a JSON (double) number,
+# so a client's JSON library and a schema's bounds never round it.
+VERSION_DIGITS = 15
+MAX_VERSION = 10**VERSION_DIGITS - 1
+_NUMBER = f"[1-9][0-9]{{0,{VERSION_DIGITS - 1}}}"
+# A version number, quoted or not, weak or not: "3", 3, W/"3".
+IF_MATCH_PATTERN = f'^(W/)?("{_NUMBER}"|{_NUMBER})$'
+
 
 class PreconditionRequiredError(DomainError):
     code = "VERSION_REQUIRED"
@@ -35,4 +43,4 @@ def expected_version(request: Request, body_version: int | None) -> int:
     return int(found.group(1) or found.group(2))
 
 
-_IF_MATCH = re.compile(r'(?:W/)?(?:"([1-9][0-9]{0,17})"|([1-9][0-9]{0,17}))')
+_IF_MATCH = re.compile(f'(?:W/)?(?:"({_NUMBER})"|({_NUMBER}))')

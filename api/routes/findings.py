@@ -40,7 +40,7 @@ from api.schemas import (
     VerificationRequest,
     Versioned,
 )
-from api.versioning import expected_version
+from api.versioning import MAX_VERSION, expected_version
 from application.dto import FindingDetails, FindingFilter
 from application.evidence import (
     ALLOWED_TYPES,
@@ -277,7 +277,7 @@ def add_comment(body: CommentRequest, call: CallDep) -> FindingPublic:
 def _form_version(schema: dict[str, Any]) -> None:
     """A form field is absent or a number: there is no null to send in a form."""
     schema.pop("anyOf", None)
-    schema.update(type="integer", minimum=1)
+    schema.update(type="integer", minimum=1, maximum=MAX_VERSION)
 
 
 # The file's part must carry one of the accepted media types (else 415).
@@ -307,7 +307,8 @@ def attach_evidence(
     file: Annotated[UploadFile, File(description="증빙자료 (PDF, image, HWP, office, text)")],
     note: Annotated[str | None, Form(max_length=2000, pattern=TEXT_PATTERN)] = None,
     expected_version_: Annotated[
-        int | None, Form(alias="expected_version", ge=1, json_schema_extra=_form_version)
+        int | None,
+        Form(alias="expected_version", ge=1, le=MAX_VERSION, json_schema_extra=_form_version),
     ] = None,
 ) -> FindingPublic:
     upload = Upload(

@@ -1,12 +1,14 @@
 """A stricter half of schemathesis' positive_data_acceptance (see schemathesis.toml),
-and the evidence files' media types as bytes.
+the evidence files' media types as bytes, and ``ast.parse`` one thread at a time.
 
 Loaded by the schemathesis CLI through SCHEMATHESIS_HOOKS.
 """
 
 from __future__ import annotations
 
+import ast
 import json
+import threading
 from datetime import date
 from typing import Any
 
@@ -15,6 +17,21 @@ from hypothesis import strategies as st
 
 from api.schemas import FIRST_YEAR, LAST_YEAR
 from application.evidence import ALLOWED_TYPES
+
+# CPython before 3.11.8 shares the AST constructor's recursion counter between threads
+# (python/cpython#106905): hypothesis parses its filters' lambdas to describe them, and
+# two schemathesis workers doing so at once fail the run with "SystemError: AST
+# constructor recursion depth mismatch". One parse at a time in this process.
+_parse, _parsing = ast.parse, threading.Lock()
+
+
+def _serial_parse(*args: Any, **kwargs: Any) -> Any:
+    with _parsing:
+        return _parse(*args, **kwargs)
+
+
+ast.parse = _serial_parse  # type: ignore[assignment]
+
 
 # Dates as the schema states them: format date and years FIRST_YEAR..LAST_YEAR.
 schemathesis.openapi.format(

@@ -388,3 +388,26 @@ def test_a_sign_in_name_is_held_to_the_rules_of_names(api: Api) -> None:
         assert answer.json()["code"] == "INVALID_REQUEST"
     wrong = api.client.post("/api/v1/session", json={"name": "nobody", "password": "\u0000"})
     assert wrong.status_code == 401  # a password is never judged as text
+
+
+def test_a_version_is_at_most_fifteen_digits_exact_as_a_json_number(api: Api) -> None:
+    finding = api.finding(K.CORRECTIVE, 1)
+    comments = f"/api/v1/findings/{finding}/comments"
+    staff = api.auth("staff")
+    # 10**18 and 10**18 - 1 are the same double: a schema bound there would round.
+    for version in (10**15, 10**18):
+        body = api.client.post(
+            comments, json={"text": "의견", "expected_version": version}, headers=staff
+        )
+        assert body.status_code == 422 and body.json()["code"] == "INVALID_REQUEST"
+        header = api.client.post(
+            comments, json={"text": "의견"}, headers={**staff, "If-Match": f'"{version}"'}
+        )
+        assert header.status_code == 400 and header.json()["code"] == "INVALID_IF_MATCH"
+    stale = api.client.post(
+        comments, json={"text": "의견", "expected_version": 10**15 - 1}, headers=staff
+    )
+    assert stale.status_code == 409  # the largest version there is: only stale
+    document = api.client.get("/openapi.json", headers=staff).json()
+    version = document["components"]["schemas"]["CommentRequest"]["properties"]["expected_version"]
+    assert version["anyOf"][0]["maximum"] == 10**15 - 1 < 2**53
