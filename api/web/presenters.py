@@ -134,7 +134,8 @@ class TimelineItem:
     entry: TimelineEntry  # version, event, business date, recorded at
     label: str
     actor: str  # the kind of actor and its role
-    actor_id: str  # with the user's name where known
+    actor_name: str | None  # the user's name; None for the system's own actors
+    actor_id: str  # an administrator's detail
     details: list[Detail] = field(default_factory=list)
 
 
@@ -199,7 +200,7 @@ def _event_details(
         status = str(data.get("status"))
         raw = data.get("status_raw")
         label = status_label(status)
-        shown = label if not raw or raw == label else f"{label} (원문: {raw})"
+        shown = label if not raw or raw == label else f"{label} (보고서 표기: {raw})"
         return [
             Detail("추진상황", shown),
             *_text("추진내용", data.get("actions")),
@@ -293,11 +294,8 @@ def timeline_items(
             entry=e,
             label=EVENT_LABELS.get(e.event, e.event),
             actor=actor_description(e.actor_kind, e.actor_role),
-            actor_id=(
-                f"{user_names[e.actor_id]} ({e.actor_id})"
-                if e.actor_id in user_names
-                else e.actor_id
-            ),
+            actor_name=user_names.get(e.actor_id),
+            actor_id=e.actor_id,
             details=_event_details(e.event, e.data, finding_id, titles or {}),
         )
         for e in entries

@@ -72,6 +72,11 @@ class WebUser:
         return self.principal.is_council_staff
 
     @property
+    def is_admin(self) -> bool:
+        """Administrators may see the record's internals (versions, account ids)."""
+        return self.user.role is Role.ADMIN
+
+    @property
     def is_officer(self) -> bool:
         return self.user.role is Role.DEPARTMENT_OFFICER
 

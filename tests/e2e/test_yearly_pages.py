@@ -195,3 +195,28 @@ def test_the_list_page_takes_any_page_number_and_names_an_unknown_department(
                 data={"name": name, "password": "x", "login_csrf": token.group(1)},
             )
             assert refused.status_code == 422 and "쓸 수 없는 문자" in refused.text
+
+
+def test_a_findings_page_shows_people_no_internals_and_an_admin_its_details(
+    tmp_path: Path,
+) -> None:
+    with seeded_api(settings_for(f"sqlite:///{tmp_path}/followup.db", tmp_path)) as api:
+        finding = api.finding(K.CORRECTIVE, 3)
+        for who in ("staff", "social", "viewer", "admin"):
+            client = TestClient(api.app)
+            _login(client, who)
+            page = client.get(f"/findings/{finding}")
+            assert page.status_code == 200, page.text
+            internals = (
+                'class="actor-id"',
+                'class="version"',
+                "기록 번호",
+                ", in_progress)",
+                "(원문:",
+            )
+            shown = [mark for mark in internals if mark in page.text]
+            if who == "admin":
+                assert shown == ['class="actor-id"', 'class="version"', "기록 번호"]
+            else:
+                assert shown == [], who
+            assert "처리 이력" in page.text
