@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from application.access import Principal
 from application.writer import Target
 from domain.vocabulary import FindingKind, Status, Verification
-from tests.browser.conftest import PageFactory, Web, login, screenshot
+from tests.browser.conftest import PHONE, PageFactory, Web, login, screenshot
 
 GOOD_CSV = """# 의회: 서울특별시의회
 # 위원회: 보건복지위원회
@@ -317,3 +317,34 @@ def test_a_claim_sent_with_files_shows_them_on_its_page_and_in_the_queue(
     download = staff.request.get(f"{web.url}{link.get_attribute('href')}")
     assert download.status == 200 and download.body() == b"%PDF-1.4 a"
     screenshot(staff, "queue-evidence")
+
+
+# How many lines an element's text takes (a word broken at a narrow width: 2).
+_TEXT_LINES = """e => {
+  const range = document.createRange();
+  range.selectNodeContents(e);
+  return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+}"""
+
+
+def test_on_a_phone_the_summary_says_it_scrolls_and_no_word_breaks(
+    web: Web, new_page: PageFactory
+) -> None:
+    for viewport, hinted in ((PHONE, True), (None, False)):
+        page = new_page(viewport)
+        login(page, web, "staff")
+        page.goto(f"{web.url}/summary")
+        table = page.locator(".table-scroll").first
+        hint = page.locator(".scroll-hint").first
+        if hinted:
+            expect(hint).to_be_visible()
+            # The table is wider than the screen, and its region scrolls to show the rest.
+            assert table.evaluate("e => e.scrollWidth > e.clientWidth")
+            table.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
+            last = page.locator("table.summary thead th").last
+            expect(last).to_be_in_viewport()
+            screenshot(page, "summary-phone-scroll-hint")
+        else:
+            expect(hint).to_be_hidden()
+        logout = page.get_by_role("button", name="로그아웃")
+        assert logout.evaluate(_TEXT_LINES) == 1
