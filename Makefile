@@ -24,6 +24,8 @@ demo: install
 	$(BIN)/followup import $(DEMO) --council 서울특별시의회
 	@# Demo accounts for the local demo only (printed here; never in production).
 	$(BIN)/followup users demo
+	@# Staged once to show today: claims verified or returned, due dates around today.
+	$(BIN)/followup demo
 
 run: demo
 	$(BIN)/followup serve --host 127.0.0.1 --port 8000

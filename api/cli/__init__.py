@@ -15,6 +15,7 @@ import typer
 from api.cli import (
     accounts,
     audits,
+    demo,
     departments,
     exporting,
     importing,
@@ -52,6 +53,7 @@ for group in (
     policy,
     maintenance,
     accounts,
+    demo,
 ):
     group.register(app)
 
