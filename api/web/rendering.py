@@ -71,6 +71,19 @@ def file_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+# How the import page names the document formats the importer recognises.
+FORMAT_LABELS = {
+    "seed_text": "업무보고서 본문 (텍스트)",
+    "html_tables": "업무보고서 표 (HTML)",
+    "template_xlsx": "가져오기 서식 (XLSX)",
+    "template_csv": "가져오기 서식 (CSV)",
+}
+
+
+def format_label(value: str | None) -> str:
+    return FORMAT_LABELS.get(value or "", value or "-")
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
@@ -85,6 +98,7 @@ def _environment() -> jinja2.Environment:
         seoul_time=seoul_time,
         iso_date=iso_date,
         file_size=file_size,
+        format_label=format_label,
         kind_label=lambda kind: KIND_LABELS[kind],
     )
     return env

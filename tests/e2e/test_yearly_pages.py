@@ -138,6 +138,9 @@ def test_the_next_report_lists_what_needs_a_decision(tmp_path: Path) -> None:
         )
         assert preview.status_code == 200, preview.text
         assert "결정 필요 (종결된 지적사항)" in preview.text
+        # Korean only on the page: the format named, no identifiers or English messages.
+        assert "업무보고서 본문 (텍스트)" in preview.text and "seed_text" not in preview.text
+        assert "FINDING_CLOSED" not in preview.text and 'lang="en"' not in preview.text
         assert "결정이 필요한 지적사항 (1건)" in preview.text
         assert f'href="/findings/{closed.finding_id}"' in preview.text
         assert runtime.tracker.finding(closed.finding_id).is_closed
@@ -220,3 +223,10 @@ def test_a_findings_page_shows_people_no_internals_and_an_admin_its_details(
             else:
                 assert shown == [], who
             assert "처리 이력" in page.text
+
+
+def test_every_import_format_has_a_korean_label() -> None:
+    from api.web.rendering import FORMAT_LABELS
+    from infrastructure.parsers import FORMATS
+
+    assert set(FORMAT_LABELS) == set(FORMATS)
