@@ -216,15 +216,18 @@ FORM_PATHS = {name: name.replace("_", "-") for name in COMMANDS}
 _BY_PATH = {path: name for name, path in FORM_PATHS.items()}
 
 
-def _defaults(finding: FindingDetails) -> dict[str, dict[str, str]]:
+def _defaults(finding: FindingDetails, *, staff: bool) -> dict[str, dict[str, str]]:
     values = {name: dict.fromkeys(fields, "") for name, fields in FORM_FIELDS.items()}
-    # A report restates the whole state: start from the last one.
-    values["report"].update(
-        status=finding.status.value,
-        actions=finding.actions or "",
-        plans=finding.plans or "",
-        delay_reason=finding.delay_reason or "",
-    )
+    # A department's report restates the whole state: it starts from the last one. Staff
+    # reporting on its behalf start from an empty form (the department's text is shown
+    # beside it), so a claim under review is not overwritten by a stray click.
+    if not staff:
+        values["report"].update(
+            status=finding.status.value,
+            actions=finding.actions or "",
+            plans=finding.plans or "",
+            delay_reason=finding.delay_reason or "",
+        )
     values["due_date"]["due_date"] = finding.due_date.isoformat() if finding.due_date else ""
     return values
 
@@ -265,7 +268,7 @@ def finding_page(
     forms = available_commands(user.principal, finding)
     if past:  # the past is read, not acted on
         forms = dict.fromkeys(forms, False)
-    values = _defaults(finding)
+    values = _defaults(finding, staff=user.is_staff)
     if error is not None and kept is not None:
         forms[error.form] = True  # never lose what was typed, even if the state moved on
         values[error.form].update(kept)

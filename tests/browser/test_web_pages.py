@@ -348,3 +348,29 @@ def test_on_a_phone_the_summary_says_it_scrolls_and_no_word_breaks(
             expect(hint).to_be_hidden()
         logout = page.get_by_role("button", name="로그아웃")
         assert logout.evaluate(_TEXT_LINES) == 1
+
+
+def test_staff_report_on_an_empty_form_with_the_departments_report_beside_it(
+    web: Web, new_page: PageFactory
+) -> None:
+    finding = web.finding(FindingKind.CORRECTIVE, 1)  # 추진중 in the seed, social's
+    for who, viewport in (("social", None), ("staff", None), ("staff", PHONE)):
+        page = new_page(viewport)
+        login(page, web, who)
+        page.goto(f"{web.url}/findings/{finding}")
+        form = page.locator("#form-report")
+        actions = form.get_by_label("추진내용")
+        if who == "social":  # the department restates its last report
+            expect(form.get_by_label("추진상황")).to_have_value("in_progress")
+            assert actions.input_value() != ""
+            expect(form.locator("details.department-report")).to_have_count(0)
+            continue
+        expect(form.get_by_label("추진상황")).to_have_value("")
+        expect(actions).to_have_value("")
+        beside = form.locator("details.department-report")
+        expect(beside).to_be_visible()
+        expect(beside).to_contain_text("추진중")
+        # Sent without choosing a status: the browser asks for it, nothing is saved.
+        form.get_by_role("button", name="보고", exact=True).click()
+        assert form.get_by_label("추진상황").evaluate("e => !e.validity.valid")
+        screenshot(page, f"report-form-staff-{viewport['width'] if viewport else 1366}")
