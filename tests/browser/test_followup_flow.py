@@ -53,7 +53,7 @@ def test_report_completed_then_returned_by_the_council(web: Web, new_page: PageF
     last = officer.locator("ol.timeline > li").last
     expect(last).to_contain_text("추진상황 보고")
     expect(last).to_contain_text("지속가능성 세부 심사항목")
-    expect(last).to_contain_text("사용자 · 부서 담당자: social")
+    expect(last).to_contain_text("사용자 · 부서 담당자 social")
 
     open_summary(officer, web)
     assert summary_cell(officer, "corrective", "completed") == "25"
@@ -87,7 +87,7 @@ def test_report_completed_then_returned_by_the_council(web: Web, new_page: PageF
     last = officer.locator("ol.timeline > li").last
     expect(last).to_contain_text("보완요구(반려)")
     expect(last).to_contain_text(RETURN_REASON)
-    expect(last).to_contain_text("의회 직원: staff")
+    expect(last).to_contain_text("의회 직원 staff")
     screenshot(officer, "finding-returned")
     officer.goto(f"{web.url}/inbox")
     entry = officer.locator("ol.inbox > li").filter(has_text="보완요구")
