@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 from typing import Any, TypedDict
 from uuid import UUID
 
@@ -132,6 +133,15 @@ class ReportSnapshot:
     verification: Verification | None
 
 
+class FindingSort(StrEnum):
+    """The orders a finding list can be read in; ties follow the audit order."""
+
+    AUDIT = "audit"  # newest audit first, then kind and number (the pages' default)
+    DUE_DATE = "due_date"  # earliest first, findings without one last
+    DEPARTMENT = "department"
+    STATUS = "status"  # 검토중, 추진중, 완료, 미반영
+
+
 @dataclass(frozen=True)
 class FindingFilter:
     audit_id: UUID | None = None
@@ -155,6 +165,9 @@ class FindingFilter:
     recorded_before: datetime | None = None
     limit: int | None = None
     offset: int = 0
+    # None: by audit as registered, kind and number (the API's order).
+    sort: FindingSort | None = None
+    descending: bool = False
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,14 @@ from api.web.presenters import (
 )
 from api.web.rendering import render
 from api.web.session import FormDep, WebUser, WebUserDep
-from application.dto import AuditRow, FindingFilter, FindingRow, InboxEntry, SummaryTable
+from application.dto import (
+    AuditRow,
+    FindingFilter,
+    FindingRow,
+    FindingSort,
+    InboxEntry,
+    SummaryTable,
+)
 from application.history import HistoryHead
 from application.ports import HistoryChain
 from application.queries import Queries
@@ -233,6 +240,8 @@ def findings(request: Request, user: WebUserDep) -> HTMLResponse:
         "raised_by": (q.get("raised_by") or "").strip(),
         "q": (q.get("q") or "").strip()[:200],
         "as_of": "",
+        "sort": (q.get("sort") or "") if parse_enum(FindingSort, q.get("sort")) else "",
+        "desc": "1" if q.get("desc") in ("1", "true") else "",
     }
     date_error = None
     try:
@@ -250,6 +259,8 @@ def findings(request: Request, user: WebUserDep) -> HTMLResponse:
         overdue_on=(as_of or services.clock.today()) if filters["overdue"] else None,
         text=filters["q"] or None,
         as_of=as_of,
+        sort=parse_enum(FindingSort, filters["sort"]) or FindingSort.AUDIT,
+        descending=bool(filters["desc"]),
     )
     error = date_error
 
@@ -289,6 +300,19 @@ def findings(request: Request, user: WebUserDep) -> HTMLResponse:
             "first": (page - 1) * PAGE_SIZE + 1 if total else 0,
             "last": min(page * PAGE_SIZE, total),
             "page_url": lambda n: "/findings?" + urlencode({**active, "page": n}),
+            # A column's header link: by that column, again to reverse it (from page 1).
+            "sort_url": lambda key: (
+                "/findings?"
+                + urlencode(
+                    {
+                        **{k: v for k, v in active.items() if k not in ("sort", "desc")},
+                        "sort": key,
+                        **({"desc": "1"} if key == flt.sort and not flt.descending else {}),
+                    }
+                )
+            ),
+            "sort": flt.sort.value if flt.sort else "",
+            "descending": flt.descending,
             "audits": audits,
             "audit_names": {a.audit_id: audit_title(a) for a in audits},
             "departments": sorted({*user.departments, *(r.department for r in rows)}),

@@ -19,6 +19,7 @@ from application.dto import (
     DepartmentSummaryRow,
     FindingFilter,
     FindingRow,
+    FindingSort,
     InboxEntry,
     OpenFindingsPoint,
     OverdueAging,
@@ -40,6 +41,27 @@ if TYPE_CHECKING:
 R = TypeVar("R", bound="DataclassInstance")
 
 _KIND_ORDER = case({k.value: i for i, k in enumerate(FindingKind)}, value=tables.findings.c.kind)
+_STATUS_ORDER = case({s.value: i for i, s in enumerate(Status)}, value=tables.findings.c.status)
+
+
+def _order(flt: FindingFilter) -> list[Any]:
+    """ORDER BY for a finding list: the asked key first, then the audit order (newest
+    audit first, kind, number)."""
+    t, a = tables.findings, tables.audits
+    if flt.sort is None:
+        return [t.c.audit_id, _KIND_ORDER, t.c.seq]
+    year = select(a.c.year).where(a.c.audit_id == t.c.audit_id).scalar_subquery()
+    within = [t.c.committee, t.c.audit_id, _KIND_ORDER, t.c.seq]
+    if flt.sort is FindingSort.AUDIT:
+        return [year.asc() if flt.descending else year.desc(), *within]
+    primary = {
+        FindingSort.DUE_DATE: t.c.due_date,
+        FindingSort.DEPARTMENT: t.c.department_name,
+        FindingSort.STATUS: _STATUS_ORDER,
+    }[flt.sort]
+    # Findings without a due date come last in either direction.
+    first = [t.c.due_date.is_(None)] if flt.sort is FindingSort.DUE_DATE else []
+    return [*first, primary.desc() if flt.descending else primary.asc(), year.desc(), *within]
 
 
 class SqlReadModel:
@@ -140,7 +162,7 @@ class SqlReadModel:
             return rows[flt.offset : end]
         t = tables.findings
         stmt = self._filtered(select(t), flt)
-        stmt = stmt.order_by(t.c.audit_id, _KIND_ORDER, t.c.seq).offset(flt.offset)
+        stmt = stmt.order_by(*_order(flt)).offset(flt.offset)
         if flt.limit is not None:
             stmt = stmt.limit(flt.limit)
         return [_finding_row(r) for r in self._rows(stmt)]
@@ -171,7 +193,7 @@ class SqlReadModel:
                 days.append(seoul_date(flt.recorded_before) - timedelta(days=1))
             on = min(days)
             stmt = stmt.where(t.c.finding_id.in_(_carried_into(flt.carried_into, on)))
-        stmt = stmt.order_by(t.c.audit_id, _KIND_ORDER, t.c.seq)
+        stmt = stmt.order_by(*_order(flt))
         with self.datastore.transaction(commit=False) as session:
             current = list(session.execute(stmt))
             ids = [r.finding_id for r in current]

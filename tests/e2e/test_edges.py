@@ -411,3 +411,58 @@ def test_a_version_is_at_most_fifteen_digits_exact_as_a_json_number(api: Api) ->
     document = api.client.get("/openapi.json", headers=staff).json()
     version = document["components"]["schemas"]["CommentRequest"]["properties"]["expected_version"]
     assert version["anyOf"][0]["maximum"] == 10**15 - 1 < 2**53
+
+
+def test_the_list_page_names_each_findings_audit_and_sorts_by_its_columns(api: Api) -> None:
+    import re
+
+    from tests.e2e.test_history_page import _login
+
+    staff = api.auth("staff")
+    made = api.client.post(
+        "/api/v1/audits",
+        json={
+            "council": "서울특별시의회",
+            "committee": "기획경제위원회",
+            "audited_body": "경제정책실",
+            "year": 2018,
+        },
+        headers=staff,
+    )
+    assert made.status_code == 201, made.text
+    newer = made.json()["audit_id"]
+    due = date.today().replace(day=1).isoformat()
+    added = api.client.post(
+        "/api/v1/findings",
+        json={
+            "audit_id": newer,
+            "kind": "corrective",
+            "seq": 9,
+            "request": "새 감사 요구",
+            "department": SOCIAL,
+            "due_date": due,
+        },
+        headers=staff,
+    )
+    assert added.status_code == 201, added.text
+    _login(api.client, "staff")
+
+    def audits_listed(query: str) -> list[str]:
+        page = api.client.get(f"/findings?{query}")
+        assert page.status_code == 200, page.text
+        return re.findall(r'<td data-label="행정사무감사" class="audit">([^<]+)</td>', page.text)
+
+    newest_first = audits_listed("")
+    assert newest_first[0].startswith("2018년") and newest_first[-1].startswith("2017년")
+    assert audits_listed("sort=audit&desc=1")[0].startswith("2017년")
+    # Two "시정·처리요구사항 9" rows, one per audit, told apart by their audit.
+    page = api.client.get("/findings?q=" + "새 감사 요구").text
+    assert "2018년 서울특별시의회 기획경제위원회" in page
+    by_due = api.client.get("/findings?sort=due_date").text
+    first = re.search(r'<td data-label="요구사항" class="request"><a [^>]+>([^<]+)</a>', by_due)
+    assert first is not None and first.group(1) == "새 감사 요구"  # the only due date
+    assert 'aria-sort="ascending"' in by_due and "sort=due_date&amp;desc=1" in by_due
+    reversed_ = api.client.get("/findings?sort=due_date&desc=1").text
+    first = re.search(r'<td data-label="요구사항" class="request"><a [^>]+>([^<]+)</a>', reversed_)
+    assert first is not None and first.group(1) == "새 감사 요구"  # none-dated last either way
+    assert audits_listed("sort=nonsense")[0].startswith("2018년")  # unknown: the default
