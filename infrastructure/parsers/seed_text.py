@@ -37,6 +37,7 @@ from infrastructure.parsers.seed_markup import render
 from infrastructure.parsers.text import (
     GENERIC_COUNCILS,
     collapse,
+    list_lines,
     read_status,
     squash,
     trailing_bracket,
@@ -292,7 +293,7 @@ class _Result:
             self.texts.setdefault(name, []).append(text)
 
     def text(self, name: str) -> str | None:
-        return " ".join(self.texts[name]) if name in self.texts else None
+        return list_lines(" ".join(self.texts[name])) if name in self.texts else None
 
 
 def _field_for(heading: str) -> str | None:

@@ -60,6 +60,19 @@ def collapse(text: str) -> str:
     return WHITESPACE.sub(" ", text).strip()
 
 
+# The list marks of a report's cells, each starting a line of its own: ○ items, their
+# "-" sub-items and "※" notes (indented under them), and circled numbers.
+_ITEM = re.compile(r"\s*(○|●|■|①|②|③|④|⑤|⑥|⑦|⑧|⑨|⑩)\s+")
+_SUB_ITEM = re.compile(r"\s+(-|※|·)\s+")
+
+
+def list_lines(text: str) -> str:
+    """A cell flattened to one line given its list structure back: a line per ○ item,
+    indented lines for its "-", "·" and "※" parts (the marks as written)."""
+    lined = _SUB_ITEM.sub(lambda m: f"\n  {m[1]} ", _ITEM.sub(lambda m: f"\n{m[1]} ", text))
+    return "\n".join(line.rstrip() for line in lined.strip("\n").splitlines() if line.strip())
+
+
 def squash(text: str) -> str:
     """Text without any white space: how headers and labels are compared."""
     return WHITESPACE.sub("", text)

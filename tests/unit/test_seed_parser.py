@@ -120,7 +120,19 @@ def test_embedded_table_is_rendered_inline() -> None:
     actions = row_at(parsed_seed(), 1600).actions
     assert actions is not None
     table = "[표: 총계 | 동부 | 중부 | 북부 | 남부 / 39건 | 3건 | 22건 | 8건 | 6건]"
-    assert f"※ 2017년 신청현황 {table} ○ 입학식" in actions
+    assert f"  ※ 2017년 신청현황 {table}\n○ 입학식" in actions
+
+
+def test_a_cells_list_structure_is_kept_as_lines() -> None:
+    """○ items, their "-" parts and "※" notes each on a line, as the report lays them out
+    (the page and the exports show the same lines)."""
+    row = next(r for r in parsed_seed().rows if r.actions)
+    assert row.actions is not None and row.plans is not None
+    lines = row.actions.splitlines()
+    assert lines[0].startswith("○ 재정지원사업") and lines[1].startswith("  - 공인회계사")
+    assert any(line.startswith("  ※ 사업계획의 적정성") for line in lines)
+    assert lines[-1].startswith("○ '18년 재정지원사업 서면·대면심사")  # "·" inside a word stays
+    assert row.plans.splitlines()[1].startswith("○ 참여기업에 대한")
 
 
 def test_metadata_comes_from_the_front_page_and_the_section_heading() -> None:
