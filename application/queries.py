@@ -183,10 +183,11 @@ class Queries:
         Raises:
             FindingNotFoundError, PermissionDeniedError ("as recorded" is staff's).
         """
-        cutoff = self.recorded_cutoff(principal, recorded_on)
-        entries = self.timeline(finding_id, as_of=as_of, recorded_before=cutoff)
-        past = as_of is not None or cutoff is not None
-        return entries, self.finding_as_of(finding_id, as_of, cutoff) if past else None
+        entries = self.timeline_for(principal, finding_id, as_of=as_of, recorded_on=recorded_on)
+        if as_of is None and recorded_on is None:
+            return entries, None
+        cutoff = self.recorded_cutoff(principal, recorded_on)  # allowed: timeline_for checked
+        return entries, self.finding_as_of(finding_id, as_of, cutoff)
 
     def timeline_for(
         self,
