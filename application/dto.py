@@ -118,6 +118,7 @@ class FindingRow:
     actions: str | None = None
     plans: str | None = None
     delay_reason: str | None = None
+    claimed_on: date | None = None  # the waiting claim's business date
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ class FindingSort(StrEnum):
     DUE_DATE = "due_date"  # earliest first, findings without one last
     DEPARTMENT = "department"
     STATUS = "status"  # 검토중, 추진중, 완료, 미반영
+    CLAIMED = "claimed"  # the claim waiting longest first (the verification queue)
 
 
 @dataclass(frozen=True)

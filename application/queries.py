@@ -24,6 +24,7 @@ from application.dto import (
     FindingDetails,
     FindingFilter,
     FindingRow,
+    FindingSort,
     InboxEntry,
     OpenFindingsPoint,
     OverdueAging,
@@ -168,6 +169,25 @@ class Queries:
         self.known_department(flt.department)
         flt = replace(flt, recorded_before=self.recorded_cutoff(principal, recorded_on))
         return self.list_findings(flt), self.count_findings(flt)
+
+    def verification_queue(
+        self, principal: Principal, flt: FindingFilter
+    ) -> tuple[list[FindingRow], int, dict[UUID, list[ReportEvidence]]]:
+        """Council staff's 이행확인 대기: the claims waiting (the longest waiting first)
+        among the findings ``flt`` keeps (its audit, department, kind and page), how
+        many wait, and the files supporting each claim on the page.
+
+        Raises:
+            PermissionDeniedError: not council staff.
+            UnknownDepartmentError: a department filter naming no department.
+        """
+        require_council_staff(principal)
+        self.known_department(flt.department)
+        flt = replace(
+            flt, verification=Verification.PENDING, sort=FindingSort.CLAIMED, descending=False
+        )
+        rows = self.list_findings(flt)
+        return rows, self.count_findings(flt), self.report_evidence([r.finding_id for r in rows])
 
     def history_for(
         self,

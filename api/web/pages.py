@@ -30,6 +30,7 @@ from application.dto import (
     InboxEntry,
     SummaryTable,
 )
+from application.evidence import ReportEvidence
 from application.history import HistoryHead
 from application.ports import HistoryChain
 from application.queries import Queries
@@ -354,6 +355,9 @@ class QueueResult:
     message: str
 
 
+QUEUE_PAGE_SIZE = 20  # a claim shows its text and files: fewer per page
+
+
 def _queue_page(
     request: Request,
     user: WebUser,
@@ -367,17 +371,36 @@ def _queue_page(
     services = services_of(request)
     queries = services.queries
     q = request.query_params
-    page = max(1, int(q["page"])) if (q.get("page") or "").isdigit() else 1
-    pending = FindingFilter(verification=Verification.PENDING)
-    total = queries.count_findings(pending)
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page, pages)
-    rows = queries.list_findings(
-        FindingFilter(
-            verification=Verification.PENDING, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
-        )
+    page = min(max(1, int(q["page"])), MAX_PAGE) if (q.get("page") or "").isdigit() else 1
+    audit_id = parse_uuid(q.get("audit"))
+    filters = {
+        "audit": str(audit_id) if audit_id else "",
+        "department": (q.get("department") or "").strip()[:200],
+        "kind": (q.get("kind") or "") if parse_enum(FindingKind, q.get("kind")) else "",
+    }
+    active = {k: v for k, v in filters.items() if v}
+    flt = FindingFilter(
+        audit_id=audit_id,
+        department=filters["department"] or None,
+        kind=parse_enum(FindingKind, filters["kind"]),
     )
-    evidence = queries.report_evidence([r.finding_id for r in rows])
+
+    def page_of(n: int) -> tuple[list[FindingRow], int, dict[UUID, list[ReportEvidence]]]:
+        return queries.verification_queue(
+            user.principal, replace(flt, limit=QUEUE_PAGE_SIZE, offset=(n - 1) * QUEUE_PAGE_SIZE)
+        )
+
+    try:
+        rows, total, evidence = page_of(page)
+    except DomainError as exc:  # a department that does not exist: said, nothing listed
+        error, rows, total, evidence, page = error or exc.message_ko, [], 0, {}, 1
+        status_code = 422
+    pages = max(1, -(-total // QUEUE_PAGE_SIZE))
+    if page > pages:  # past the last page: the last one
+        page = pages
+        rows, total, evidence = page_of(page)
+    today = services.clock.today()
+    audits = queries.list_audits()
     return render(
         request,
         "queue.html",
@@ -388,10 +411,17 @@ def _queue_page(
             "total": total,
             "page": page,
             "pages": pages,
-            "page_url": lambda n: f"/queue?page={n}",
+            "filters": filters,
+            "active": active,
+            "page_url": lambda n: "/queue?" + urlencode({**active, "page": n}),
+            # The decisions come back to the same filters and page.
+            "post_url": "/queue?" + urlencode({**active, "page": page}),
             # What supports each claim, shown beside it: staff never verify blind.
             "evidence": evidence,
-            "with_files": [r for r in rows if evidence.get(r.finding_id)],
+            "waited": {r.finding_id: (today - r.claimed_on).days for r in rows if r.claimed_on},
+            "audits": audits,
+            "audit_names": {a.audit_id: audit_title(a) for a in audits},
+            "departments": sorted({r.department for r in rows}),
             "results": results,
             "error": error,
             "reason": reason,

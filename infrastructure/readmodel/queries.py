@@ -58,9 +58,13 @@ def _order(flt: FindingFilter) -> list[Any]:
         FindingSort.DUE_DATE: t.c.due_date,
         FindingSort.DEPARTMENT: t.c.department_name,
         FindingSort.STATUS: _STATUS_ORDER,
+        FindingSort.CLAIMED: t.c.claimed_on,
     }[flt.sort]
-    # Findings without a due date come last in either direction.
-    first = [t.c.due_date.is_(None)] if flt.sort is FindingSort.DUE_DATE else []
+    # Findings without a due date (or a claim) come last in either direction.
+    first = {
+        FindingSort.DUE_DATE: [t.c.due_date.is_(None)],
+        FindingSort.CLAIMED: [t.c.claimed_on.is_(None)],
+    }.get(flt.sort, [])
     return [*first, primary.desc() if flt.descending else primary.asc(), year.desc(), *within]
 
 

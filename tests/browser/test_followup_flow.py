@@ -5,6 +5,8 @@ On SQLite and PostgreSQL (the ``database_url`` fixture), through the real server
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from domain.vocabulary import FindingKind
@@ -65,17 +67,29 @@ def test_report_completed_then_returned_by_the_council(web: Web, new_page: PageF
     screenshot(staff, "dashboard-staff")
     staff.goto(f"{web.url}/queue")
     expect(staff.locator("p.count")).to_contain_text("55건")
-    row = staff.locator("table.findings tbody tr").filter(
+    # Filtered to the department (the filters stay in the URL): its claims on one page.
+    staff.get_by_label("담당부서").fill("사회적경제담당관")
+    staff.get_by_role("button", name="거르기").click()
+    expect(staff).to_have_url(re.compile(r"/queue\?.*department=%EC%82%AC"))
+    expect(staff.locator("li.claim")).to_have_count(15)
+    claim = staff.locator("li.claim").filter(
         has=staff.locator(f"a[href='/findings/{web.finding(FindingKind.CORRECTIVE, 1)}']")
     )
-    expect(row).to_contain_text("사회적경제담당관")
-    expect(row).to_contain_text("이행확인 대기")
-    row.get_by_role("checkbox").check()
+    # The claim itself is in view: what was done, the audit, how long it waited.
+    expect(claim).to_contain_text("사회적경제담당관")
+    expect(claim).to_contain_text("완료 보고")
+    expect(claim.locator("dd.text").first).to_contain_text("지속가능성 세부 심사항목")
+    expect(claim).to_contain_text("0일째 대기")
+    expect(claim).to_contain_text("증빙자료 없이 보고됨")
+    claim.get_by_role("checkbox").check()
     staff.get_by_label("보완요구 사유").fill(RETURN_REASON)
-    staff.get_by_role("button", name="선택한 보고 보완요구").click()
+    staff.get_by_role("button", name="고른 보고 보완요구").click()
     results = staff.locator("table.results")
     expect(results).to_contain_text("성공")
     expect(results).to_contain_text("시정·처리요구사항 1")
+    # Back on the same filter: one claim fewer.
+    expect(staff.locator("li.claim")).to_have_count(14)
+    staff.goto(f"{web.url}/queue")
     expect(staff.locator("p.count")).to_contain_text("54건")
 
     # The officer sees the return: status 추진중, 보완요구, the reason on the page and inbox.

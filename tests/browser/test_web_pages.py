@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from uuid import UUID
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from application.access import Principal
 from application.writer import Target
 from domain.vocabulary import FindingKind, Status, Verification
-from tests.browser.conftest import PHONE, PageFactory, Web, login, screenshot
+from tests.browser.conftest import LAPTOP, PHONE, PageFactory, Web, login, screenshot
 
 GOOD_CSV = """# 의회: 서울특별시의회
 # 위원회: 보건복지위원회
@@ -208,20 +209,20 @@ def test_staff_verify_many_at_once_and_see_what_was_refused(
     login(page, web, "staff")
     page.goto(f"{web.url}/queue")
     expect(page.locator("p.count")).to_contain_text("54건")
-    boxes = page.locator("table.findings tbody input[type=checkbox]")
+    boxes = page.locator("li.claim input[name=pick]")
     picked = [boxes.nth(i).get_attribute("value") or "" for i in range(3)]
     for i in range(3):
         boxes.nth(i).check()
     # Returning needs a reason: refused as a whole, the ticks stay.
-    page.get_by_role("button", name="선택한 보고 보완요구").click()
+    page.get_by_role("button", name="고른 보고 보완요구").click()
     expect(page.get_by_role("alert")).to_have_text("보완요구 사유를 입력하세요.")
     for i in range(3):
-        expect(page.locator("table.findings tbody input[type=checkbox]").nth(i)).to_be_checked()
+        expect(page.locator("li.claim input[name=pick]").nth(i)).to_be_checked()
     # One of them changes meanwhile: its version on the page is stale.
     stale = picked[1].partition(":")[0]
     services = web.api.app.state.runtime.services
     services.findings.add_comment(Target(staff_principal(web), UUID(stale)), text="확인 중")
-    page.get_by_role("button", name="선택한 보고 이행 확인").click()
+    page.get_by_role("button", name="고른 보고 이행 확인").click()
     results = page.locator("table.results tbody tr")
     expect(results).to_have_count(3)
     expect(page.get_by_role("heading", name="처리 결과: 성공 2건, 거부 1건")).to_be_visible()
@@ -311,9 +312,10 @@ def test_a_claim_sent_with_files_shows_them_on_its_page_and_in_the_queue(
 
     staff = new_page()
     login(staff, web, "staff")
-    staff.goto(f"{web.url}/queue")
-    files = staff.locator("ul.queue-evidence")
-    link = files.get_by_role("link", name="개정 기준.pdf")
+    staff.goto(f"{web.url}/queue?department=사회적경제담당관")
+    claim = staff.locator("li.claim").filter(has=staff.locator(f"a[href='/findings/{finding}']"))
+    expect(claim).to_contain_text("○ 심사 기준 개정 완료")
+    link = claim.locator("ul.evidence").get_by_role("link", name="개정 기준.pdf")
     expect(link).to_have_count(1)
     download = staff.request.get(f"{web.url}{link.get_attribute('href')}")
     assert download.status == 200 and download.body() == b"%PDF-1.4 a"
@@ -375,3 +377,44 @@ def test_staff_report_on_an_empty_form_with_the_departments_report_beside_it(
         form.get_by_role("button", name="보고", exact=True).click()
         assert form.get_by_label("추진상황").evaluate("e => !e.validity.valid")
         screenshot(page, f"report-form-staff-{viewport['width'] if viewport else 1366}")
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1366", "390"])
+def test_the_queue_filters_by_audit_department_and_kind_and_shows_each_claim(
+    web: Web, new_page: PageFactory, viewport: dict[str, int]
+) -> None:
+    page = new_page(viewport)
+    login(page, web, "staff")
+    page.goto(f"{web.url}/queue")
+    expect(page.locator("p.count")).to_contain_text("54건")
+    expect(page.locator("li.claim")).to_have_count(20)  # a page of claims
+    expect(page.locator("nav.pagination")).to_contain_text("1 / 3 쪽")
+    # Each claim: its audit, what was done, and whether files support it.
+    first = page.locator("li.claim").first
+    expect(first.locator(".meta")).to_contain_text("2017")
+    expect(first.locator(".meta")).to_contain_text("일째 대기")
+    expect(first.locator("dd.text").first).not_to_have_text("-")
+    # By kind and department, from the form; the filters stay in the URL and pages.
+    page.get_by_label("구분").select_option(label="시정·처리요구사항")
+    page.get_by_label("담당부서").fill("노동정책담당관")
+    page.get_by_role("button", name="거르기").click()
+    claims = page.locator("li.claim")
+    expect(claims.first).to_be_visible()
+    for i in range(claims.count()):
+        expect(claims.nth(i).locator(".claim-head")).to_contain_text("노동정책담당관")
+        expect(claims.nth(i).locator(".claim-head")).to_contain_text("시정·처리요구사항")
+    assert "kind=corrective" in page.url and "department=" in page.url
+    screenshot(page, f"queue-filtered-{viewport['width']}")
+    # By audit: the one imported audit keeps them all.
+    page.goto(f"{web.url}/queue")
+    page.get_by_label("행정사무감사").select_option(index=1)
+    page.get_by_role("button", name="거르기").click()
+    expect(page.locator("p.count")).to_contain_text("54건")
+    # A department that does not exist is said so, and nothing is listed.
+    response = page.goto(f"{web.url}/queue?department=없는부서")
+    assert response is not None and response.status == 422
+    expect(page.get_by_role("alert")).to_contain_text("없는부서")
+    expect(page.locator("li.claim")).to_have_count(0)
+    if viewport is PHONE:  # nothing wider than the screen
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"]

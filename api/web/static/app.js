@@ -2,11 +2,11 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
-  // "Select all" in a table of checkboxes (the verification queue).
+  // "Select all" in a table or form of checkboxes (the verification queue).
   for (const all of document.querySelectorAll("input.select-all")) {
-    const table = all.closest("table");
+    const scope = all.closest("table, form");
     all.addEventListener("change", () => {
-      for (const box of table.querySelectorAll('tbody input[type="checkbox"]')) {
+      for (const box of scope.querySelectorAll('input[type="checkbox"][name="pick"]')) {
         box.checked = all.checked;
       }
     });
