@@ -39,7 +39,7 @@ table { width: 100%; border-collapse: collapse; table-layout: fixed; margin-bott
 thead { display: table-header-group; }
 tr, th, td { break-inside: avoid; page-break-inside: avoid; }
 th, td { border: 0.6pt solid #000; padding: 1.2mm 1.5mm; vertical-align: top;
-  white-space: pre-line; overflow-wrap: anywhere; }
+  white-space: pre-wrap; overflow-wrap: anywhere; }
 th { background: #e8e8e8; text-align: center; vertical-align: middle; font-weight: bold; }
 td.center { text-align: center; }
 table.summary td { text-align: center; vertical-align: middle; }

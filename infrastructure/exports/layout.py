@@ -88,9 +88,14 @@ def dash(n: int) -> str:
 
 
 def report_text(text: str | None) -> str:
-    """A report's text with each listed item on its own line."""
-    if not text:
+    """A report's text with each listed item on its own line: the lines as stored (an
+    imported cell keeps its ○ / - / ※ structure and indentation), or, in a text of
+    one line (typed in one, or imported before), broken before each item mark."""
+    if not text or not text.strip():
         return ""
+    if "\n" in text.strip():
+        lines = (line.rstrip() for line in text.split("\n"))
+        return "\n".join(line for line in lines if line.strip())
     return _ITEM_START.sub("\n", " ".join(text.split())).strip()
 
 

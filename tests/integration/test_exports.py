@@ -398,3 +398,28 @@ def test_export_on_each_database(runtime: Runtime, clock: FixedClock) -> None:
     summary = runtime.services.queries.summary(audit_id=audit_id, as_of=AS_OF)
     assert [str(ws.cell(9, c).value) for c in range(3, 8)] == _cells(summary.rows["total"])
     assert summary.rows["total"]["total"] == 56
+
+
+def test_the_imported_list_structure_is_kept_in_the_xlsx_and_hwpx_cells(
+    model: ExportModel,
+) -> None:
+    """A cell of ○ items and - / ※ parts keeps a line per item: a line break in the
+    XLSX cell (wrapped), a paragraph per line in the HWPX cell."""
+    section = model.sections[0]
+    index, row = next(
+        (i, r) for i, r in enumerate(section.rows) if r.actions and r.actions.count("\n") >= 2
+    )
+    lines = row.actions.split("\n") if row.actions else []
+    assert lines[0].startswith("○") and any(line.lstrip().startswith("-") for line in lines)
+
+    wb = openpyxl.load_workbook(io.BytesIO(_render(model, ExportFormat.XLSX)))
+    cell = wb[section.label].cell(5 + index, 4)
+    assert str(cell.value).split("\n") == lines
+    assert cell.alignment.wrap_text
+
+    doc = HwpxDocument.open(io.BytesIO(_render(model, ExportFormat.HWPX)))
+    table = doc.tables.all[1]  # the first kind's table
+    grid = table.get_cell_map()
+    actions = grid[2 + index][3].cell
+    paragraphs = [p.text for p in actions.paragraphs]
+    assert paragraphs == lines
