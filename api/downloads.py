@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import quote
 
 from fastapi import Response
@@ -17,12 +18,29 @@ def content_disposition(file_name: str, ascii_name: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file_name, safe='')}"
 
 
+def attachment(
+    data: bytes,
+    media_type: str,
+    file_name: str,
+    ascii_name: str,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """A file to save, never to render in place: a Korean name and a plain fallback."""
+    return Response(
+        content=data,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": content_disposition(file_name, ascii_name),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+            **(headers or {}),
+        },
+    )
+
+
 def export_response(exported: ExportFile) -> Response:
-    headers = {
-        "Content-Disposition": content_disposition(exported.file_name, exported.ascii_file_name),
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "no-store",
-    }
-    if exported.format is ExportFormat.HTML:
-        headers["Content-Security-Policy"] = _HTML_POLICY
-    return Response(content=exported.data, media_type=exported.media_type, headers=headers)
+    html = exported.format is ExportFormat.HTML
+    extra = {"Content-Security-Policy": _HTML_POLICY} if html else {}
+    return attachment(
+        exported.data, exported.media_type, exported.file_name, exported.ascii_file_name, extra
+    )

@@ -207,7 +207,8 @@ class RegisterAuditRequest(RequestBody):
     committee: str = Field(min_length=1, max_length=200)
     audited_body: str = Field(min_length=1, max_length=200)
     year: int = Field(ge=1991, le=2100)
-    session: str | None = None
+    # As long as the audit view's column holds (longer failed its projection on PostgreSQL).
+    session: str | None = Field(default=None, max_length=200)
     audit_date: IsoDate | None = None
     adoption_date: IsoDate | None = None
     default_deadline: IsoDate | None = None

@@ -7,13 +7,17 @@ except once, when created.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
-from application.access import Principal
+from application.access import Principal, require_admin
+from application.departments import DepartmentDirectory
+from application.ports import Clock
 from domain.errors import DomainError
-from domain.values import Actor
+from domain.values import Actor, has_bidi_control, has_unstorable
 from domain.vocabulary import Role
 
 MIN_PASSWORD_LENGTH = 8
@@ -96,6 +100,54 @@ class InvalidAccountError(DomainError):
     message_en = "The account's data is not valid."
 
 
+class UnknownTokenError(DomainError):
+    code = "UNKNOWN_TOKEN"
+    message_ko = "API 토큰을 찾을 수 없습니다."
+    message_en = "No such API token."
+
+
+class LastActiveAdminError(DomainError):
+    """The change would leave nobody able to administer the installation."""
+
+    code = "LAST_ACTIVE_ADMIN"
+    message_ko = (
+        "사용 중인 관리자가 이 계정 하나뿐입니다. 다른 관리자를 먼저 두어야 "
+        "사용 중지하거나 역할을 바꿀 수 있습니다."
+    )
+    message_en = "This is the only active administrator; add another one first."
+
+
+class DepartmentRequiredError(InvalidAccountError):
+    code = "DEPARTMENT_REQUIRED"
+    message_ko = "부서 담당자에게는 등록된 담당부서가 하나 이상 있어야 합니다."
+    message_en = "A department officer needs at least one registered department."
+
+
+class DepartmentNotAllowedError(InvalidAccountError):
+    code = "DEPARTMENT_NOT_ALLOWED"
+    message_ko = "담당부서는 부서 담당자에게만 지정할 수 있습니다."
+    message_en = "Only a department officer is bound to departments."
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """An API token as an administrator sees it: never the secret nor its hash.
+
+    ``id`` is a short public id, made for listing and revoking."""
+
+    id: str
+    name: str  # its owner's sign-in name
+    label: str | None
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    owner_active: bool = True
+
+    @property
+    def usable(self) -> bool:
+        return self.revoked_at is None and self.owner_active
+
+
 class AccountStore(Protocol):
     """Users, API tokens and browser sessions (implemented in infrastructure)."""
 
@@ -129,7 +181,101 @@ class AccountStore(Protocol):
     def list_users(self) -> list[User]: ...
 
     def set_active(self, name: str, active: bool) -> User:
-        """Raises UnknownUserError. An inactive user's tokens and sessions stop working."""
+        """Raises UnknownUserError, LastActiveAdminError. An inactive user's tokens
+        and sessions stop working at once (its sessions are ended)."""
 
     def set_password(self, name: str, password: str) -> User:
-        """Raises UnknownUserError, PasswordTooShortError."""
+        """Raises UnknownUserError, PasswordTooShortError. Ends the user's sessions."""
+
+    def set_role(self, name: str, role: Role, department_ids: Sequence[str] = ()) -> User:
+        """The rules of ``add_user`` for role and departments; ends the user's sessions.
+        Raises UnknownUserError, InvalidAccountError, LastActiveAdminError."""
+
+    def locked_until(self) -> dict[str, datetime]:
+        """Names with a live login lock (from some client), and when the last one ends."""
+
+    def list_tokens(self) -> list[TokenInfo]:
+        """Every API token, revoked ones included, oldest first."""
+
+    def revoke_token(self, token_id: str) -> TokenInfo:
+        """The token stops authenticating at once; revoking twice keeps the first
+        time. Raises UnknownTokenError."""
+
+
+# Longer than any name an account can have; the store's limit too.
+NAME_MAX = 200
+
+
+def _checked_name(name: str) -> str:
+    """A name no account can have (too long, control or bidi characters) is unknown:
+    refused before it reaches the database (PostgreSQL refuses NUL outright)."""
+    if not name.strip() or len(name) > NAME_MAX or has_unstorable(name) or has_bidi_control(name):
+        raise UnknownUserError(name[:NAME_MAX])
+    return name
+
+
+@dataclass
+class AccountAdmin:
+    """What an administrator does to accounts (the CLI acts as the system).
+
+    Department names are resolved here, once, as ``users add`` does: accounts
+    hold department ids."""
+
+    store: AccountStore
+    directory: DepartmentDirectory
+    clock: Clock
+
+    def users(self, principal: Principal) -> list[User]:
+        require_admin(principal)
+        return self.store.list_users()
+
+    def locked_until(self, principal: Principal) -> dict[str, datetime]:
+        require_admin(principal)
+        return self.store.locked_until()
+
+    def set_active(self, principal: Principal, name: str, active: bool) -> User:
+        """Raises PermissionDeniedError, UnknownUserError, LastActiveAdminError."""
+        require_admin(principal)
+        return self.store.set_active(_checked_name(name), active)
+
+    def reset_password(self, principal: Principal, name: str, password: str) -> User:
+        """Raises PermissionDeniedError, UnknownUserError, PasswordTooShortError."""
+        require_admin(principal)
+        return self.store.set_password(_checked_name(name), password)
+
+    def set_role(
+        self, principal: Principal, name: str, role: Role, departments: Sequence[str] = ()
+    ) -> User:
+        """``departments`` by name (current or former), as of today.
+
+        Raises:
+            PermissionDeniedError, UnknownUserError, UnknownDepartmentError,
+            InvalidAccountError, LastActiveAdminError.
+        """
+        require_admin(principal)
+        name = _checked_name(name)
+        today = self.clock.today()
+        ids = list(dict.fromkeys(self.directory.id_of(d, today) for d in departments))
+        return self.store.set_role(name, role, ids)
+
+    def unlock(self, principal: Principal, name: str) -> int:
+        """Lift an account's login locks. Raises UnknownUserError: unlike
+        ``AccountStore.unlock`` (names no account has are throttled too), this is
+        the administrator's action on an account."""
+        require_admin(principal)
+        clean = unicodedata.normalize("NFC", _checked_name(name)).strip()
+        if all(u.name != clean for u in self.store.list_users()):
+            raise UnknownUserError(clean)
+        return self.store.unlock(clean)
+
+    def tokens(self, principal: Principal) -> list[TokenInfo]:
+        require_admin(principal)
+        return self.store.list_tokens()
+
+    def revoke_token(self, principal: Principal, token_id: str) -> TokenInfo:
+        """Raises PermissionDeniedError, UnknownTokenError."""
+        require_admin(principal)
+        clean = token_id.strip()
+        if not clean or len(clean) > 64 or not clean.isascii() or not clean.isalnum():
+            raise UnknownTokenError(clean[:64])
+        return self.store.revoke_token(clean.lower())

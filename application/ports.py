@@ -18,6 +18,7 @@ from domain.values import DepartmentRef
 
 if TYPE_CHECKING:  # the export model names its own ports: annotations only
     from application.exports import ExportFormat, ExportModel
+    from application.templates import TemplateFormat
 
 
 class Clock(Protocol):
@@ -183,3 +184,10 @@ class ExportRenderer(Protocol):
         Raises:
             ExportUnavailableError: the format needs a program that is missing.
         """
+
+
+class ImportTemplateWriter(Protocol):
+    """Writes the empty import template (docs/import-template.md) in a format."""
+
+    def template(self, fmt: TemplateFormat) -> bytes:
+        """The file's bytes, exactly as ``followup template --out F`` writes them."""

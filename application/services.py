@@ -17,11 +17,13 @@ from application.ports import (
     DocumentParser,
     ExportRenderer,
     HistoryChain,
+    ImportTemplateWriter,
     Projections,
     ReadModel,
 )
 from application.queries import Queries
 from application.reminders import DueReminders, ReminderPolicy
+from application.templates import ImportTemplates
 from application.tracker import AuditTracker
 from application.writer import Writer
 from application.yearly import YearlyCycle
@@ -40,6 +42,7 @@ class Followup:
     exports: Exports
     yearly: YearlyCycle
     policies: DuePolicies
+    templates: ImportTemplates
 
     @property
     def clock(self) -> Clock:
@@ -59,6 +62,7 @@ def build_services(
     policy: ReminderPolicy | None = None,
     history: HistoryChain | None = None,
     export_renderer: ExportRenderer,
+    template_writer: ImportTemplateWriter,
 ) -> Followup:
     writer = Writer(events, projections, clock)
     directory = DepartmentDirectory(read_model)
@@ -81,4 +85,5 @@ def build_services(
         exports=Exports(queries, export_renderer, history, clock),
         yearly=YearlyCycle(writer, queries),
         policies=policies,
+        templates=ImportTemplates(template_writer),
     )

@@ -45,10 +45,16 @@ from sqlalchemy.orm import Session
 
 from application.accounts import (
     MIN_PASSWORD_LENGTH,
+    NAME_MAX,
+    DepartmentNotAllowedError,
+    DepartmentRequiredError,
     InvalidAccountError,
     InvalidCredentialsError,
+    LastActiveAdminError,
     LoginThrottledError,
     PasswordTooShortError,
+    TokenInfo,
+    UnknownTokenError,
     UnknownUserError,
     User,
     UserExistsError,
@@ -69,7 +75,8 @@ MAX_FAILURES = 5
 MAX_CLIENT_FAILURES = 20
 LOCK_BASE = timedelta(seconds=60)
 LOCK_MAX = timedelta(minutes=15)
-NAME_MAX = 200
+# A token's public id: 8 hex digits, shown by `tokens list` and the admin page.
+TOKEN_ID_BYTES = 4
 
 users = Table(
     "followup_users",
@@ -99,6 +106,10 @@ tokens = Table(
     Column("label", String(200)),
     Column("created_at", UtcDateTime, nullable=False),
     Column("last_used_at", UtcDateTime),
+    # A public handle for listing and revoking: random, so it tells nothing of the secret.
+    Column("id", String(16), nullable=False),
+    Column("revoked_at", UtcDateTime),
+    UniqueConstraint("id", name="uq_followup_tokens_id"),
 )
 
 sessions = Table(
@@ -152,9 +163,31 @@ def _user(row: Row[Any]) -> User:
     )
 
 
+def _department_ids(role: Role, department_ids: Sequence[str]) -> tuple[str, ...]:
+    """The rules ``add_user`` has always applied to an account's departments."""
+    depts = tuple(dict.fromkeys(d.strip() for d in department_ids if d.strip()))
+    if role is Role.DEPARTMENT_OFFICER and not depts:
+        raise InvalidAccountError("a department officer needs at least one department")
+    if any(not d.startswith("dept-") for d in depts):
+        raise InvalidAccountError("departments are given by their ids (dept-…)")
+    return depts
+
+
 def _throttle_key(client: str, name: str | None) -> str:
     """The failure counter of a name tried from a client, or (None) of the client."""
     return digest(f"pair\x1f{client}\x1f{name}" if name is not None else f"client\x1f{client}")
+
+
+def _token_info(row: Row[Any]) -> TokenInfo:
+    return TokenInfo(
+        id=row.id,
+        name=row.name,
+        label=row.label,
+        created_at=row.created_at,
+        last_used_at=row.last_used_at,
+        revoked_at=row.revoked_at,
+        owner_active=bool(row.active),
+    )
 
 
 def lock_duration(failures: int) -> timedelta:
@@ -227,11 +260,7 @@ class SqlAccountStore:
         name = _clean_name(name)
         if not name or len(name) > NAME_MAX:
             raise InvalidAccountError(f"a name of 1 to {NAME_MAX} characters is required")
-        depts = tuple(dict.fromkeys(d.strip() for d in department_ids if d.strip()))
-        if role is Role.DEPARTMENT_OFFICER and not depts:
-            raise InvalidAccountError("a department officer needs at least one department")
-        if any(not d.startswith("dept-") for d in depts):
-            raise InvalidAccountError("departments are given by their ids (dept-…)")
+        depts = _department_ids(role, department_ids)
         user = User(
             id=str(uuid.uuid4()),
             name=name,
@@ -271,13 +300,65 @@ class SqlAccountStore:
             found = [_user(r) for r in session.execute(select(users).order_by(users.c.name))]
         return [self._with_departments(u) for u in found]
 
+    def _keep_an_admin(self, session: Session, row: Row[Any]) -> None:
+        """Refuse to disable or demote the last active administrator.
+
+        The other active administrators' rows are locked (FOR UPDATE on PostgreSQL;
+        SQLite's write transaction holds the whole database), so two administrators
+        disabling each other at once cannot both succeed."""
+        if row.role != Role.ADMIN.value or not row.active:
+            return
+        others = session.execute(
+            select(users.c.id)
+            .where(users.c.role == Role.ADMIN.value, users.c.active.is_(True))
+            .with_for_update()
+        ).scalars()
+        if not set(others) - {row.id}:
+            raise LastActiveAdminError(row.name)
+
     def set_active(self, name: str, active: bool) -> User:
         with self._write() as session:
             row = self._find(session, name)
+            if not active:
+                self._keep_an_admin(session, row)
             session.execute(update(users).where(users.c.id == row.id).values(active=active))
             if not active:
                 session.execute(delete(sessions).where(sessions.c.user_id == row.id))
         return replace(self._with_departments(_user(row)), active=active)
+
+    def set_role(self, name: str, role: Role, department_ids: Sequence[str] = ()) -> User:
+        """Raises UnknownUserError, InvalidAccountError (DepartmentRequiredError,
+        DepartmentNotAllowedError), LastActiveAdminError."""
+        depts = tuple(dict.fromkeys(d.strip() for d in department_ids if d.strip()))
+        if role is Role.DEPARTMENT_OFFICER and not depts:
+            raise DepartmentRequiredError()
+        if role is not Role.DEPARTMENT_OFFICER and depts:
+            # Only officers act for departments: a binding elsewhere would mean nothing.
+            raise DepartmentNotAllowedError()
+        depts = _department_ids(role, depts)
+        with self._write() as session:
+            row = self._find(session, name)
+            if role is not Role.ADMIN:
+                self._keep_an_admin(session, row)
+            session.execute(
+                update(users)
+                .where(users.c.id == row.id)
+                .values(role=role.value, departments=list(depts))
+            )
+            # What a session may do was read at sign-in: the user signs in again.
+            session.execute(delete(sessions).where(sessions.c.user_id == row.id))
+        changed = replace(_user(row), role=role, departments=depts, department_ids=depts)
+        return self._with_departments(changed)
+
+    def locked_until(self) -> dict[str, datetime]:
+        f, now = login_failures, self.clock.now()
+        with self._read() as session:
+            rows = session.execute(
+                select(f.c.account, func.max(f.c.locked_until))
+                .where(f.c.account.is_not(None), f.c.locked_until > now)
+                .group_by(f.c.account)
+            ).all()
+        return {str(account): until for account, until in rows}
 
     def set_password(self, name: str, password: str) -> User:
         password_hash = self._hash_password(password)
@@ -382,9 +463,47 @@ class SqlAccountStore:
                     label=label,
                     created_at=self.clock.now(),
                     last_used_at=None,
+                    id=self._new_token_id(session),
+                    revoked_at=None,
                 )
             )
         return token
+
+    @staticmethod
+    def _new_token_id(session: Session) -> str:
+        # 32 random bits: a clash is rare, and looked for (the unique key backs it up).
+        while True:
+            candidate = secrets.token_hex(TOKEN_ID_BYTES)
+            if session.execute(select(tokens.c.id).where(tokens.c.id == candidate)).first() is None:
+                return candidate
+
+    def list_tokens(self) -> list[TokenInfo]:
+        with self._read() as session:
+            rows = session.execute(
+                select(tokens, users.c.name, users.c.active)
+                .join(users, tokens.c.user_id == users.c.id)
+                .order_by(tokens.c.created_at, tokens.c.id)
+            ).all()
+        return [_token_info(r) for r in rows]
+
+    def revoke_token(self, token_id: str) -> TokenInfo:
+        query = (
+            select(tokens, users.c.name, users.c.active)
+            .join(users, tokens.c.user_id == users.c.id)
+            .where(tokens.c.id == token_id)
+        )
+        with self._write() as session:
+            row = session.execute(query).first()
+            if row is None:
+                raise UnknownTokenError(token_id)
+            if row.revoked_at is None:
+                session.execute(
+                    update(tokens)
+                    .where(tokens.c.id == token_id, tokens.c.revoked_at.is_(None))
+                    .values(revoked_at=self.clock.now())
+                )
+                row = session.execute(query).one()
+        return _token_info(row)
 
     def user_for_token(self, token: str) -> User | None:
         if not token.startswith(TOKEN_PREFIX):
@@ -394,7 +513,11 @@ class SqlAccountStore:
             row = session.execute(
                 select(users, tokens.c.last_used_at)
                 .join(tokens, tokens.c.user_id == users.c.id)
-                .where(tokens.c.token_hash == token_hash, users.c.active.is_(True))
+                .where(
+                    tokens.c.token_hash == token_hash,
+                    tokens.c.revoked_at.is_(None),
+                    users.c.active.is_(True),
+                )
             ).first()
         if row is None:
             return None

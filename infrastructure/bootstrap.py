@@ -33,6 +33,7 @@ from infrastructure.accounts import SqlAccountStore
 from infrastructure.calendar import KoreanBusinessCalendar
 from infrastructure.evidence import EvidenceStore
 from infrastructure.exports.render import ExportRenderers
+from infrastructure.exports.template import TemplateWriter
 from infrastructure.idempotency import IdempotencyStore
 from infrastructure.mail import SmtpMailSender
 from infrastructure.outbox import SqlOutbox
@@ -261,6 +262,7 @@ def open_runtime(
             ),
             history=cast(FollowupApplicationRecorder, tracker.recorder).history(),
             export_renderer=ExportRenderers(),
+            template_writer=TemplateWriter(),
         ),
         accounts=SqlAccountStore(datastore, clock=clock, departments=read_model),
         idempotency=IdempotencyStore(datastore),

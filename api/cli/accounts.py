@@ -1,23 +1,35 @@
-"""`followup users add|list|demo` and `followup tokens create`: accounts."""
+"""`followup users add|list|unlock|disable|enable|reset-password|set-role|demo` and
+`followup tokens create|list|revoke`: accounts."""
 
 from __future__ import annotations
 
 import getpass
 import sys
+from datetime import datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from api.cli.context import open_cli_runtime
+from api.cli.context import Runtime, open_cli_runtime
 from api.cli.options import DbOption, JsonOption, emit, refuse, show, stderr
-from application.accounts import User
+from application.access import Principal
+from application.accounts import AccountAdmin, TokenInfo, User
+from application.clock import SEOUL
 from domain.errors import DomainError
 from domain.vocabulary import ROLE_LABELS, Role
 
 users_app = typer.Typer(help="사용자 계정 (user accounts).", no_args_is_help=True)
 tokens_app = typer.Typer(help="API 토큰 (API tokens, shown once).", no_args_is_help=True)
 LabelOption = Annotated[str | None, typer.Option("--label", help="What the token is for (용도).")]
+NameArgument = Annotated[str, typer.Argument(help="Sign-in name (아이디).")]
+DepartmentOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--department",
+        help="A registered department's name (담당부서); repeat for several.",
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -157,3 +169,136 @@ def tokens_create(
         Console(stderr=True).print(
             "토큰은 지금 한 번만 표시됩니다 (the token is shown only once; store it safely)."
         )
+
+
+def _admin(runtime: Runtime) -> AccountAdmin:
+    """The administrator's use cases; the CLI acts as the system (the operator)."""
+    services = runtime.services
+    return AccountAdmin(runtime.accounts, services.queries.departments, services.clock)
+
+
+def _changed(as_json: bool, user: User, message: str) -> None:
+    if as_json:
+        emit(_as_dict(user))
+    else:
+        stderr.print(f"{message}: {user.name} — {ROLE_LABELS[user.role]}")
+
+
+@users_app.command("disable")
+def users_disable(name: NameArgument, as_json: JsonOption = False, db: DbOption = None) -> None:
+    """Disable a user: no sign-in; its sessions end and its tokens stop working at once."""
+    with open_cli_runtime(db) as runtime:
+        try:
+            user = _admin(runtime).set_active(Principal.system(), name, False)
+        except DomainError as e:
+            refuse(as_json, e)
+    _changed(as_json, user, "사용자를 사용 중지했습니다 (user disabled)")
+
+
+@users_app.command("enable")
+def users_enable(name: NameArgument, as_json: JsonOption = False, db: DbOption = None) -> None:
+    """Enable a disabled user again (its old tokens work again unless revoked)."""
+    with open_cli_runtime(db) as runtime:
+        try:
+            user = _admin(runtime).set_active(Principal.system(), name, True)
+        except DomainError as e:
+            refuse(as_json, e)
+    _changed(as_json, user, "사용자를 다시 사용하게 했습니다 (user enabled)")
+
+
+@users_app.command("reset-password")
+def users_reset_password(
+    name: NameArgument, as_json: JsonOption = False, db: DbOption = None
+) -> None:
+    """Set a new password, read as `users add` reads it; ends the user's sessions."""
+    password = _read_password()
+    with open_cli_runtime(db) as runtime:
+        try:
+            user = _admin(runtime).reset_password(Principal.system(), name, password)
+        except DomainError as e:
+            refuse(as_json, e)
+    _changed(as_json, user, "비밀번호를 바꿨습니다 (password reset)")
+
+
+@users_app.command("set-role")
+def users_set_role(
+    name: NameArgument,
+    role: Annotated[Role, typer.Option("--role", help="Role (역할).")],
+    department: DepartmentOption = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Change a user's role and departments (an officer needs one; other roles none);
+    ends the user's sessions."""
+    with open_cli_runtime(db) as runtime:
+        try:
+            user = _admin(runtime).set_role(Principal.system(), name, role, department or [])
+        except DomainError as e:
+            refuse(as_json, e)
+    _changed(as_json, user, "역할을 바꿨습니다 (role changed)")
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _token_dict(token: TokenInfo) -> dict[str, object]:
+    return {
+        "id": token.id,
+        "name": token.name,
+        "label": token.label,
+        "created_at": token.created_at.isoformat(),
+        "last_used_at": _time(token.last_used_at),
+        "revoked_at": _time(token.revoked_at),
+        "user_active": token.owner_active,
+    }
+
+
+def _seoul(value: datetime | None) -> str:
+    return value.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def _token_state(token: TokenInfo) -> str:
+    if token.revoked_at is not None:
+        return "폐기됨"
+    return "사용 가능" if token.owner_active else "사용자 중지"
+
+
+_TOKEN_HEADINGS = ("토큰 ID", "사용자", "용도", "만든 때", "마지막 사용", "상태")
+
+
+def _token_cells(t: TokenInfo) -> list[str]:
+    return [
+        t.id,
+        t.name,
+        t.label or "-",
+        _seoul(t.created_at),
+        _seoul(t.last_used_at),
+        _token_state(t),
+    ]
+
+
+@tokens_app.command("list")
+def tokens_list(as_json: JsonOption = False, db: DbOption = None) -> None:
+    """List the API tokens (never the secret nor its hash), revoked ones too."""
+    with open_cli_runtime(db) as runtime:
+        found = _admin(runtime).tokens(Principal.system())
+    show(as_json, [_token_dict(t) for t in found], _TOKEN_HEADINGS, map(_token_cells, found))
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    token_id: Annotated[str, typer.Argument(metavar="ID", help="The id `tokens list` shows.")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Revoke an API token: it stops authenticating at once."""
+    with open_cli_runtime(db) as runtime:
+        try:
+            token = _admin(runtime).revoke_token(Principal.system(), token_id)
+        except DomainError as e:
+            refuse(as_json, e)
+    if as_json:
+        emit(_token_dict(token))
+    else:
+        stderr.print(f"토큰을 폐기했습니다 (token revoked): {token.id} — {token.name}")

@@ -10,11 +10,13 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.web import (
+    admin_pages,
     department_pages,
     export_page,
     finding_page,
     import_pages,
     pages,
+    registration_pages,
     session,
     yearly_pages,
 )
@@ -32,6 +34,9 @@ def install_web(app: FastAPI) -> None:
         department_pages.router,
         export_page.router,
         yearly_pages.router,
+        # After yearly_pages: its /audits/carry-over before this one's /audits/{id}.
+        registration_pages.router,
+        admin_pages.router,
     )
     for router in routers:
         app.include_router(router)

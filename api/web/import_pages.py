@@ -11,15 +11,18 @@ import re
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
+from api.downloads import attachment
+from api.errors import status_for
 from api.web.forms import FormInputError, parse_date, parse_int, text, texts, upload
 from api.web.pages import forbidden, services_of
 from api.web.presenters import kind_label, status_label
 from api.web.rendering import render
 from api.web.session import FormDep, WebUser, WebUserDep
 from application.importing import MAX_DOCUMENT_BYTES, ImportOptions, ImportOutcome, RowAction
+from application.templates import TemplateFormat
 from domain.errors import DomainError
 
 router = APIRouter(include_in_schema=False)
@@ -172,6 +175,23 @@ def import_form(request: Request, user: WebUserDep) -> HTMLResponse:
     if not user.is_staff:
         return forbidden(request, user)
     return _form_page(request, user)
+
+
+@router.get("/import/template")
+def download_template(request: Request, user: WebUserDep) -> Response:
+    """The empty import template, the bytes `followup template --out F` writes. Any
+    signed-in role: it holds no data (a department may fill it in for staff)."""
+    try:
+        fmt = TemplateFormat.parse(request.query_params.get("format") or "")
+        file = services_of(request).templates.template(fmt)
+    except DomainError as exc:
+        return render(
+            request,
+            "error.html",
+            {"user": user, "title": "내려받을 수 없습니다", "message": exc.message_ko},
+            status_code=status_for(exc),
+        )
+    return attachment(file.data, file.media_type, file.file_name, file.ascii_file_name)
 
 
 def _values(form: FormData) -> dict[str, str]:

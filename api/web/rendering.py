@@ -45,6 +45,9 @@ DONE_MESSAGES: dict[str, str] = {
     "extension_decision": "기한연장 요청을 처리했습니다.",
     "comment": "의견을 등록했습니다.",
     "evidence": "증빙자료를 첨부했습니다.",
+    "audit_registered": "행정사무감사를 등록했습니다.",
+    "audit_exists": "이미 등록된 행정사무감사입니다. 새로 기록하지 않았습니다.",
+    "finding_registered": "지적사항을 등록했습니다.",
 }
 
 

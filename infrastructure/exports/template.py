@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from application.templates import TemplateFormat
 from domain.vocabulary import KIND_LABELS, STATUS_LABELS, FindingKind, Status
 from infrastructure.parsers.template_layout import (
     AUDIT_HEADER,
@@ -55,14 +56,28 @@ def write_template(path: Path) -> None:
     Raises:
         ValueError: the path names neither an .xlsx nor a .csv file.
     """
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        _workbook().save(path)
-    elif suffix == ".csv":
-        # A BOM makes Excel open UTF-8 Korean correctly; CRLF is what Excel writes.
-        path.write_text(_csv_template(), encoding="utf-8-sig", newline="")
-    else:
-        raise ValueError(f"template must be .xlsx or .csv, not {path.name!r}")
+    try:
+        fmt = TemplateFormat(path.suffix.lower().lstrip("."))
+    except ValueError:
+        raise ValueError(f"template must be .xlsx or .csv, not {path.name!r}") from None
+    path.write_bytes(template_bytes(fmt))
+
+
+def template_bytes(fmt: TemplateFormat) -> bytes:
+    """The empty template's bytes: what the CLI writes and the web page hands out."""
+    if fmt is TemplateFormat.XLSX:
+        buffer = io.BytesIO()
+        _workbook().save(buffer)
+        return buffer.getvalue()
+    # A BOM makes Excel open UTF-8 Korean correctly; CRLF is what Excel writes.
+    return _csv_template().encode("utf-8-sig")
+
+
+class TemplateWriter:
+    """The ``ImportTemplateWriter`` port."""
+
+    def template(self, fmt: TemplateFormat) -> bytes:
+        return template_bytes(fmt)
 
 
 def _csv_template() -> str:

@@ -282,3 +282,59 @@ def test_a_client_trying_many_names_is_slowed_down_on_every_name(
     assert store.authenticate("viewer", PASSWORD, "198.51.100.7").name == "viewer"
     clock.advance(seconds=60)
     assert store.authenticate("viewer", PASSWORD, "203.0.113.9").name == "viewer"
+
+
+def test_administrators_tools_on_the_store(store: SqlAccountStore, clock: FixedClock) -> None:
+    """set_role, token ids and revocation, live locks and the last active admin."""
+    from application.accounts import (
+        DepartmentNotAllowedError,
+        DepartmentRequiredError,
+        LastActiveAdminError,
+        UnknownTokenError,
+    )
+
+    store.add_user("관리자", PASSWORD, Role.ADMIN)
+    officer = store.add_user("김담당", PASSWORD, Role.DEPARTMENT_OFFICER, [JOBS])
+    cookie, _ = store.create_session(officer)
+    with pytest.raises(DepartmentRequiredError):
+        store.set_role("김담당", Role.DEPARTMENT_OFFICER, [])
+    with pytest.raises(DepartmentNotAllowedError):
+        store.set_role("김담당", Role.VIEWER, [JOBS])
+    assert store.session(cookie) is not None  # refusals change nothing
+    moved = store.set_role("김담당", Role.DEPARTMENT_OFFICER, [LABOUR, JOBS, LABOUR])
+    assert moved.department_ids == (LABOUR, JOBS)
+    assert store.session(cookie) is None  # a new role or department: sign in again
+
+    with pytest.raises(LastActiveAdminError):
+        store.set_active("관리자", False)
+    with pytest.raises(LastActiveAdminError):
+        store.set_role("관리자", Role.VIEWER)
+    store.add_user("부관리자", PASSWORD, Role.ADMIN)
+    assert not store.set_active("관리자", False).active
+    with pytest.raises(LastActiveAdminError):
+        store.set_role("부관리자", Role.COUNCIL_STAFF)
+
+    token = store.create_token("김담당", "ci")
+    [listed] = store.list_tokens()
+    assert (listed.name, listed.label, listed.revoked_at, listed.usable) == (
+        "김담당",
+        "ci",
+        None,
+        True,
+    )
+    assert listed.id not in _column(store, tokens.c.token_hash)
+    clock.advance(minutes=5)
+    revoked = store.revoke_token(listed.id)
+    assert revoked.revoked_at == clock.now() and not revoked.usable
+    assert store.user_for_token(token) is None
+    clock.advance(minutes=5)
+    assert store.revoke_token(listed.id).revoked_at == revoked.revoked_at
+    with pytest.raises(UnknownTokenError):
+        store.revoke_token("00000000")
+
+    for _ in range(5):
+        with pytest.raises(InvalidCredentialsError):
+            store.authenticate("김담당", "wrong-password", "203.0.113.9")
+    assert store.locked_until() == {"김담당": clock.now() + lock_duration(5)}
+    clock.advance(minutes=2)
+    assert store.locked_until() == {}  # the lock ran out
