@@ -307,6 +307,11 @@ class InboxEntryPublic(BaseModel):
     kind_label: str
     seq: int
     request: str
+    audit_id: UUID
+    # When what the entry asked for happened (a report, a decision, a new due date);
+    # None: still open.
+    resolved_on: date | None = None
+    resolution: str | None = None
 
     @classmethod
     def of(cls, e: InboxEntry) -> Self:

@@ -249,6 +249,14 @@ class ReminderCandidate:
 
 
 @dataclass(frozen=True)
+class InboxKey:
+    finding_id: UUID
+    version: int
+    log_version: int
+    recipient: str
+
+
+@dataclass(frozen=True)
 class InboxEntry:
     finding_id: UUID
     version: int
@@ -264,6 +272,14 @@ class InboxEntry:
     kind_label: str
     seq: int
     request: str
+    audit_id: UUID
+    resolved_on: date | None = None  # when what it asks for happened (None: still open)
+    resolution: str | None = None  # what resolved it: reported, decided, closed, ...
+
+    @property
+    def key(self) -> InboxKey:
+        """The entry's identity, stable across rebuilds of the inbox."""
+        return InboxKey(self.finding_id, self.version, self.log_version, self.recipient)
 
     def as_digest_item(self) -> DigestItem:
         """The digest line: the department is the reader's own, so it is not named."""

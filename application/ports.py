@@ -79,6 +79,12 @@ class ReminderReadModel(Protocol):
 
     def inbox(self, recipient: str | None = None) -> list[dto.InboxEntry]: ...
 
+    def inbox_reads(self, account_id: str) -> set[dto.InboxKey]:
+        """The inbox entries ``account_id`` has read (a person's bookkeeping, not a view)."""
+
+    def mark_inbox_read(self, account_id: str, keys: Sequence[dto.InboxKey], at: datetime) -> int:
+        """Mark entries read (again: no change); how many were newly marked."""
+
 
 class ReadModel(DepartmentReadModel, ReminderReadModel, Protocol):
     def summary(self, criteria: dto.SummaryCriteria) -> dto.SummaryTable: ...

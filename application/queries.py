@@ -26,6 +26,7 @@ from application.dto import (
     FindingRow,
     FindingSort,
     InboxEntry,
+    InboxKey,
     OpenFindingsPoint,
     OverdueAging,
     PublicAuditSummary,
@@ -40,6 +41,7 @@ from application.evidence import (
     evidence_of,
     latest_report_evidence,
 )
+from application.inbox import InboxFilter, InboxPage, inbox_page
 from application.ports import ContentStore, Projections, ReadModel
 from application.reminders import STAFF, DueReminders
 from application.repeats import PriorFinding, RepeatIndex
@@ -447,6 +449,23 @@ class Queries:
             require_may_read_inbox(principal, department)
             recipients = [department] if department == STAFF else self._with_merged(department)
         return self._inbox_of(recipients)
+
+    def inbox_page_for(self, principal: Principal, flt: InboxFilter) -> InboxPage:
+        """The caller's own inbox, a page of findings at a time, with read marks."""
+        entries = self.inbox_for(principal)
+        read = self.read_model.inbox_reads(principal.actor.id)
+        return inbox_page(entries, read, flt, self.reminders.clock.today())
+
+    def mark_inbox_read(self, principal: Principal, keys: Sequence[InboxKey] | None = None) -> int:
+        """Mark entries of the caller's own inbox read (``None``: every open one);
+        keys outside it are ignored. How many were newly marked."""
+        mine = {e.key: e for e in self.inbox_for(principal)}
+        if keys is None:
+            picked = [k for k, e in mine.items() if e.resolved_on is None]
+        else:
+            picked = [k for k in keys if k in mine]
+        now = datetime.now(UTC)
+        return self.read_model.mark_inbox_read(principal.actor.id, picked, now)
 
     def _with_merged(self, department_id: str) -> list[str]:
         if department_id not in {row.department_id for row in self.departments.list()}:

@@ -18,8 +18,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 
+from application.access import Principal
 from application.clock import SEOUL
+from application.importing import ImportOptions
 from infrastructure.bootstrap import Runtime, open_runtime
+from infrastructure.parsers import parse_document
 from infrastructure.settings import Settings
 from tests.support.smtp import SmtpReceiver
 
@@ -167,6 +170,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path}/followup.db"
     server: PostgresServer = request.getfixturevalue("postgres_server")
     return server.create_database()
+
+
+def seeded_runtime(settings: Settings, clock: FixedClock, deadline: date | None) -> Runtime:
+    """A runtime with the seed audit imported (due dates: ``deadline``)."""
+    runtime = open_runtime(settings, clock=clock)
+    outcome = runtime.services.importer.run(
+        Principal.system(),
+        parse_document(SEED.read_bytes()),
+        ImportOptions(council="서울특별시의회", deadline=deadline),
+    )
+    assert outcome.committed
+    return runtime
 
 
 @pytest.fixture

@@ -27,13 +27,13 @@ from application.dto import (
     FindingFilter,
     FindingRow,
     FindingSort,
-    InboxEntry,
+    InboxKey,
     SummaryTable,
 )
 from application.evidence import ReportEvidence
 from application.history import HistoryHead
+from application.inbox import INBOX_TOPICS, InboxFilter, InboxState
 from application.ports import HistoryChain
-from application.queries import Queries
 from application.services import Followup
 from application.writer import Target
 from domain.errors import DomainError
@@ -69,12 +69,6 @@ def history_head(request: Request) -> HistoryHead | None:
 
 def audit_title(audit: AuditRow) -> str:
     return audit.title
-
-
-def _inbox(queries: Queries, user: WebUser) -> list[InboxEntry]:
-    """My inbox: council staff's, or my departments' (newest first)."""
-    entries = queries.inbox_for(user.principal)
-    return sorted(entries, key=lambda e: (e.raised_on, e.version), reverse=True)
 
 
 @dataclass(frozen=True)
@@ -141,7 +135,8 @@ def dashboard(request: Request, user: WebUserDep) -> HTMLResponse:
             overdue_count=queries.count_findings(FindingFilter(overdue_on=today)),
             audits=queries.list_audits(),
         )
-    context["inbox_count"] = len(_inbox(queries, user))
+    inbox = queries.inbox_page_for(user.principal, InboxFilter())
+    context["inbox_count"], context["inbox_unread"] = inbox.open, inbox.unread
     context.update(_labels())
     return render(request, "dashboard.html", context)
 
@@ -328,19 +323,85 @@ def findings(request: Request, user: WebUserDep) -> HTMLResponse:
 
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox(request: Request, user: WebUserDep) -> HTMLResponse:
-    entries = _inbox(services_of(request).queries, user)
+    return _inbox_page(request, user)
+
+
+def _inbox_filter(request: Request) -> tuple[InboxFilter, dict[str, str]]:
+    q = request.query_params
+    state = parse_enum(InboxState, q.get("state")) or InboxState.OPEN
+    topic = q.get("topic") or ""
+    filters = {
+        "state": state.value if state is not InboxState.OPEN else "",
+        "topic": topic if topic in INBOX_TOPICS else "",
+        "unread": "1" if q.get("unread") in ("1", "on", "true") else "",
+    }
+    page = min(max(1, int(q["page"])), MAX_PAGE) if (q.get("page") or "").isdigit() else 1
+    flt = InboxFilter(
+        state=state,
+        topic=filters["topic"] or None,
+        unread_only=bool(filters["unread"]),
+        page=page,
+    )
+    return flt, filters
+
+
+def _inbox_page(request: Request, user: WebUser, *, flash: str | None = None) -> HTMLResponse:
+    services = services_of(request)
+    flt, filters = _inbox_filter(request)
+    page = services.queries.inbox_page_for(user.principal, flt)
+    active = {k: v for k, v in filters.items() if v}
+    audits = services.queries.list_audits()
     return render(
         request,
         "inbox.html",
         {
             "user": user,
             "nav": "inbox",
-            "entries": entries,
+            "flash": flash,
+            "inbox": page,
+            "filters": filters,
+            "active": active,
+            "topics": [(t, topic_name(t)) for t in INBOX_TOPICS],
+            "page_url": lambda n: "/inbox?" + urlencode({**active, "page": n}),
+            "post_url": "/inbox/read?" + urlencode({**active, "page": page.page}),
+            "audit_names": {a.audit_id: audit_title(a) for a in audits},
             "topic_name": topic_name,
             "topic_level": topic_level,
             "detail_label": detail_label,
+            "key_value": inbox_key_value,
         },
     )
+
+
+def inbox_key_value(key: InboxKey) -> str:
+    """An entry's key as a form value: finding:version:log_version:recipient."""
+    return f"{key.finding_id}:{key.version}:{key.log_version}:{key.recipient}"
+
+
+def _parse_inbox_key(value: str) -> InboxKey | None:
+    raw_id, version, log_version, recipient = ([*value.split(":", 3), "", "", ""])[:4]
+    finding_id = parse_uuid(raw_id)
+    if finding_id is None or not (version.isdigit() and log_version.isdigit()) or not recipient:
+        return None
+    if len(version) > 15 or len(log_version) > 15 or len(recipient) > 64:
+        return None
+    return InboxKey(finding_id, int(version), int(log_version), recipient)
+
+
+@router.post("/inbox/read", response_class=HTMLResponse)
+def mark_read(request: Request, user: WebUserDep, form: FormDep) -> HTMLResponse:
+    """Mark some entries read (a finding's), or every open one ("all")."""
+    queries = services_of(request).queries
+    if text(form, "all") == "1":
+        marked = queries.mark_inbox_read(user.principal)
+    else:
+        keys = [
+            k
+            for v in form.getlist("entry")
+            if isinstance(v, str) and (k := _parse_inbox_key(v)) is not None
+        ]
+        marked = queries.mark_inbox_read(user.principal, keys)
+    return _inbox_page(request, user, flash=f"알림 {marked}건을 읽음으로 표시했습니다.")
 
 
 # -- verification queue (council staff) -----------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import fields, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
@@ -21,6 +21,7 @@ from application.dto import (
     FindingRow,
     FindingSort,
     InboxEntry,
+    InboxKey,
     OpenFindingsPoint,
     OverdueAging,
     ReminderCandidate,
@@ -33,7 +34,7 @@ from domain.values import DepartmentRef, seoul_date
 from domain.vocabulary import KIND_LABELS, STATUS_LABELS, FindingKind, Status, Verification
 from infrastructure.readmodel import tables
 from infrastructure.readmodel.search import search_finding_ids
-from infrastructure.readmodel.views.base import chunks
+from infrastructure.readmodel.views.base import chunks, dialect_insert
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -415,6 +416,36 @@ class SqlReadModel:
             for r in self._rows(open_findings.order_by(f.c.finding_id))
         ]
 
+    def inbox_reads(self, account_id: str) -> set[InboxKey]:
+        r = tables.inbox_reads
+        stmt = select(r.c.finding_id, r.c.version, r.c.log_version, r.c.recipient).where(
+            r.c.account_id == account_id
+        )
+        return {InboxKey(*row) for row in self._rows(stmt)}
+
+    def mark_inbox_read(self, account_id: str, keys: Sequence[InboxKey], at: datetime) -> int:
+        if not keys:
+            return 0
+        new = set(keys) - self.inbox_reads(account_id)
+        rows = [
+            {
+                "account_id": account_id,
+                "finding_id": k.finding_id,
+                "version": k.version,
+                "log_version": k.log_version,
+                "recipient": k.recipient,
+                "read_at": at,
+            }
+            for k in new
+        ]
+        if rows:
+            with self.datastore.transaction(commit=True) as session:
+                # Marked meanwhile by another tab of the same person: no error.
+                stmt = dialect_insert(session, tables.inbox_reads).on_conflict_do_nothing()
+                for chunk in chunks(rows):
+                    session.execute(stmt, list(chunk))
+        return len(rows)
+
     def inbox(self, recipient: str | None = None) -> list[InboxEntry]:
         """What reached a recipient (a department id or "staff"), oldest first."""
         return [inbox_entry(r) for r in self._rows(inbox_query(recipient))]
@@ -607,7 +638,9 @@ class SqlReadModel:
 
 def inbox_query(recipient: str | None) -> Select[Any]:
     i, f = tables.inbox, tables.findings
-    stmt = select(i, f.c.kind, f.c.seq, f.c.request).join(f, f.c.finding_id == i.c.finding_id)
+    stmt = select(i, f.c.kind, f.c.seq, f.c.request, f.c.audit_id).join(
+        f, f.c.finding_id == i.c.finding_id
+    )
     if recipient is not None:
         stmt = stmt.where(i.c.recipient == recipient)
     return stmt.order_by(i.c.raised_on, i.c.finding_id, i.c.version, i.c.log_version, i.c.recipient)

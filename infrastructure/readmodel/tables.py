@@ -295,15 +295,23 @@ inbox = Table(
     Column("reference_date", Date),
     Column("detail", Text),
     Column("raised_on", Date, nullable=False),
+    # When what the entry asks for happened (a report, a decision, a new due date...)
+    # and which of those it was: a resolved entry leaves the open inbox.
+    Column("resolved_on", Date),
+    Column("resolution", String(30)),
     Index("ix_rm_inbox_recipient", "recipient", "raised_on"),
 )
 
-# The inbox view's own state: the department responsible before the next event.
+# The inbox view's own state: the department responsible before the next event, and
+# the last event of each resolving kind ({kind: [version, business date]}), so that
+# an entry saved after what resolves it (a reminder raised from an older read) is
+# resolved as it arrives.
 inbox_findings = Table(
     "rm_inbox_findings",
     metadata,
     Column("finding_id", Uuid, primary_key=True),
     *_department(),
+    Column("marks", JSON),
 )
 
 # -- not views: delivery bookkeeping, never rebuilt from events -------------------
@@ -331,6 +339,21 @@ digest_items = Table(
     metadata,
     *_per_event("pk_followup_digest_items", _log_version(), _recipient()),
     Column("message_id", String(200), nullable=False),
+)
+
+# Which inbox entries each account has read (entries are keyed as the inbox is: the
+# key survives a rebuild of the inbox view).
+inbox_reads = Table(
+    "followup_inbox_reads",
+    metadata,
+    *_per_event(
+        "pk_followup_inbox_reads",
+        _log_version(),
+        _recipient(),
+        Column("account_id", String(64), nullable=False),
+    ),
+    Column("read_at", UtcDateTime, nullable=False),
+    Index("ix_followup_inbox_reads_account", "account_id", "finding_id"),
 )
 
 # Idempotency-Key: the first response to a POST, replayed for a repeated key.

@@ -27,7 +27,7 @@ from infrastructure.bootstrap import Runtime, open_runtime
 from infrastructure.parsers import parse_document
 from infrastructure.readmodel import tables
 from infrastructure.settings import Settings
-from tests.conftest import ROOT, SEED, FixedClock
+from tests.conftest import ROOT, SEED, FixedClock, seeded_runtime
 from tests.support.smtp import SmtpReceiver
 
 SOCIAL, LABOUR, JOBS = "사회적경제담당관", "노동정책담당관", "일자리정책담당관"
@@ -49,13 +49,7 @@ def mail_runtime(
         },
         staff_emails=["committee@council.test"],
     )
-    runtime = open_runtime(settings, clock=clock)
-    outcome = runtime.services.importer.run(
-        Principal.system(),
-        parse_document(SEED.read_bytes()),
-        ImportOptions(council="서울특별시의회", deadline=DEADLINE),
-    )
-    assert outcome.committed
+    runtime = seeded_runtime(settings, clock, DEADLINE)
     try:
         yield runtime
     finally:
