@@ -54,6 +54,12 @@ PAGE_SIZE = 50
 # A page number past any list (the offset stays far inside what a database takes).
 MAX_PAGE = 1_000_000
 DASHBOARD_ROWS = 10
+SORT_OPTIONS = (
+    (FindingSort.AUDIT.value, "행정사무감사 (최근 감사부터)"),
+    (FindingSort.DEPARTMENT.value, "담당부서"),
+    (FindingSort.STATUS.value, "추진상황"),
+    (FindingSort.DUE_DATE.value, "처리기한"),
+)
 
 
 def services_of(request: Request) -> Followup:
@@ -308,6 +314,8 @@ def findings(request: Request, user: WebUserDep) -> HTMLResponse:
                 )
             ),
             "sort": flt.sort.value if flt.sort else "",
+            # The same choice as a form field: a phone's stacked rows have no headers.
+            "sort_options": SORT_OPTIONS,
             "descending": flt.descending,
             "audits": audits,
             "audit_names": {a.audit_id: audit_title(a) for a in audits},
