@@ -28,6 +28,9 @@ RESOLUTION_LABELS: dict[str, str] = {
     "due_changed": "처리기한 변경됨",
     "extension_decided": "기한연장 결정됨",
     "reassigned": "다른 부서로 이관됨",
+    "extension_asked": "기한연장 요청함",
+    "reviewed": "재검토 의견 남김",
+    "reopened": "지적사항 재개됨",
 }
 
 
@@ -129,7 +132,7 @@ def wording(e: InboxEntry, today: date) -> str:
         )
     if topic == ReminderRule.REVIEW_DUE.value:
         on = f"({ref.isoformat()})" if ref else ""
-        return f"미반영 재검토일{on} 도래 — 재검토 결과를 보고하세요"
+        return f"미반영 재검토일{on} 도래 — 재검토 결과를 의견으로 남기세요"
     if topic == "claim_returned":
         return "완료 보고가 반려됨 — 사유를 보완해 다시 보고하세요"
     if topic == "reassigned_in":
@@ -137,8 +140,11 @@ def wording(e: InboxEntry, today: date) -> str:
     if topic == "reassigned_out":
         return "다른 부서로 이관됨 — 새 담당부서가 보고하면 끝납니다"
     if topic == "due_date_changed":
-        new = ref.isoformat() if ref else "없음"
-        return f"처리기한이 {new}(으)로 바뀜 — 새 기한 안에 보고하세요"
+        if ref is None:
+            return "처리기한이 없어짐 — 추진상황을 보고하세요"
+        if ref < today:
+            return f"처리기한이 {ref.isoformat()}(으)로 바뀜(이미 지남) — 추진상황을 보고하세요"
+        return f"처리기한이 {ref.isoformat()}(으)로 바뀜 — 새 기한 안에 보고하세요"
     if topic == "extension_granted":
         new = ref.isoformat() if ref else "-"
         return f"기한연장 승인 — 새 처리기한 {new}까지 보고하세요"

@@ -56,7 +56,8 @@ class SqlOutbox:
             )
             .exists()
         )
-        stmt = inbox_query(recipient).where(~carried)
+        # What was done before its digest left needs no mail (it stays in the inbox).
+        stmt = inbox_query(recipient).where(~carried, tables.inbox.c.resolved_on.is_(None))
         with self.datastore.transaction(commit=False) as session:
             return [inbox_entry(r) for r in session.execute(stmt)]
 

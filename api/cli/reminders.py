@@ -67,10 +67,14 @@ def remind_command(
 
 def inbox_command(
     department: InboxDepartmentOption = None,
+    open_only: Annotated[
+        bool, typer.Option("--open", help="Only entries still open (not yet resolved).")
+    ] = False,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Reminders and notices that reached a department (or council staff)."""
+    """Reminders and notices that reached a department (or council staff); each says
+    when what it asked for happened (resolved_on, resolution)."""
     with open_cli_runtime(db) as runtime:
         queries = runtime.services.queries
         # No department: every recipient's inbox.
@@ -91,8 +95,11 @@ def inbox_command(
             "detail": e.detail,
             "kind": e.kind_label,
             "seq": e.seq,
+            "resolved_on": e.resolved_on.isoformat() if e.resolved_on else None,
+            "resolution": e.resolution,
         }
         for e in entries
+        if not (open_only and e.resolved_on)
     ]
     show(as_json, rows, _INBOX_HEADINGS, map(_inbox_cells, rows))
 

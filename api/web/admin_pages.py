@@ -26,7 +26,7 @@ from application.departments import DepartmentDirectory
 from application.dto import DepartmentRow
 from application.errors import PermissionDeniedError
 from domain.errors import DomainError
-from domain.values import one_line
+from domain.values import has_bidi_control, has_unstorable, one_line
 from domain.vocabulary import ROLE_LABELS, Role
 
 router = APIRouter(include_in_schema=False)
@@ -272,6 +272,11 @@ class DepartmentFormError(FormInputError):
 
 
 def _check_new_name(directory: DepartmentDirectory, value: str, label: str) -> None:
+    if has_unstorable(value) or has_bidi_control(value):
+        # Names are compared and listed among others: nothing may hide or reorder them.
+        raise DepartmentFormError(
+            f"{label}에 쓸 수 없는 문자가 있습니다 (제어 문자 또는 방향 제어 문자)."
+        )
     clean = one_line(value)
     if not clean:
         raise DepartmentFormError(f"{label}을 입력하세요.")

@@ -11,12 +11,14 @@ from uuid import UUID
 
 from starlette.datastructures import FormData, UploadFile
 
+from api.schemas import FIRST_YEAR, LAST_YEAR
 from application.errors import (
     StaleVersionError,
 )
 from domain.errors import (
     DomainError,
 )
+from domain.values import has_bidi_control, has_unstorable
 
 E = TypeVar("E", bound=Enum)
 T = TypeVar("T")
@@ -46,6 +48,32 @@ def message_for(exc: DomainError) -> str:
     if isinstance(exc, StaleVersionError):
         return f"{exc.message_ko} (현재 버전 {exc.current_version})"
     return exc.message_ko
+
+
+def whole_number(value: str | None, *, maximum: int) -> int | None:
+    """A non-negative number of ASCII digits, at most ``maximum`` (None: anything else,
+    "²" or "١" included, which str.isdigit would take)."""
+    if not value or len(value) > 18 or not (value.isascii() and value.isdecimal()):
+        return None
+    n = int(value)
+    return n if n <= maximum else None
+
+
+def page_number(value: str | None, maximum: int) -> int:
+    """A ?page= value: 1 unless a number, bounded to ``maximum`` (past the last page
+    shows the last)."""
+    if not value or not (value.isascii() and value.isdecimal()):
+        return 1
+    return min(max(1, int(value[:18])), maximum)
+
+
+def filter_name(value: str | None) -> tuple[str, str | None]:
+    """A department (or other name) typed into a filter, and the refusal to show when
+    it holds what no name holds (a control or a bidi control character: never echoed)."""
+    name = (value or "").strip()[:200]
+    if has_unstorable(name) or has_bidi_control(name):
+        return "", "이름에 쓸 수 없는 문자가 있습니다 (제어 문자 또는 방향 제어 문자)."
+    return name, None
 
 
 def text(form: FormData | Mapping[str, str], name: str) -> str:
@@ -84,7 +112,11 @@ def _parsed(value: str, label: str, convert: Callable[[str], T]) -> T | None:
 
 
 def parse_date(value: str, label: str) -> date | None:
-    return _parsed(value, label, date.fromisoformat)
+    """A date field (YYYY-MM-DD), in the years the API takes (1900–2100)."""
+    parsed = _parsed(value, label, date.fromisoformat)
+    if parsed is not None and not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise FormInputError(f"{label} ({FIRST_YEAR}~{LAST_YEAR}년)")
+    return parsed
 
 
 def parse_int(value: str, label: str) -> int | None:

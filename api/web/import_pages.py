@@ -179,10 +179,11 @@ def import_form(request: Request, user: WebUserDep) -> HTMLResponse:
 
 @router.get("/import/template")
 def download_template(request: Request, user: WebUserDep) -> Response:
-    """The empty import template, the bytes `followup template --out F` writes. Any
+    """The empty import template, as `followup template --out F` writes it (XLSX unless
+    ?format=csv; the XLSX zip carries the time it was made). Any
     signed-in role: it holds no data (a department may fill it in for staff)."""
     try:
-        fmt = TemplateFormat.parse(request.query_params.get("format") or "")
+        fmt = TemplateFormat.parse(request.query_params.get("format") or "xlsx")  # the default
         file = services_of(request).templates.template(fmt)
     except DomainError as exc:
         return render(

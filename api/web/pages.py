@@ -8,10 +8,19 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
+from api.versioning import MAX_VERSION
 from api.web.charts import summary_charts
-from api.web.forms import parse_date, parse_enum, parse_uuid, text
+from api.web.forms import (
+    filter_name,
+    page_number,
+    parse_date,
+    parse_enum,
+    parse_uuid,
+    text,
+    whole_number,
+)
 from api.web.presenters import (
     SUMMARY_STATUS_COLUMNS,
     SUMMARY_VERIFICATION_COLUMNS,
@@ -166,8 +175,8 @@ def summary(request: Request, user: WebUserDep) -> HTMLResponse:
     audits = queries.list_audits()
     audit_id = parse_uuid(query.get("audit"))
     committee = (query.get("committee") or "").strip() or None
-    department = (query.get("department") or "").strip() or None
-    error = None
+    typed, error = filter_name(query.get("department"))
+    department = typed or None
     recorded_on = None
     try:
         as_of = parse_date(query.get("as_of") or "", "기준일")
@@ -175,7 +184,7 @@ def summary(request: Request, user: WebUserDep) -> HTMLResponse:
         if user.principal.is_council_staff:
             recorded_on = parse_date(query.get("recorded_on") or "", "기록 시점")
     except DomainError as exc:
-        as_of, error = None, exc.message_ko
+        as_of, error = None, error or exc.message_ko
     try:
         table = queries.summary_for(
             user.principal,
@@ -228,11 +237,12 @@ def findings(request: Request, user: WebUserDep) -> HTMLResponse:
     queries = services.queries
     q = request.query_params
     # Bounded before it becomes an offset (past the last page shows the last).
-    page = min(max(1, int(q["page"])), MAX_PAGE) if (q.get("page") or "").isdigit() else 1
+    page = page_number(q.get("page"), MAX_PAGE)
     audit_id = parse_uuid(q.get("audit"))
+    department, name_error = filter_name(q.get("department"))
     filters = {
         "audit": str(audit_id) if audit_id else "",
-        "department": (q.get("department") or "").strip(),
+        "department": department,
         "kind": (q.get("kind") or "") if parse_enum(FindingKind, q.get("kind")) else "",
         "status": (q.get("status") or "") if parse_enum(Status, q.get("status")) else "",
         "verification": (
@@ -251,6 +261,7 @@ def findings(request: Request, user: WebUserDep) -> HTMLResponse:
     except DomainError as exc:
         as_of, date_error = None, exc.message_ko
     filters["as_of"] = as_of.isoformat() if as_of else ""
+    date_error = date_error or name_error
     flt = FindingFilter(
         audit_id=audit_id,
         department=filters["department"] or None,
@@ -343,7 +354,7 @@ def _inbox_filter(request: Request) -> tuple[InboxFilter, dict[str, str]]:
         "topic": topic if topic in INBOX_TOPICS else "",
         "unread": "1" if q.get("unread") in ("1", "on", "true") else "",
     }
-    page = min(max(1, int(q["page"])), MAX_PAGE) if (q.get("page") or "").isdigit() else 1
+    page = page_number(q.get("page"), MAX_PAGE)
     flt = InboxFilter(
         state=state,
         topic=filters["topic"] or None,
@@ -353,7 +364,7 @@ def _inbox_filter(request: Request) -> tuple[InboxFilter, dict[str, str]]:
     return flt, filters
 
 
-def _inbox_page(request: Request, user: WebUser, *, flash: str | None = None) -> HTMLResponse:
+def _inbox_page(request: Request, user: WebUser) -> HTMLResponse:
     services = services_of(request)
     flt, filters = _inbox_filter(request)
     page = services.queries.inbox_page_for(user.principal, flt)
@@ -365,11 +376,15 @@ def _inbox_page(request: Request, user: WebUser, *, flash: str | None = None) ->
         {
             "user": user,
             "nav": "inbox",
-            "flash": flash,
             "inbox": page,
             "filters": filters,
             "active": active,
-            "topics": [(t, topic_name(t)) for t in INBOX_TOPICS],
+            # The kinds this inbox holds (and the one chosen), in the usual order.
+            "topics": [
+                (t, topic_name(t))
+                for t in INBOX_TOPICS
+                if t in page.topics or t == filters["topic"]
+            ],
             "page_url": lambda n: "/inbox?" + urlencode({**active, "page": n}),
             "post_url": "/inbox/read?" + urlencode({**active, "page": page.page}),
             "audit_names": {a.audit_id: audit_title(a) for a in audits},
@@ -389,27 +404,32 @@ def inbox_key_value(key: InboxKey) -> str:
 def _parse_inbox_key(value: str) -> InboxKey | None:
     raw_id, version, log_version, recipient = ([*value.split(":", 3), "", "", ""])[:4]
     finding_id = parse_uuid(raw_id)
-    if finding_id is None or not (version.isdigit() and log_version.isdigit()) or not recipient:
-        return None
-    if len(version) > 15 or len(log_version) > 15 or len(recipient) > 64:
+    numbers = [whole_number(v, maximum=MAX_VERSION) for v in (version, log_version)]
+    if finding_id is None or None in numbers or not recipient or len(recipient) > 64:
         return None
     return InboxKey(finding_id, int(version), int(log_version), recipient)
 
 
-@router.post("/inbox/read", response_class=HTMLResponse)
-def mark_read(request: Request, user: WebUserDep, form: FormDep) -> HTMLResponse:
-    """Mark some entries read (a finding's), or every open one ("all")."""
+@router.post("/inbox/read")
+def mark_read(request: Request, user: WebUserDep, form: FormDep) -> RedirectResponse:
+    """Mark some entries read (a finding's), or every open one ("all"); then back to
+    the same filters and page (post/redirect/get: a reload posts nothing again)."""
     queries = services_of(request).queries
     if text(form, "all") == "1":
-        marked = queries.mark_inbox_read(user.principal)
+        queries.mark_inbox_read(user.principal)
     else:
         keys = [
             k
             for v in form.getlist("entry")
             if isinstance(v, str) and (k := _parse_inbox_key(v)) is not None
         ]
-        marked = queries.mark_inbox_read(user.principal, keys)
-    return _inbox_page(request, user, flash=f"알림 {marked}건을 읽음으로 표시했습니다.")
+        queries.mark_inbox_read(user.principal, keys)
+    _, filters = _inbox_filter(request)
+    back = {k: v for k, v in filters.items() if v}
+    page = page_number(request.query_params.get("page"), MAX_PAGE)
+    return RedirectResponse(
+        "/inbox?" + urlencode({**back, "page": page, "done": "inbox_read"}), status_code=303
+    )
 
 
 # -- verification queue (council staff) -----------------------------------------
@@ -440,11 +460,15 @@ def _queue_page(
     services = services_of(request)
     queries = services.queries
     q = request.query_params
-    page = min(max(1, int(q["page"])), MAX_PAGE) if (q.get("page") or "").isdigit() else 1
+    page = page_number(q.get("page"), MAX_PAGE)
     audit_id = parse_uuid(q.get("audit"))
+    department, name_error = filter_name(q.get("department"))
+    error = error or name_error
+    if name_error:
+        status_code = 422
     filters = {
         "audit": str(audit_id) if audit_id else "",
-        "department": (q.get("department") or "").strip()[:200],
+        "department": department,
         "kind": (q.get("kind") or "") if parse_enum(FindingKind, q.get("kind")) else "",
     }
     active = {k: v for k, v in filters.items() if v}
@@ -490,7 +514,7 @@ def _queue_page(
             "waited": {r.finding_id: (today - r.claimed_on).days for r in rows if r.claimed_on},
             "audits": audits,
             "audit_names": {a.audit_id: audit_title(a) for a in audits},
-            "departments": sorted({r.department for r in rows}),
+            "departments": sorted(d.name for d in queries.departments.list() if not d.merged_into),
             "results": results,
             "error": error,
             "reason": reason,
@@ -511,6 +535,8 @@ def queue(request: Request, user: WebUserDep) -> HTMLResponse:
 @router.post("/queue", response_class=HTMLResponse)
 def decide_many(request: Request, user: WebUserDep, form: FormDep) -> HTMLResponse:
     """Verify (or return) many claims at once; each names the version it was shown at."""
+    if not user.is_staff:
+        return forbidden(request, user)
     action = text(form, "action")
     reason = text(form, "reason")
     picks = [v for v in form.getlist("pick") if isinstance(v, str)]
@@ -535,10 +561,10 @@ def decide_many(request: Request, user: WebUserDep, form: FormDep) -> HTMLRespon
     for pick in picks:
         raw_id, _, raw_version = pick.partition(":")
         finding_id = parse_uuid(raw_id)
-        if finding_id is None or not raw_version.isdigit():
+        version = whole_number(raw_version, maximum=MAX_VERSION)
+        if finding_id is None or version is None:
             results.append(QueueResult(pick, None, pick, False, "잘못된 선택값입니다."))
             continue
-        version = int(raw_version)
         title = raw_id
         try:
             details = services.queries.get_finding(finding_id)

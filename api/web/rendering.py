@@ -48,6 +48,7 @@ DONE_MESSAGES: dict[str, str] = {
     "audit_registered": "행정사무감사를 등록했습니다.",
     "audit_exists": "이미 등록된 행정사무감사입니다. 새로 기록하지 않았습니다.",
     "finding_registered": "지적사항을 등록했습니다.",
+    "inbox_read": "알림을 읽음으로 표시했습니다.",
 }
 
 

@@ -47,7 +47,7 @@ def test_staff_work_through_the_inbox(
     # Read: the group's mark goes, the count follows; another page keeps its filters.
     title = first.locator("h2 a").inner_text()
     first.get_by_role("button", name="이 지적사항의 알림 읽음으로 표시").click()
-    expect(page.locator(".flash")).to_have_text("알림 1건을 읽음으로 표시했습니다.")
+    expect(page.locator(".flash")).to_have_text("알림을 읽음으로 표시했습니다.")
     expect(page.locator("p.count")).to_contain_text("(읽지 않음 53건)")
     page.get_by_label("읽지 않은 알림만").check()
     page.get_by_role("button", name="거르기").click()

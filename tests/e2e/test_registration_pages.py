@@ -419,6 +419,9 @@ def test_the_template_for_any_signed_in_user_and_an_unknown_format(api: Api) -> 
     assert client.get("/import/template?format=csv", follow_redirects=False).status_code == 303
     _login(client, "viewer")
     assert _download(client, "csv") == template_bytes(TemplateFormat.CSV)
-    for odd in ("pdf", "", "xlsx\u202e"):
+    for odd in ("pdf", "xlsx\u202e"):
         refused = client.get("/import/template", params={"format": odd})
         assert refused.status_code == 422 and "xlsx 또는 csv" in refused.text
+    # No format named: the XLSX.
+    plain = client.get("/import/template")
+    assert plain.status_code == 200 and plain.content.startswith(b"PK")

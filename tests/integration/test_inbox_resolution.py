@@ -18,6 +18,7 @@ from application.writer import Target
 from domain.values import Actor
 from domain.vocabulary import Role, Status, Verification
 from infrastructure.bootstrap import Runtime
+from infrastructure.outbox import SqlOutbox
 from infrastructure.readmodel import tables
 from infrastructure.settings import Settings
 from tests.conftest import FixedClock, seeded_runtime
@@ -198,3 +199,69 @@ def test_read_marks_are_each_accounts_own_and_only_for_its_inbox(
         3,
     ]
     assert len(queries.inbox_page_for(staff(), InboxFilter(page=3)).groups) == 14
+
+
+def test_a_withdrawn_claim_an_extension_asked_and_a_review_comment_resolve_theirs(
+    seeded: Runtime, clock: FixedClock
+) -> None:
+    rt, services = seeded, seeded.services
+    queries, findings = services.queries, services.findings
+    job = rt.reminder_job()
+    claim = queries.list_findings(
+        FindingFilter(verification=Verification.PENDING, department=SOCIAL)
+    )[0].finding_id
+    day = date(2018, 12, 1)
+    clock.set_date(day)
+    job.run(day)
+    # The department withdraws its claim (reports 추진중): staff have nothing to decide.
+    findings.report_progress(
+        Target(officer(rt), claim), status=Status.IN_PROGRESS, actions="보완 중"
+    )
+    waiting = only(entries_of(rt, claim, "staff"), "claim_waiting")
+    assert (waiting.resolved_on, waiting.resolution) == (day, "reported")
+    assert all(e.finding_id != claim for e in SqlOutbox(rt.datastore).undigested("staff"))
+
+    # Due soon: asking for an extension is one of the two things it asks for.
+    c = next(
+        f.finding_id
+        for f in queries.list_findings(FindingFilter(status=Status.IN_PROGRESS))
+        if f.department == SOCIAL and f.finding_id != claim
+    )
+    day = date(2019, 1, 8)
+    clock.set_date(day)
+    job.run(day)
+    assert only(entries_of(rt, c), "due_soon").resolved_on is None
+    findings.request_extension(Target(officer(rt), c), due_date=date(2019, 3, 29), reason="예산")
+    due_soon = only(entries_of(rt, c), "due_soon")
+    assert (due_soon.resolved_on, due_soon.resolution) == (day, "extension_asked")
+    # Resolved before its digest left: not mailed (it stays in the inbox, resolved).
+    social = queries.departments.id_of(SOCIAL)
+    assert all(
+        not (e.finding_id == c and e.topic == "due_soon")
+        for e in SqlOutbox(rt.datastore).undigested(social)
+    )
+
+
+def test_a_review_date_is_answered_by_the_departments_comment(
+    seeded: Runtime, clock: FixedClock
+) -> None:
+    rt, services = seeded, seeded.services
+    queries, findings = services.queries, services.findings
+    finding = queries.list_findings(
+        FindingFilter(verification=Verification.PENDING, department=SOCIAL)
+    )[0].finding_id
+    findings.report_progress(
+        Target(officer(rt), finding), status=Status.NOT_ADOPTED, delay_reason="예산 미확보"
+    )
+    findings.decide_claim(Target(staff(), finding), verify=True, review_on=date(2019, 3, 4))
+    day = date(2019, 3, 4)
+    clock.set_date(day)
+    rt.reminder_job().run(day)
+    review = only(entries_of(rt, finding), "review_due")
+    assert review.resolved_on is None
+    # A staff comment is no answer; the department's is (a closed finding takes no report).
+    findings.add_comment(Target(staff(), finding), text="재검토 결과를 알려 주세요")
+    assert only(entries_of(rt, finding), "review_due").resolved_on is None
+    findings.add_comment(Target(officer(rt), finding), text="'19년 예산 재요구 예정")
+    review = only(entries_of(rt, finding), "review_due")
+    assert (review.resolved_on, review.resolution) == (day, "reviewed")

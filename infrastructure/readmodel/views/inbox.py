@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from domain.finding import Finding
 from domain.reminders import ReminderLog
 from domain.values import DepartmentRef
-from domain.vocabulary import ReminderRule
+from domain.vocabulary import ReminderRule, Role
 from infrastructure.readmodel import tables
 from infrastructure.readmodel.views.base import (
     BatchView,
@@ -143,6 +143,9 @@ Marks = dict[str, tuple[int, date]]  # resolving kind -> (finding version, busin
 
 RESOLVING_EVENTS = (
     Finding.ProgressReported,
+    Finding.ExtensionRequested,
+    Finding.Reopened,
+    Finding.CommentAdded,
     Finding.ClaimVerified,
     Finding.ClaimReturned,
     Finding.DueDateChanged,
@@ -167,6 +170,7 @@ _DEPARTMENT_TOPICS = frozenset(
     }
 )
 _DUE_TOPICS = frozenset({ReminderRule.OVERDUE.value, ReminderRule.DUE_SOON.value})
+_CLAIM_WAITING = ReminderRule.CLAIM_WAITING.value
 
 
 def _resolves(kind: str, row: dict[str, Any], department_id: str) -> bool:
@@ -176,11 +180,17 @@ def _resolves(kind: str, row: dict[str, Any], department_id: str) -> bool:
     if kind == "closed":
         return True
     if kind == "reported":
-        return not staff and topic in _DEPARTMENT_TOPICS
+        # A report answers the department's entries, and makes a waiting claim moot
+        # for staff (withdrawn, or a newer claim that waits in its turn).
+        return topic in _DEPARTMENT_TOPICS if not staff else topic == _CLAIM_WAITING
+    if kind == "extension_asked":  # one of the two things "due soon" asks for
+        return not staff and topic == ReminderRule.DUE_SOON.value
+    if kind in ("reviewed", "reopened"):  # a closed 미반영 takes no report: a comment
+        return not staff and topic == ReminderRule.REVIEW_DUE.value
     if kind == "due_changed":
         return not staff and topic in _DUE_TOPICS
     if kind == "decided":
-        return staff and topic == ReminderRule.CLAIM_WAITING.value
+        return staff and topic == _CLAIM_WAITING
     if kind == "extension_decided":
         return staff and topic == "extension_requested"
     if kind == "reassigned":  # no longer the department's to do (its notice stays)
@@ -194,7 +204,10 @@ RESOLUTION_KINDS = (
     "decided",
     "extension_decided",
     "reported",
+    "reviewed",
+    "reopened",
     "due_changed",
+    "extension_asked",
     "reassigned",
 )
 
@@ -214,6 +227,12 @@ def resolution_kinds(e: Finding.Event) -> tuple[str, ...]:
         return ("extension_decided",)
     if isinstance(e, Finding.Reassigned):
         return ("reassigned",)
+    if isinstance(e, Finding.ExtensionRequested):
+        return ("extension_asked",)
+    if isinstance(e, Finding.Reopened):
+        return ("reopened",)
+    if isinstance(e, Finding.CommentAdded) and e.actor.role is Role.DEPARTMENT_OFFICER:
+        return ("reviewed",)
     return ()
 
 
