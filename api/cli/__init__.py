@@ -15,6 +15,7 @@ import typer
 from api.cli import (
     accounts,
     audits,
+    backup,
     demo,
     departments,
     exporting,
@@ -52,6 +53,7 @@ for group in (
     departments,
     policy,
     maintenance,
+    backup,
     accounts,
     demo,
 ):

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 import typer
 
+from infrastructure.backup import create_backup, restore_backup
 from infrastructure.bootstrap import Runtime, open_runtime
 from infrastructure.exports.template import write_template
 from infrastructure.readmodel.rebuild import RebuildRunningError
@@ -23,8 +24,10 @@ __all__ = [
     "RebuildRunningError",
     "Runtime",
     "Settings",
+    "create_backup",
     "open_cli_runtime",
     "remember_db",
+    "restore_backup",
     "settings",
     "write_template",
 ]
