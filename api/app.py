@@ -15,12 +15,21 @@ from api.consistency import ReadYourWritesMiddleware
 from api.errors import install_error_handlers
 from api.idempotency import IdempotencyMiddleware
 from api.limits import BodyLimitMiddleware
+from api.logs import RequestLogMiddleware, configure_logging
 from api.metrics import Metrics
 from api.openapi import install_openapi
 from api.routes import audits, departments, findings, inbox, policy, summary
 from api.web import install_web
 from infrastructure.bootstrap import open_runtime
 from infrastructure.settings import Settings
+
+
+def served_app() -> FastAPI:
+    """The factory of `followup serve --workers N`: each worker process configures its
+    logs (FOLLOWUP_LOG_*), then builds the app from the environment."""
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    return create_app(settings)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -45,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.projector = runner
         # Reminders chase by themselves; of all processes on one database, one
         # scheduler is active and the others stand by (a database lock).
-        scheduler = runtime.scheduler() if settings.scheduler_enabled else None
+        scheduler = runtime.scheduler(observer=metrics) if settings.scheduler_enabled else None
         if scheduler is not None:
             scheduler.start()
         app.state.scheduler = scheduler
@@ -79,17 +88,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         def api_docs(_: PrincipalDep) -> HTMLResponse:
             return get_swagger_ui_html(openapi_url="/openapi.json", title="audit-followup API")
 
+    app.state.metrics = metrics  # the error handlers count busy answers
     install_error_handlers(app)
     install_auth_error_handlers(app)
     metrics.install(app)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(ReadYourWritesMiddleware, timeout=settings.read_your_writes_timeout)
-    # Outermost: a body past its limit is refused before any other layer reads it.
+    # A body past its limit is refused before any other layer reads it.
     app.add_middleware(
         BodyLimitMiddleware,
         max_json=settings.max_json_bytes,
         max_upload=settings.max_upload_bytes,
     )
+    # Outermost: every line of a request, a refused body's included, has its id.
+    app.add_middleware(RequestLogMiddleware)
     routers = (
         auth_router,
         audits.router,
@@ -104,20 +116,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_web(app)  # the Korean web UI: pages, forms and /static
     install_openapi(app)
 
+    def lags_now() -> tuple[int, dict[str, int | None], dict[str, int]]:
+        """The event log's head, each view's position and how far it is behind it."""
+        projector = app.state.runtime.projector
+        head = projector.head()
+        positions = projector.positions()
+        return head, positions, {v: max(head - (p or 0), 0) for v, p in positions.items()}
+
+    def leading() -> dict[str, bool]:
+        """Does this process lead the projector, and run the active scheduler?"""
+        scheduler, runner = app.state.scheduler, app.state.projector
+        return {
+            "projector": runner is not None and runner.is_leader,
+            "scheduler": scheduler is not None and scheduler.is_active,
+        }
+
     @app.get("/health", tags=["health"])
     def health() -> dict[str, Any]:
         """Anonymous (as /public is, where an installation opts in): up, how far
         each view lags, who leads."""
-        runtime = app.state.runtime
         scheduler, runner = app.state.scheduler, app.state.projector
+        head, positions, behind = lags_now()
         return {
             "status": "ok",
-            "projections": runtime.projector.positions(),
-            "views_behind": runtime.projector.lags(),
+            "projections": positions,
+            "views_behind": behind,
             "projector": None if runner is None else ("leader" if runner.is_leader else "standby"),
             "scheduler": None
             if scheduler is None
             else ("active" if scheduler.is_active else "standby"),
+            "head": head,
+            "leader": leading(),
         }
 
     @app.get(
@@ -127,8 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text"}},
     )
     def prometheus_metrics(_: PrincipalDep) -> Response:
-        runtime = app.state.runtime
-        top = runtime.tracker.recorder.max_notification_id() or 0
-        return metrics.render(runtime.projector.positions(), top)
+        _head, _positions, behind = lags_now()
+        return metrics.render(behind, leading())
 
     return app

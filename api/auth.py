@@ -16,7 +16,8 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from api.errors import ErrorResponse
+from api.errors import ErrorResponse, log_refusal
+from api.logs import bind_request
 from api.openapi import errors
 from api.schemas import NAME_PATTERN
 from application import accounts as account_errors
@@ -61,6 +62,7 @@ def install_auth_error_handlers(app: FastAPI) -> None:
     async def handle(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)
         status = next(s for cls, s in AUTH_ERROR_STATUS if isinstance(exc, cls))
+        log_refusal(exc, status)
         body = {
             "code": exc.code,
             "message_ko": exc.message_ko,
@@ -125,6 +127,7 @@ def get_user(
         user = accounts.user_for_token(token.strip())
         if user is None or not user.active:
             raise account_errors.AuthenticationRequiredError("unknown or revoked token")
+        bind_user(user, "api")
         return user
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
@@ -133,12 +136,19 @@ def get_user(
     if found is None or not found[0].active:
         raise account_errors.AuthenticationRequiredError("session ended or expired")
     user, csrf = found
+    bind_user(user, "cookie")  # before the CSRF check: a refusal names whose session it was
     if request.method in UNSAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER) or form_csrf or ""
         if not hmac.compare_digest(sent.encode(), csrf.encode()):
             raise account_errors.CsrfFailedError()
     request.state.csrf_token = csrf  # for templates rendering forms
     return user
+
+
+def bind_user(user: User, by: str) -> None:
+    """Every later line of this request names the account acting (its id, never its name
+    or credential) and how it was authenticated (``api``, ``cookie``, ``login``)."""
+    bind_request(user_id=user.id, role=user.role.value, via=by)
 
 
 UserDep = Annotated[User, Depends(get_user)]
@@ -226,6 +236,7 @@ def login(
     """Sign in: sets the session cookie; send the returned csrf_token with unsafe requests."""
     client = request.client.host if request.client else ""
     user = accounts.authenticate(body.name, body.password, client)
+    bind_user(user, "login")
     csrf = start_session(request, response, accounts, user)
     return SessionOut(
         name=user.name, role=user.role.value, departments=list(user.departments), csrf_token=csrf

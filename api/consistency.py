@@ -16,6 +16,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from application.reads import reading_after
 from application.services import Followup
 from application.writer import track_writes
 
@@ -88,4 +89,6 @@ class ReadYourWritesMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_position)
+        # Its reads show the position handed back, whichever database answers them.
+        with reading_after(position):
+            await self.app(scope, receive, send_with_position)

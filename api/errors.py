@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,6 +40,8 @@ from domain.errors import (
     ReasonRequiredError,
     ReviewDateError,
 )
+
+log = logging.getLogger(__name__)
 
 _STATUS: list[tuple[type[DomainError], int]] = [
     (FindingNotFoundError, 404),
@@ -155,6 +158,12 @@ def _allowed_methods(request: Request) -> list[str]:
     return allowed
 
 
+def log_refusal(exc: DomainError, status: int) -> None:
+    """One line per refused request: its code and status (never the input, which
+    the message does not quote either)."""
+    log.info("request refused", extra={"code": exc.code, "status": status})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
@@ -169,7 +178,9 @@ def install_error_handlers(app: FastAPI) -> None:
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None:
             headers["Retry-After"] = str(int(retry_after))
-        return _answer(status_for(exc), exc.code, exc.message_ko, exc.message_en, detail, headers)
+        status = status_for(exc)
+        log_refusal(exc, status)
+        return _answer(status, exc.code, exc.message_ko, exc.message_en, detail, headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -203,6 +214,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return _answer(500, *_INTERNAL)
 
     @app.exception_handler(OperationalError)
-    async def busy(_: Request, exc: OperationalError) -> JSONResponse:
+    async def busy(request: Request, exc: OperationalError) -> JSONResponse:
         # A locked or unreachable database is a passing state: ask to retry.
+        metrics = getattr(request.app.state, "metrics", None)
+        if metrics is not None:
+            metrics.database_busy.inc()
+        # The class only: the driver's message can quote the statement's parameters.
+        log.warning("database busy", extra={"error": type(exc.__cause__ or exc).__name__})
         return _answer(503, *_DATABASE_BUSY, headers={"Retry-After": "2"})

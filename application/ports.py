@@ -170,6 +170,19 @@ class Outbox(Protocol):
     def mark_failed(self, message_id: str, now: datetime, error: str) -> None: ...
 
 
+class ReminderObserver(Protocol):
+    """Told what the reminder job did (the server's Prometheus counters); each process
+    counts its own runs."""
+
+    def reminders_raised(self, rule: str, count: int) -> None:
+        """``count`` reminders of ``rule`` (a ReminderRule value) were saved just now."""
+
+    def digest_sent(self) -> None: ...
+
+    def digest_failed(self) -> None:
+        """One delivery attempt failed; the outbox retries it later."""
+
+
 class HistoryChain(Protocol):
     """The event history's SHA-256 hash chain (tamper evidence, SPEC §9)."""
 

@@ -10,6 +10,7 @@ into one digest per recipient and day in the outbox, and delivers the outbox.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import date, datetime, timedelta
@@ -20,7 +21,14 @@ from eventsourcing.persistence import RecordConflictError
 from application.digests import department_digest, staff_digest, topic_label
 from application.dto import FindingFilter, FindingRow, ReminderCandidate
 from application.notifications import DeliveryError, DigestItem, MailSender
-from application.ports import BusinessCalendar, Clock, Outbox, ReadModel, ReminderReadModel
+from application.ports import (
+    BusinessCalendar,
+    Clock,
+    Outbox,
+    ReadModel,
+    ReminderObserver,
+    ReminderReadModel,
+)
 from application.writer import Writer
 from domain.finding import Finding, reminder_key
 from domain.reminders import ReminderLog
@@ -175,6 +183,7 @@ class ReminderJob:
     # Given, the recipients of a day, asked at each run: departments registered or
     # merged since the job was built are mailed too.
     recipients_on: Callable[[date], Recipients] | None = None
+    observer: ReminderObserver | None = None  # the server's metrics
 
     @property
     def clock(self) -> Clock:
@@ -200,6 +209,7 @@ class ReminderJob:
             logs: dict[UUID, tuple[ReminderLog, Finding]] = {}
             changed: dict[UUID, ReminderLog] = {}  # a log opened and nothing raised: unsaved
             raised = 0
+            by_rule: Counter[str] = Counter()
             for reminder in due:
                 if reminder.finding_id not in logs:
                     logs[reminder.finding_id] = self._log_of(reminder.finding_id, today)
@@ -218,15 +228,22 @@ class ReminderJob:
                     now=self.clock.now(),
                 ):
                     raised += 1
+                    by_rule[reminder.rule.value] += 1
                     changed[reminder.finding_id] = log_
             try:
                 if changed:
                     self.writer.save(*changed.values())
-                return raised, len(due) - raised
             except RecordConflictError:
                 # Another process saved some of these logs first: reload and try
                 # again; what it raised is now "already raised".
                 log.info("reminders raced another process (attempt %d); retrying", attempt + 1)
+                continue
+            if raised:
+                log.info("reminders raised", extra={"raised": dict(sorted(by_rule.items()))})
+            if self.observer is not None:
+                for rule, count in sorted(by_rule.items()):
+                    self.observer.reminders_raised(rule, count)
+            return raised, len(due) - raised
         raise RuntimeError("reminders could not be saved after repeated conflicts")
 
     def _log_of(self, finding_id: UUID, today: date) -> tuple[ReminderLog, Finding]:
@@ -299,10 +316,20 @@ class ReminderJob:
             except DeliveryError as e:
                 failed += 1
                 self.outbox.mark_failed(mail.message_id, self.clock.now(), str(e))
+                # What the outbox keeps as last_error: the server's answer, no credentials.
+                log.warning(
+                    "digest delivery failed; retried later",
+                    extra={"message_id": mail.message_id, "error": str(e)},
+                )
+                if self.observer is not None:
+                    self.observer.digest_failed()
                 continue
             # A crash right here resends the mail later, with the same Message-ID.
             self.outbox.mark_sent(mail.message_id, self.clock.now())
             sent += 1
+            log.info("digest sent", extra={"message_id": mail.message_id})
+            if self.observer is not None:
+                self.observer.digest_sent()
         return sent, failed
 
 

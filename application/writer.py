@@ -20,6 +20,7 @@ from application.access import Principal
 from application.dto import FindingDetails
 from application.errors import StaleVersionError
 from application.ports import Clock, Projections
+from application.reads import wrote
 from application.tracker import AuditTracker
 from domain.finding import Finding
 from domain.values import Actor, StampFields
@@ -114,6 +115,7 @@ class Writer:
             self._committed(last)
 
     def _committed(self, position: int) -> None:
+        wrote(position)  # later reads in this context must show it (a replica too)
         mark = _marks.get()
         if mark is not None:
             mark.position = max(mark.position, position)

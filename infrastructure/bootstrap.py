@@ -25,7 +25,7 @@ from application.evidence import (
     sweep_unreferenced,
 )
 from application.notifications import MailSender
-from application.ports import Clock, HistoryChain
+from application.ports import Clock, HistoryChain, ReminderObserver
 from application.reminders import Recipients, ReminderJob, ReminderPolicy
 from application.services import Followup, build_services
 from application.tracker import AuditTracker
@@ -42,6 +42,7 @@ from infrastructure.persistence import FollowupApplicationRecorder
 from infrastructure.readmodel.projector import Projector
 from infrastructure.readmodel.queries import SqlReadModel
 from infrastructure.readmodel.rebuild import ShadowRebuild
+from infrastructure.readmodel.replica import ReadReplica
 from infrastructure.readmodel.runner import ProjectorRunner
 from infrastructure.readmodel.views import BatchView, all_views
 from infrastructure.scheduler import FollowupScheduler, ScheduledJob, lock_for
@@ -83,8 +84,11 @@ class Runtime:
         # Files' ages are the file system's: measured against the wall clock.
         return sweep_unreferenced(store, self.tracker, datetime.now(tz=UTC), dry_run=dry_run)
 
-    def reminder_job(self, sender: MailSender | None = None) -> ReminderJob:
-        """The daily job, wired to this runtime's database, calendar and mail settings."""
+    def reminder_job(
+        self, sender: MailSender | None = None, observer: ReminderObserver | None = None
+    ) -> ReminderJob:
+        """The daily job, wired to this runtime's database, calendar and mail settings;
+        ``observer`` is told what it raised and delivered (the server's metrics)."""
         s = self.settings
         if sender is None and s.smtp_host:
             sender = SmtpMailSender(s.smtp())
@@ -113,11 +117,14 @@ class Runtime:
             recipients=recipients_on(self.services.clock.today()),
             app_url=s.app_url,
             recipients_on=recipients_on,
+            observer=observer,
         )
 
-    def scheduler(self, sender: MailSender | None = None) -> FollowupScheduler:
+    def scheduler(
+        self, sender: MailSender | None = None, observer: ReminderObserver | None = None
+    ) -> FollowupScheduler:
         """The daily reminders (and at start) and outbox retries; one active per database."""
-        job = self.reminder_job(sender)
+        job = self.reminder_job(sender, observer)
         hour, minute = self.settings.reminder_time.split(":")
         return FollowupScheduler(
             [
@@ -169,6 +176,8 @@ class Runtime:
     def close(self) -> None:
         self.tracker.close()
         self.engine.dispose()
+        if self.read_model.reads.replica is not None:
+            self.read_model.reads.replica.dispose()
 
 
 def _engine(datastore: SQLAlchemyDatastore) -> Engine:
@@ -239,7 +248,12 @@ def open_runtime(
             view.create_table()  # the tracking table; ours exist already (checkfirst)
     clock = clock or UtcClock()
     projector = Projector(tracker, views, batch_size=settings.projection_batch_size)
-    read_model = SqlReadModel(datastore)
+    replica = (
+        ReadReplica(settings.read_database_url, datastore, views, max_lag=settings.read_max_lag)
+        if settings.read_database_url
+        else None
+    )
+    read_model = SqlReadModel(datastore, replica)
     evidence = EvidenceStore(Path(settings.evidence_dir), _database_id(settings.database_url))
     runtime = Runtime(
         settings=settings,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +40,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FOLLOWUP_", extra="ignore")
 
     database_url: str = DEFAULT_DATABASE_URL
+    # A PostgreSQL streaming replica of it: list, search, 총괄 and export reads go
+    # there when it shows what the caller needs (infrastructure/readmodel/replica.py).
+    read_database_url: str | None = None
+    # Events the replica's views may be behind the primary's and still answer.
+    read_max_lag: int = Field(default=0, ge=0)
     # Seconds between the projector's looks at the event log when nothing woke it
     # (events written by other processes).
     projection_interval: float = 0.25
@@ -74,6 +80,11 @@ class Settings(BaseSettings):
     max_json_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(default=21 * 1024 * 1024, ge=1024)
 
+    # Logs of `serve`, `project` and `scheduler` on stderr: "json" (one object a line, for
+    # a log collector), "console" (for a person), or "auto": console on a terminal, else json.
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
     # Mail. Without an SMTP host, digests are not composed: the inbox still fills.
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -97,6 +108,25 @@ class Settings(BaseSettings):
     @classmethod
     def _check_url(cls, value: str) -> str:
         return normalise_database_url(value)
+
+    @field_validator("read_database_url")
+    @classmethod
+    def _check_read_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        url = normalise_database_url(value)
+        if make_url(url).get_backend_name() != "postgresql":
+            raise ValueError("FOLLOWUP_READ_DATABASE_URL must name a PostgreSQL replica")
+        return url
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _fold_case(cls, value: object) -> object:
+        # FOLLOWUP_LOG_LEVEL=info and =INFO alike.
+        if not isinstance(value, str):
+            return value
+        levels = ("debug", "info", "warning", "error")
+        return value.upper() if value.lower() in levels else value.lower()
 
     @field_validator("reminder_time")
     @classmethod

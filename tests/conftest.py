@@ -202,3 +202,68 @@ def smtp_receiver() -> Iterator[SmtpReceiver]:
         yield receiver
     finally:
         receiver.stop()
+
+
+class PostgresReplica:
+    """A hot standby of ``primary``, streaming from it (``pg_basebackup -R``), on a
+    loopback port of its own."""
+
+    def __init__(self, primary: PostgresServer) -> None:
+        self.primary = primary
+        self.server = PostgresServer()  # its port and directories; not initdb'ed
+
+    def start(self) -> None:
+        server = self.server
+        server._run(
+            _pg_bin("pg_basebackup"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.primary.port),
+            "-U",
+            "postgres",
+            "-D",
+            str(server.data),
+            "-R",  # standby.signal and primary_conninfo: a streaming standby
+            "-X",
+            "stream",
+        )
+        options = (
+            f"-p {server.port} -k {server.base} -c listen_addresses=127.0.0.1 "
+            "-c hot_standby=on -c max_connections=200"
+        )
+        server._run(
+            _pg_bin("pg_ctl"),
+            "-D",
+            str(server.data),
+            "-o",
+            options,
+            "-l",
+            str(server.base / "log"),
+            "-w",
+            "start",
+        )
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def url(self, primary_url: str) -> str:
+        """The replica's URL of the database ``primary_url`` names."""
+        database = sqlalchemy.engine.make_url(primary_url).database or "postgres"
+        return self.server.url(database)
+
+    def execute(self, sql: str) -> None:
+        engine = sqlalchemy.create_engine(self.server.url("postgres"), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.exec_driver_sql(sql)
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_replica(postgres_server: PostgresServer) -> Iterator[PostgresReplica]:
+    replica = PostgresReplica(postgres_server)
+    replica.start()
+    try:
+        yield replica
+    finally:
+        replica.stop()

@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from api.cli.context import RebuildRunningError, open_cli_runtime, settings
 from api.cli.options import DbOption, JsonOption, emit, progress_bar, refuse, stderr
+from api.logs import configure_logging
 from application.history import parse_head
 from domain.errors import DomainError
 
@@ -63,6 +64,7 @@ def project_command(
             else:
                 stderr.print(f"이벤트 {count}건을 반영했습니다 (projected {count} events).")
             return
+        configure_logging(runtime.settings.log_format, runtime.settings.log_level)
         runner = runtime.projector_runner()
         runner.stop_event = stop
         stderr.print("프로젝터 시작 (projector started; one leads per database)")
@@ -97,6 +99,7 @@ def scheduler_command(db: DbOption = None) -> None:
     """Run the reminder scheduler alone (no web server); stops on SIGINT or SIGTERM."""
     stop = _stop_on_signals()
     with open_cli_runtime(db) as runtime:
+        configure_logging(runtime.settings.log_format, runtime.settings.log_level)
         scheduler = runtime.scheduler()
         stderr.print("스케줄러 시작 (scheduler started; one active per database)")
         scheduler.run_forever(stop)
@@ -116,8 +119,17 @@ def serve_command(
     from api.app import create_app
 
     chosen = settings(db)
-    # Workers stop within seconds on SIGTERM, even with a client still connected.
-    options = {"host": host, "port": port, "log_level": "info", "timeout_graceful_shutdown": 3}
+    configure_logging(chosen.log_format, chosen.log_level)
+    # Workers stop within seconds on SIGTERM, even with a client still connected. Our
+    # logging stays (log_config=None); the app writes the access lines (api/logs.py).
+    options = {
+        "host": host,
+        "port": port,
+        "log_level": chosen.log_level.lower(),
+        "log_config": None,
+        "access_log": False,
+        "timeout_graceful_shutdown": 3,
+    }
     if workers == 1:
         uvicorn.run(create_app(chosen), **options)  # type: ignore[arg-type]
         return
@@ -129,7 +141,7 @@ def serve_command(
     with open_cli_runtime(db):
         pass
     os.environ["FOLLOWUP_DATABASE_URL"] = chosen.database_url
-    uvicorn.run("api.app:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+    uvicorn.run("api.app:served_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
 
 
 def verify_command(

@@ -22,6 +22,7 @@ from api.auth import (
     CSRF_FIELD,
     FORM_TYPES,
     UNSAFE_METHODS,
+    bind_user,
     end_session,
     get_accounts,
     get_user,
@@ -208,6 +209,7 @@ def login(request: Request, form: FormDep) -> Response:
         return refused(f"{exc.message_ko} (약 {minutes}분 후)", 429)
     except DomainError as exc:  # wrong name or password: deliberately not which
         return refused(exc.message_ko, 401)
+    bind_user(user, "login")
     response = RedirectResponse(target, status_code=303)
     start_session(request, response, accounts, user)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")

@@ -33,6 +33,7 @@ from application.dto import (
 from domain.values import DepartmentRef, seoul_date
 from domain.vocabulary import KIND_LABELS, STATUS_LABELS, FindingKind, Status, Verification
 from infrastructure.readmodel import tables
+from infrastructure.readmodel.replica import ReadReplica, ReadSource
 from infrastructure.readmodel.search import search_finding_ids
 from infrastructure.readmodel.views.base import chunks, dialect_insert
 
@@ -70,12 +71,17 @@ def _order(flt: FindingFilter) -> list[Any]:
 
 
 class SqlReadModel:
-    def __init__(self, datastore: SQLAlchemyDatastore) -> None:
+    def __init__(self, datastore: SQLAlchemyDatastore, replica: ReadReplica | None = None) -> None:
         self.datastore = datastore
+        # The list, search, 총괄 and export reads: a replica's when it may answer.
+        self.reads = ReadSource(datastore, replica)
 
     def _rows(self, stmt: Select[Any]) -> list[Any]:
         with self.datastore.transaction(commit=False) as session:
             return list(session.execute(stmt))
+
+    def _replica_rows(self, stmt: Select[Any]) -> list[Any]:
+        return self.reads.run(lambda session: list(session.execute(stmt)))
 
     def summary(self, criteria: SummaryCriteria) -> SummaryTable:
         audit_id, committee = criteria.get("audit_id"), criteria.get("committee")
@@ -99,7 +105,7 @@ class SqlReadModel:
                 Verification(r.verification) if r.verification else None,
                 int(r.n),
             )
-            for r in self._rows(stmt)
+            for r in self._replica_rows(stmt)
         ]
         return SummaryTable.from_counts(counts, as_of=as_of)
 
@@ -157,8 +163,8 @@ class SqlReadModel:
         if flt.as_of is not None or flt.recorded_before is not None:
             return len(self._findings_as_of(flt))
         inner = self._filtered(select(tables.findings.c.finding_id), flt).subquery()
-        with self.datastore.transaction(commit=False) as session:
-            return int(session.execute(select(func.count()).select_from(inner)).scalar_one())
+        (row,) = self._replica_rows(select(func.count()).select_from(inner))
+        return int(row[0])
 
     def list_findings(self, flt: FindingFilter) -> list[FindingRow]:
         if flt.as_of is not None or flt.recorded_before is not None:
@@ -170,7 +176,7 @@ class SqlReadModel:
         stmt = stmt.order_by(*_order(flt)).offset(flt.offset)
         if flt.limit is not None:
             stmt = stmt.limit(flt.limit)
-        return [_finding_row(r) for r in self._rows(stmt)]
+        return [_finding_row(r) for r in self._replica_rows(stmt)]
 
     def _findings_as_of(self, flt: FindingFilter) -> list[FindingRow]:
         """The list as it stood on business date ``as_of`` (and, if given, as recorded
