@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from api.app import create_app
+from api.cli import app as cli
 from tests.e2e.api_support import settings_for
 
 FOLLOWUP = str(Path(sys.executable).parent / "followup")
@@ -27,6 +29,16 @@ TOKEN_KEYS = {"id", "name", "label", "created_at", "last_used_at", "revoked_at",
 
 
 def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """The command in this process (the entry point's own app: the same parsing and
+    output, without a Python start per call); `test_the_entry_point_runs_them` runs
+    one through the installed `followup`."""
+    result = CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
+    return subprocess.CompletedProcess(
+        ["followup", *args], result.exit_code, result.stdout, result.stderr
+    )
+
+
+def run_installed(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FOLLOWUP_", "AUDITTRACKER_"))}
     return subprocess.run(
         [FOLLOWUP, *args], input=stdin, capture_output=True, text=True, env=env, timeout=120
@@ -256,3 +268,14 @@ def test_tokens_list_shows_no_secret_and_a_revoked_token_stops_at_once(
     assert "API 토큰을 찾을 수 없습니다" in text.stderr and "No such API token" in text.stderr
     assert "토큰을 폐기했습니다" in run("tokens", "revoke", listed[1]["id"], *db).stderr
     assert api.get("/api/v1/me", headers=bearer(second)).status_code == 401
+
+
+def test_the_entry_point_runs_them(db: tuple[str, str]) -> None:
+    """The installed command, as an operator types it: the same answer."""
+    shown = run_installed("users", "disable", "김담당", "--json", *db)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["active"] is False
+    listed = run_installed("tokens", "list", "--json", *db)
+    assert listed.returncode == 0 and json.loads(listed.stdout) == []
+    unknown = run_installed("users", "enable", "없는사람", "--json", *db)
+    assert unknown.returncode == 1 and json.loads(unknown.stdout)["error"]["code"] == "UNKNOWN_USER"

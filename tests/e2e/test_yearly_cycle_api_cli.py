@@ -4,7 +4,7 @@ as-of lists and timelines, "as recorded", due-date policy, re-review dates."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import pytest
 from application.access import Principal
 from application.importing import ImportOptions
 from domain.finding import Finding
+from domain.values import SEOUL
 from domain.vocabulary import FindingKind as K
 from infrastructure.parsers import parse_document
 from tests.conftest import SEED
@@ -80,9 +81,11 @@ def _get(api: Api, who: str, path: str, **params: Any) -> Any:
 
 
 def test_as_of_and_as_recorded_through_the_api(api: Api) -> None:
+    # Business dates and "recorded on" days are Seoul's (from 15:00 UTC, tomorrow's).
+    seoul_today = datetime.now(SEOUL).date()
     today = _get(api, "viewer", "/findings", audit=str(api.audit_id), limit=500)
     as_of_now = _get(
-        api, "viewer", "/findings", audit=str(api.audit_id), limit=500, as_of=date.today()
+        api, "viewer", "/findings", audit=str(api.audit_id), limit=500, as_of=seoul_today
     )
     assert as_of_now.status_code == 200
     shown = ("finding_id", "status", "status_raw", "verification", "department_id", "due_date")
@@ -99,13 +102,13 @@ def test_as_of_and_as_recorded_through_the_api(api: Api) -> None:
     timeline = _get(api, "viewer", f"/findings/{finding}/timeline", as_of="2018-11-14")
     assert timeline.status_code == 200 and timeline.json() == []
     # "As recorded" is council staff's.
-    refused = _get(api, "social", "/summary", audit=str(api.audit_id), recorded_on=date.today())
+    refused = _get(api, "social", "/summary", audit=str(api.audit_id), recorded_on=seoul_today)
     assert refused.status_code == 403
-    recorded = _get(api, "staff", "/summary", audit=str(api.audit_id), recorded_on=date.today())
+    recorded = _get(api, "staff", "/summary", audit=str(api.audit_id), recorded_on=seoul_today)
     assert recorded.status_code == 200
     now = _get(api, "staff", "/summary", audit=str(api.audit_id)).json()
     assert recorded.json()["rows"] == now["rows"]
-    yesterday = date.fromordinal(date.today().toordinal() - 1)
+    yesterday = date.fromordinal(seoul_today.toordinal() - 1)
     empty = _get(api, "staff", "/summary", audit=str(api.audit_id), recorded_on=yesterday)
     assert empty.json()["rows"]["total"]["total"] == 0  # imported today: nothing yet then
 
