@@ -103,9 +103,11 @@ class PostgresServer:
             shutil.chown(self.base, "postgres", "postgres")
             self.base.chmod(0o755)
 
-    def _run(self, *args: str) -> None:
+    def _run(self, *args: str, timeout: float | None = None) -> None:
         cmd = ["runuser", "-u", "postgres", "--", *args] if self.as_root else list(args)
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.run(
+            cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout
+        )
 
     def start(self) -> None:
         self._run(
@@ -227,6 +229,9 @@ class PostgresReplica:
             "-R",  # standby.signal and primary_conninfo: a streaming standby
             "-X",
             "stream",
+            # An immediate checkpoint: a spread one waits up to minutes on a busy primary.
+            "--checkpoint=fast",
+            timeout=120,
         )
         options = (
             f"-p {server.port} -k {server.base} -c listen_addresses=127.0.0.1 "
