@@ -231,11 +231,17 @@ class PostgresReplica:
             "stream",
             # An immediate checkpoint: a spread one waits up to minutes on a busy primary.
             "--checkpoint=fast",
+            # A slot: the primary keeps the WAL until the standby has it, however far
+            # the other tests' writes run ahead of its replay.
+            "--create-slot",
+            f"--slot=replica_{server.port}",
             timeout=120,
         )
         options = (
             f"-p {server.port} -k {server.base} -c listen_addresses=127.0.0.1 "
-            "-c hot_standby=on -c max_connections=200"
+            "-c hot_standby=on -c max_connections=200 "
+            # It replays every test database's writes: as little disk work as the primary.
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         )
         server._run(
             _pg_bin("pg_ctl"),

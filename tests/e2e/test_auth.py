@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
@@ -32,8 +29,8 @@ from infrastructure.accounts import SqlAccountStore
 from infrastructure.bootstrap import Runtime, open_runtime
 from infrastructure.settings import Settings
 from tests.conftest import FixedClock
+from tests.support.cli import run_in_process
 
-FOLLOWUP = str(Path(sys.executable).parent / "followup")
 PASSWORD = "correct-horse-battery"
 JOBS_ID = DepartmentRef.from_name("일자리정책담당관").id
 ERROR_KEYS = {"code", "message_ko", "message_en", "detail"}
@@ -190,14 +187,11 @@ def test_an_expired_session_is_401(client: TestClient, clock: FixedClock) -> Non
     assert client.get("/api/v1/sample").status_code == 401
 
 
-# -- the CLI, through the installed entry point ------------------------------------
+# -- the CLI (in process: tests/support/cli.py) ------------------------------------
 
 
 def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FOLLOWUP_", "AUDITTRACKER_"))}
-    return subprocess.run(
-        [FOLLOWUP, *args], input=stdin, capture_output=True, text=True, env=env, timeout=120
-    )
+    return run_in_process(*args, stdin=stdin)
 
 
 def test_cli_users_add_list_and_tokens_create(database_url: str) -> None:

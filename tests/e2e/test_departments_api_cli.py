@@ -4,10 +4,8 @@ unknown names refused with the closest known ones, renames and merges (a contrac
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,8 +17,8 @@ from domain.values import DepartmentRef
 from domain.vocabulary import FindingKind as K
 from tests.conftest import SEED
 from tests.e2e.api_support import LABOUR, PASSWORD, SOCIAL, Api, seeded_api, settings_for
+from tests.support.cli import run_in_process
 
-FOLLOWUP = str(Path(sys.executable).parent / "followup")
 JOBS = "일자리정책담당관"
 KEYS = {"department_id", "id", "name", "former_names", "merged_into", "merged_on"}
 
@@ -153,8 +151,7 @@ def test_over_http_a_rename_keeps_and_a_merge_moves_who_reports(api: Api) -> Non
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("FOLLOWUP_", "AUDITTRACKER_"))}
-    return subprocess.run([FOLLOWUP, *args], capture_output=True, text=True, env=base, timeout=120)
+    return run_in_process(*args)  # in process: tests/support/cli.py
 
 
 def as_json(result: subprocess.CompletedProcess[str]) -> Any:

@@ -28,7 +28,7 @@ from tests.conftest import FixedClock, PostgresReplica, PostgresServer, _free_po
 T = TypeVar("T")
 
 
-def _wait(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+def _wait(condition: Callable[[], bool], what: str, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
