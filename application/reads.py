@@ -31,3 +31,9 @@ def reading_after(position: int) -> Iterator[None]:
         yield
     finally:
         _required.reset(token)
+
+
+def forget_writes() -> None:
+    """Start this context afresh: positions are one database's, and a process that
+    moves to another (a test session does) must not carry them over."""
+    _required.set(0)

@@ -21,6 +21,7 @@ import sqlalchemy
 from application.access import Principal
 from application.clock import SEOUL
 from application.importing import ImportOptions
+from application.reads import forget_writes
 from infrastructure.bootstrap import Runtime, open_runtime
 from infrastructure.parsers import parse_document
 from infrastructure.settings import Settings
@@ -47,6 +48,8 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith(_ENV_PREFIXES):
             monkeypatch.delenv(key)
+    # A position written by an earlier test is another database's (read routing).
+    forget_writes()
 
 
 @dataclass
