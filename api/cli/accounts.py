@@ -184,26 +184,25 @@ def _changed(as_json: bool, user: User, message: str) -> None:
         stderr.print(f"{message}: {user.name} — {ROLE_LABELS[user.role]}")
 
 
+def _set_active(name: str, active: bool, as_json: bool, db: str | None, message: str) -> None:
+    with open_cli_runtime(db) as runtime:
+        try:
+            user = _admin(runtime).set_active(Principal.system(), name, active)
+        except DomainError as e:
+            refuse(as_json, e)
+    _changed(as_json, user, message)
+
+
 @users_app.command("disable")
 def users_disable(name: NameArgument, as_json: JsonOption = False, db: DbOption = None) -> None:
     """Disable a user: no sign-in; its sessions end and its tokens stop working at once."""
-    with open_cli_runtime(db) as runtime:
-        try:
-            user = _admin(runtime).set_active(Principal.system(), name, False)
-        except DomainError as e:
-            refuse(as_json, e)
-    _changed(as_json, user, "사용자를 사용 중지했습니다 (user disabled)")
+    _set_active(name, False, as_json, db, "사용자를 사용 중지했습니다 (user disabled)")
 
 
 @users_app.command("enable")
 def users_enable(name: NameArgument, as_json: JsonOption = False, db: DbOption = None) -> None:
     """Enable a disabled user again (its old tokens work again unless revoked)."""
-    with open_cli_runtime(db) as runtime:
-        try:
-            user = _admin(runtime).set_active(Principal.system(), name, True)
-        except DomainError as e:
-            refuse(as_json, e)
-    _changed(as_json, user, "사용자를 다시 사용하게 했습니다 (user enabled)")
+    _set_active(name, True, as_json, db, "사용자를 다시 사용하게 했습니다 (user enabled)")
 
 
 @users_app.command("reset-password")
