@@ -128,6 +128,7 @@ def get_user(
         if user is None or not user.active:
             raise account_errors.AuthenticationRequiredError("unknown or revoked token")
         bind_user(user, "api")
+        request.state.principal = user.principal()  # whose council the pages serve
         return user
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
@@ -142,13 +143,14 @@ def get_user(
         if not hmac.compare_digest(sent.encode(), csrf.encode()):
             raise account_errors.CsrfFailedError()
     request.state.csrf_token = csrf  # for templates rendering forms
+    request.state.principal = user.principal()  # whose council the pages serve
     return user
 
 
 def bind_user(user: User, by: str) -> None:
     """Every later line of this request names the account acting (its id, never its name
     or credential) and how it was authenticated (``api``, ``cookie``, ``login``)."""
-    bind_request(user_id=user.id, role=user.role.value, via=by)
+    bind_request(user_id=user.id, role=user.role.value, council=user.council, via=by)
 
 
 UserDep = Annotated[User, Depends(get_user)]
@@ -226,6 +228,9 @@ class MeOut(BaseModel):
     role: str
     role_label: str
     departments: list[str]
+    council: str | None = Field(
+        default=None, description="The council whose data it sees (null: every council)."
+    )
     csrf_token: str | None = Field(description="Present when signed in by a session cookie.")
 
 
@@ -259,5 +264,6 @@ def me(request: Request, user: UserDep) -> MeOut:
         role=user.role.value,
         role_label=ROLE_LABELS[user.role],
         departments=list(user.departments),
+        council=user.council,
         csrf_token=getattr(request.state, "csrf_token", None),
     )

@@ -18,6 +18,7 @@ from starlette.routing import Match
 from api.error_body import encode_error, error_body
 from api.limits import TOO_LARGE
 from api.versioning import InvalidIfMatchError, PreconditionRequiredError
+from application.councils import CouncilMismatchError, InvalidCouncilError, UnknownCouncilError
 from application.errors import (
     AuditNotFoundError,
     FindingNotFoundError,
@@ -63,6 +64,9 @@ _STATUS: list[tuple[type[DomainError], int]] = [
     (ReviewDateError, 422),
     (ImplausibleDateError, 422),
     (EvidenceNotFoundError, 404),
+    (CouncilMismatchError, 403),
+    (UnknownCouncilError, 404),
+    (InvalidCouncilError, 422),
     # Everything else is a conflict with the finding's current state (stale
     # version, closed finding, no pending claim, already registered, nothing would
     # change, no due date to extend …): 409.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from application.errors import PermissionDeniedError
 from domain.values import Actor
@@ -16,11 +16,14 @@ class Principal:
     ``departments`` are the ids whose findings it acts on (a department merged
     into one of its own included); ``readable`` adds those it only reads (its own
     departments merged away: their officers keep reading what they had).
+    ``council`` is the council (by name) whose data it may see and change; None:
+    every council (a system administrator, the scheduler, an operator's command).
     """
 
     actor: Actor
     departments: frozenset[str] = field(default_factory=frozenset)
     readable: frozenset[str] = field(default_factory=frozenset)
+    council: str | None = None
 
     @classmethod
     def system(cls) -> Principal:
@@ -35,6 +38,14 @@ class Principal:
     def is_trusted_process(self) -> bool:
         """CLI before accounts, imports and the scheduler act for the council."""
         return self.actor.kind is not ActorKind.USER
+
+    def sees(self, council: str) -> bool:
+        """Whether the data of ``council`` (an audit's) is this caller's to see."""
+        return self.council is None or self.council == council
+
+    def within(self, council: str | None) -> Principal:
+        """The same party acting for one council (an operator's ``--council``)."""
+        return replace(self, council=council)
 
     @property
     def is_council_staff(self) -> bool:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
 from application.access import Principal, require_admin
+from application.councils import CouncilMismatchError
 from application.departments import DepartmentDirectory
 from application.ports import Clock
 from domain.errors import DomainError
@@ -37,9 +38,15 @@ class User:
     department_ids: tuple[str, ...] = ()
     acting: frozenset[str] = frozenset()
     readable: frozenset[str] = frozenset()
+    council: str | None = None  # the council it is bound to (its name); None: none
+    # What it sees: its council, None (every council: a system administrator, or an
+    # installation with no council registered), or nothing (``councils.UNBOUND``).
+    scope: str | None = None
 
     def principal(self) -> Principal:
-        return Principal(Actor.user(self.id, self.role), self.acting, self.readable)
+        return Principal(
+            Actor.user(self.id, self.role), self.acting, self.readable, council=self.scope
+        )
 
 
 class InvalidCredentialsError(DomainError):
@@ -152,10 +159,16 @@ class AccountStore(Protocol):
     """Users, API tokens and browser sessions (implemented in infrastructure)."""
 
     def add_user(
-        self, name: str, password: str, role: Role, department_ids: Sequence[str] = ()
+        self,
+        name: str,
+        password: str,
+        role: Role,
+        department_ids: Sequence[str] = (),
+        council: str | None = None,
     ) -> User:
         """``department_ids``: registered departments' ids (names are resolved by the
-        caller). Raises UserExistsError, PasswordTooShortError, InvalidAccountError."""
+        caller); ``council``: a registered council's name (None: bound to none).
+        Raises UserExistsError, PasswordTooShortError, InvalidAccountError."""
 
     def authenticate(self, name: str, password: str, client: str = "") -> User:
         """Raises InvalidCredentialsError or LoginThrottledError (per name and client,
@@ -214,6 +227,11 @@ def _checked_name(name: str) -> str:
     return name
 
 
+def _manages(principal: Principal, user: User) -> bool:
+    """A system administrator manages every account; a council's, its council's."""
+    return principal.council is None or user.council == principal.council
+
+
 @dataclass
 class AccountAdmin:
     """What an administrator does to accounts (the CLI acts as the system).
@@ -226,8 +244,48 @@ class AccountAdmin:
     clock: Clock
 
     def users(self, principal: Principal) -> list[User]:
+        """Every account a system administrator; a council's administrator, its own."""
         require_admin(principal)
-        return self.store.list_users()
+        return [u for u in self.store.list_users() if _manages(principal, u)]
+
+    def _account(self, principal: Principal, name: str) -> str:
+        """The name of an account the caller manages (another council's is unknown).
+
+        Raises:
+            UnknownUserError.
+        """
+        clean = unicodedata.normalize("NFC", _checked_name(name)).strip()
+        if principal.council is not None and not any(
+            u.name == clean for u in self.users(principal)
+        ):
+            raise UnknownUserError(clean)
+        return clean
+
+    def add_user(
+        self,
+        principal: Principal,
+        name: str,
+        password: str,
+        role: Role,
+        departments: Sequence[str] = (),
+        council: str | None = None,
+    ) -> User:
+        """An account of ``council`` (a council's administrator: its own), bound to
+        ``departments`` by name as of today.
+
+        Raises:
+            PermissionDeniedError, UnknownDepartmentError, UserExistsError,
+            PasswordTooShortError, InvalidAccountError, CouncilMismatchError.
+        """
+        require_admin(principal)
+        if principal.council is not None:
+            if council not in (None, principal.council):
+                raise CouncilMismatchError(council or "")
+            council = principal.council
+        today = self.clock.today()
+        directory = replace(self.directory, council=council)
+        ids = list(dict.fromkeys(directory.id_of(d, today) for d in departments))
+        return self.store.add_user(name, password, role, ids, council)
 
     def locked_until(self, principal: Principal) -> dict[str, datetime]:
         require_admin(principal)
@@ -236,12 +294,12 @@ class AccountAdmin:
     def set_active(self, principal: Principal, name: str, active: bool) -> User:
         """Raises PermissionDeniedError, UnknownUserError, LastActiveAdminError."""
         require_admin(principal)
-        return self.store.set_active(_checked_name(name), active)
+        return self.store.set_active(self._account(principal, name), active)
 
     def reset_password(self, principal: Principal, name: str, password: str) -> User:
         """Raises PermissionDeniedError, UnknownUserError, PasswordTooShortError."""
         require_admin(principal)
-        return self.store.set_password(_checked_name(name), password)
+        return self.store.set_password(self._account(principal, name), password)
 
     def set_role(
         self, principal: Principal, name: str, role: Role, departments: Sequence[str] = ()
@@ -253,9 +311,11 @@ class AccountAdmin:
             InvalidAccountError, LastActiveAdminError.
         """
         require_admin(principal)
-        name = _checked_name(name)
+        name = self._account(principal, name)
+        bound = next((u.council for u in self.store.list_users() if u.name == name), None)
+        directory = replace(self.directory, council=principal.council or bound)
         today = self.clock.today()
-        ids = list(dict.fromkeys(self.directory.id_of(d, today) for d in departments))
+        ids = list(dict.fromkeys(directory.id_of(d, today) for d in departments))
         return self.store.set_role(name, role, ids)
 
     def unlock(self, principal: Principal, name: str) -> int:
@@ -263,14 +323,15 @@ class AccountAdmin:
         ``AccountStore.unlock`` (names no account has are throttled too), this is
         the administrator's action on an account."""
         require_admin(principal)
-        clean = unicodedata.normalize("NFC", _checked_name(name)).strip()
+        clean = self._account(principal, name)
         if all(u.name != clean for u in self.store.list_users()):
             raise UnknownUserError(clean)
         return self.store.unlock(clean)
 
     def tokens(self, principal: Principal) -> list[TokenInfo]:
         require_admin(principal)
-        return self.store.list_tokens()
+        names = {u.name for u in self.users(principal)}
+        return [t for t in self.store.list_tokens() if t.name in names]
 
     def revoke_token(self, principal: Principal, token_id: str) -> TokenInfo:
         """Raises PermissionDeniedError, UnknownTokenError."""
@@ -278,4 +339,8 @@ class AccountAdmin:
         clean = token_id.strip()
         if not clean or len(clean) > 64 or not clean.isascii() or not clean.isalnum():
             raise UnknownTokenError(clean[:64])
+        if principal.council is not None and clean.lower() not in {
+            t.id for t in self.tokens(principal)
+        }:
+            raise UnknownTokenError(clean)  # another council's account's token
         return self.store.revoke_token(clean.lower())

@@ -10,12 +10,12 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from application.access import Principal, require_council_staff
-from application.departments import DepartmentDirectory
-from application.errors import FindingAlreadyRegisteredError
+from application.councils import CouncilMismatchError
+from application.departments import DepartmentDirectory, new_department
+from application.errors import AuditNotFoundError, FindingAlreadyRegisteredError
 from application.policy import DuePolicies
 from application.writer import Writer
 from domain.audit import Audit
-from domain.department import Department
 from domain.finding import Finding
 from domain.values import DepartmentRef
 from domain.vocabulary import FindingKind
@@ -41,8 +41,17 @@ class AuditRegistration:
         default_deadline: date | None = None,
         session: str | None = None,
     ) -> UUID:
-        """Register an audit; registering the same natural key again is a no-op."""
+        """Register an audit; registering the same natural key again is a no-op. A
+        council's staff register their council's audits (an empty council is theirs).
+
+        Raises:
+            PermissionDeniedError, CouncilMismatchError.
+        """
         require_council_staff(principal)
+        if principal.council is not None:
+            if council.strip() not in ("", principal.council):
+                raise CouncilMismatchError(council)
+            council = principal.council
         audit = Audit.register(
             council=council,
             committee=committee,
@@ -81,13 +90,15 @@ class AuditRegistration:
         """
         require_council_staff(principal)
         audit = self.writer.events.audit(audit_id)
+        if not principal.sees(self.writer.audit_councils.tenant(audit.council)):
+            raise AuditNotFoundError(str(audit_id))
         stamp = self.writer.stamp(principal.actor, business_date)
         # Council staff register departments: a finding's registration registers its
         # department if no department has or had the name (saved with the finding).
-        new_department = None
+        registered = None
         if self.departments.find(department) is None and department.strip():
-            new_department = Department.register(name=department, **stamp.fields)
-            ref = DepartmentRef(id=new_department.ref.id, name=new_department.name)
+            registered = new_department(self.writer, department, audit.council, stamp)
+            ref = DepartmentRef(id=registered.ref.id, name=registered.name)
         else:
             ref = self.departments.resolve(department, on=stamp.business_date)
         # Stated, else the audit's deadline, else the council's policy for the kind.
@@ -110,7 +121,7 @@ class AuditRegistration:
         if finding.id in self.writer.events.repository:
             raise FindingAlreadyRegisteredError(f"{kind.value} #{seq}")
         try:
-            self.writer.save(new_department, finding)
+            self.writer.save(registered, finding)
         except IntegrityError:
             raise FindingAlreadyRegisteredError(f"{kind.value} #{seq}") from None
         return finding.id

@@ -15,7 +15,7 @@ from datetime import date
 from application.access import Principal, require_admin, require_council_staff
 from application.dto import DepartmentRow
 from application.ports import DepartmentReadModel
-from application.writer import Writer
+from application.writer import Stamp, Writer
 from domain.department import (
     Department,
     DepartmentMergedError,
@@ -48,11 +48,13 @@ class DepartmentDirectory:
     """The one rule for turning a department's name as written into its id."""
 
     read_model: DepartmentReadModel
+    # One council's departments (and the shared ones); None: the read model's own.
+    council: str | None = None
 
     def find(self, name: str) -> DepartmentRef | None:
         """The department that has or had this name (the name as written), or None."""
         clean = one_line(name)
-        known = self.read_model.department_named(clean) if clean else None
+        known = self.read_model.department_named(clean, self.council) if clean else None
         return None if known is None else DepartmentRef(id=known.id, name=clean)
 
     def resolve(self, name: str, on: date | None = None) -> DepartmentRef:
@@ -89,7 +91,7 @@ class DepartmentDirectory:
 
     def list(self) -> list[DepartmentRow]:
         """Every registered department, by today's name."""
-        return self.read_model.list_departments()
+        return self.read_model.list_departments(self.council)
 
     def current_id(self, department_id: str, on: date) -> str:
         """The department responsible on ``on`` for what ``department_id`` names:
@@ -163,6 +165,13 @@ def _merged_into(department_id: str, rows: dict[str, DepartmentRow], on: date) -
     return ids
 
 
+def new_department(writer: Writer, name: str, council: str, stamp: Stamp) -> Department:
+    """A department of ``council`` to register under the id its name gives, unless a
+    department (another council's) holds that id already."""
+    first = writer.events.load(Department.create_id(name), Department) is None
+    return Department.register(name=name, council=council, first=first, **stamp.fields)
+
+
 @dataclass
 class DepartmentAdmin:
     writer: Writer
@@ -183,7 +192,7 @@ class DepartmentAdmin:
         if (known := self.directory.find(clean)) is not None:
             raise InvalidDepartmentError(f"already registered: {clean} ({known.id})")
         stamp = self.writer.stamp(principal.actor)
-        department = Department.register(name=clean, **stamp.fields)
+        department = new_department(self.writer, clean, principal.council or "", stamp)
         if self.writer.events.load(department.id, Department) is not None:
             raise InvalidDepartmentError(f"already registered: {clean}")
         self.writer.save(department)
@@ -193,7 +202,8 @@ class DepartmentAdmin:
         self, names: Iterable[str], principal: Principal, on: date | None = None
     ) -> dict[str, Department]:
         """Departments to register for the names no department has or had (what an
-        import or a finding's registration creates beside its findings)."""
+        import or a finding's registration creates beside its findings), of the
+        caller's council."""
         new: dict[str, Department] = {}
         for name in names:
             clean = one_line(name)
@@ -201,7 +211,7 @@ class DepartmentAdmin:
                 continue
             if _key(clean) not in {_key(n) for n in new}:
                 stamp = self.writer.stamp(principal.actor, on)
-                new[clean] = Department.register(name=clean, **stamp.fields)
+                new[clean] = new_department(self.writer, clean, principal.council or "", stamp)
         return new
 
     def rename(

@@ -7,6 +7,7 @@ stored, and its Message-ID lets the receiver drop the second copy.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -106,6 +107,14 @@ def department_digest(
     return _mail(digest_message_id(recipient_key, day), recipients, body)
 
 
+def staff_message_key(council: str | None) -> str:
+    """The staff digest's key in its Message-ID: one per council (ASCII: a digest of
+    the council's name)."""
+    if council is None:
+        return STAFF_RECIPIENT_KEY
+    return f"{STAFF_RECIPIENT_KEY}-{hashlib.sha256(council.encode()).hexdigest()[:12]}"
+
+
 def staff_digest(
     *,
     day: date,
@@ -113,8 +122,11 @@ def staff_digest(
     waiting_claims: Sequence[DigestItem],
     recipients: Sequence[str],
     app_url: str | None = None,
+    council: str | None = None,
+    recipient_key: str = STAFF_RECIPIENT_KEY,
 ) -> OutgoingMail:
-    """Council staff's day: overdue findings by escalation level, then claims to verify.
+    """Council staff's day: overdue findings by escalation level, then claims to verify
+    (of one council, named in the mail, where the installation serves several).
 
     The two lists make the sections whatever topic their items carry: a waiting claim is
     listed as one even if its item says otherwise.
@@ -129,9 +141,10 @@ def staff_digest(
             _Section(topic_label(waiting_topic), 0, waiting_topic, _ordered(waiting_claims))
         )
     total = len(overdue) + len(waiting_claims)
+    staff = f"{council} {STAFF_NAME}" if council else STAFF_NAME
     body = _Body(
-        subject=f"{SUBJECT_PREFIX} {STAFF_NAME} 알림 {total}건 ({day.isoformat()})",
-        greeting=f"{STAFF_NAME} 담당자님께",
+        subject=f"{SUBJECT_PREFIX} {staff} 알림 {total}건 ({day.isoformat()})",
+        greeting=f"{staff} 담당자님께",
         intro=(
             f"{day.isoformat()} 기준 처리기한 경과 {len(overdue)}건, "
             f"이행확인 대기 {len(waiting_claims)}건입니다."
@@ -140,7 +153,7 @@ def staff_digest(
         action=f"이행확인(확인·보완요구)과 처리기한 관리는 {SYSTEM_NAME}에서 해 주십시오",
         app_url=app_url,
     )
-    return _mail(digest_message_id(STAFF_RECIPIENT_KEY, day), recipients, body)
+    return _mail(digest_message_id(recipient_key, day), recipients, body)
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,8 @@ class SummaryCriteria(TypedDict, total=False):
     historical: bool
     # "As recorded": only what was recorded before this instant (UTC).
     recorded_before: datetime | None
+    # One council's audits only (a tenant's 총괄); absent or None: every audit.
+    council: str | None
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,8 @@ class FindingSort(StrEnum):
 @dataclass(frozen=True)
 class FindingFilter:
     audit_id: UUID | None = None
+    # One council's audits only (set by the tenant scope, never by a caller's query).
+    council: str | None = None
     committee: str | None = None
     department: str | None = None
     # False: the department as it is today, with those merged into it; True: as written.

@@ -152,7 +152,8 @@ class ExportModel:
     generated_at: datetime  # aware UTC; documents show it in Asia/Seoul
     history: HistoryHead | None = None
     # The head's event count is installation-wide (every council's): admins and the
-    # command line see it, others the head only (SPEC §8, as the 총괄 page does).
+    # command line across councils see it, others the head only (SPEC §8, as the 총괄
+    # page does).
     history_events_shown: bool = True
     carried: tuple[ExportSection, ...] = ()
     repeats: Mapping[UUID, int] = field(default_factory=dict)
@@ -322,8 +323,10 @@ class Exports:
             department=department,
             now=self.clock.now(),
             history_events_shown=principal is None
-            or principal.is_trusted_process
-            or principal.actor.role is Role.ADMIN,
+            or (
+                principal.council is None
+                and (principal.is_trusted_process or principal.actor.role is Role.ADMIN)
+            ),
         )
         # The head read after the data: it covers every event the document shows.
         head = self.history.head() if self.history is not None else None

@@ -19,7 +19,8 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from application.access import Principal, require_council_staff
-from application.departments import DepartmentDirectory
+from application.councils import CouncilMismatchError
+from application.departments import DepartmentDirectory, new_department
 from application.dto import AuditRow, ReportSnapshot
 from application.policy import DuePolicies
 from application.ports import ContentStore, DocumentParser, ReadModel
@@ -215,6 +216,12 @@ class Importer:
             ImportBusyError: it kept colliding with other imports.
         """
         require_council_staff(principal)
+        if principal.council is not None:
+            # A council's staff import into their council, whatever the document
+            # calls it (documents name councils loosely); stating another is refused.
+            if options.council not in (None, principal.council):
+                raise CouncilMismatchError(options.council)
+            options = replace(options, council=principal.council)
         for _ in range(IMPORT_ATTEMPTS):
             try:
                 return self._run_once(parsed, options, dry_run=dry_run, progress=progress)
@@ -371,7 +378,7 @@ class Importer:
                 return self.departments.resolve(clean, on=stamp.business_date)
             key = "".join(clean.split())
             if key not in new_departments:
-                new_departments[key] = Department.register(name=clean, **stamp.fields)
+                new_departments[key] = new_department(self.writer, clean, council, stamp)
                 outcome.departments.append(clean)
                 keep(new_departments[key])
             return DepartmentRef(id=new_departments[key].ref.id, name=clean)

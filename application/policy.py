@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from application.access import Principal, require_council_staff
+from application.councils import CouncilMismatchError
 from application.dto import FindingFilter
 from application.ports import BusinessCalendar
 from application.queries import Queries
@@ -39,9 +40,23 @@ class DuePolicies:
     writer: Writer
     calendar: BusinessCalendar
     queries: Queries
+    # The council these use cases act for (None: any); "" then names it.
+    scope: str | None = None
+
+    def _council(self, council: str) -> str:
+        if self.scope is None:
+            return council
+        if council.strip() not in ("", self.scope):
+            raise CouncilMismatchError(council)
+        return self.scope
 
     def days(self, council: str) -> dict[str, int]:
-        """Business days per kind (its value) after the adoption; a kind absent has none."""
+        """Business days per kind (its value) after the adoption; a kind absent has none.
+
+        Raises:
+            CouncilMismatchError: another council's than the scope's.
+        """
+        council = self._council(council)
         policy = self.writer.events.load(DuePolicy.create_id(council), DuePolicy)
         return dict(policy.days) if policy else {}
 
@@ -61,6 +76,9 @@ class DuePolicies:
             PermissionDeniedError, InvalidPolicyError, NothingChangedError.
         """
         require_council_staff(principal)
+        council = self._council(council)
+        if not principal.sees(council):
+            raise CouncilMismatchError(council)
         stamp = self.writer.stamp(principal.actor)
         policy = self.writer.events.load(DuePolicy.create_id(council), DuePolicy)
         if policy is None:

@@ -68,16 +68,22 @@ class Projections(Protocol):
 
 
 class DepartmentReadModel(Protocol):
-    def department_named(self, name: str) -> DepartmentRef | None:
-        """The department that has or had this name (renames), as it is named today."""
+    def department_named(self, name: str, council: str | None = None) -> DepartmentRef | None:
+        """The department that has or had this name (renames), as it is named today:
+        given ``council``, that council's (or a shared one, of council "")."""
 
-    def list_departments(self) -> list[dto.DepartmentRow]: ...
+    def list_departments(self, council: str | None = None) -> list[dto.DepartmentRow]:
+        """Every department; given ``council``, that council's and the shared ones."""
 
 
 class ReminderReadModel(Protocol):
-    def reminder_candidates(self) -> list[dto.ReminderCandidate]: ...
+    def reminder_candidates(self, council: str | None = None) -> list[dto.ReminderCandidate]:
+        """Findings not closed (of one council's audits, given ``council``)."""
 
-    def inbox(self, recipient: str | None = None) -> list[dto.InboxEntry]: ...
+    def inbox(
+        self, recipient: str | None = None, council: str | None = None
+    ) -> list[dto.InboxEntry]:
+        """What reached a recipient (of one council's findings, given ``council``)."""
 
     def inbox_reads(self, account_id: str) -> set[dto.InboxKey]:
         """The inbox entries ``account_id`` has read (a person's bookkeeping, not a view)."""
@@ -114,7 +120,7 @@ class ReadModel(DepartmentReadModel, ReminderReadModel, Protocol):
         """For each finding, the earlier findings staff said it does not repeat."""
 
     def department_summary(
-        self, audit_id: UUID | None, as_of: date | None, today: date
+        self, audit_id: UUID | None, as_of: date | None, today: date, council: str | None = None
     ) -> dto.DepartmentSummary:
         """총괄 by department (merged ones folded in), now or as of a date, with the
         findings overdue on that date (``today`` when now)."""
@@ -148,8 +154,9 @@ class DocumentParser(Protocol):
 class Outbox(Protocol):
     def has_digest(self, recipient_key: str, day: date) -> bool: ...
 
-    def undigested(self, recipient: str) -> list[dto.InboxEntry]:
-        """Inbox entries of ``recipient`` no digest has carried yet."""
+    def undigested(self, recipient: str, council: str | None = None) -> list[dto.InboxEntry]:
+        """Inbox entries of ``recipient`` (of one council's findings, given ``council``)
+        no digest has carried yet."""
 
     def enqueue(
         self,

@@ -34,6 +34,7 @@ from application.dto import (
     SummaryTable,
     TimelineEntry,
 )
+from application.errors import FindingNotFoundError
 from application.evidence import (
     AttachedFile,
     EvidenceNotFoundError,
@@ -45,8 +46,10 @@ from application.inbox import InboxFilter, InboxPage, inbox_page
 from application.ports import ContentStore, Projections, ReadModel
 from application.reminders import STAFF, DueReminders
 from application.repeats import PriorFinding, RepeatIndex
+from application.tenancy import AuditCouncils
 from application.tracker import AuditTracker
 from domain.department import UnknownDepartmentError
+from domain.finding import Finding
 from domain.values import SEOUL
 from domain.vocabulary import FindingKind, ReminderRule, Status, Verification
 
@@ -96,6 +99,17 @@ class Queries:
     reminders: DueReminders
     evidence: ContentStore
     projections: Projections
+    # The council these answers are of (None: every council); ``read_model`` is then
+    # that council's (``CouncilReadModel``), and single findings are checked here.
+    council: str | None = None
+    audit_councils: AuditCouncils | None = None
+
+    def _check_council(self, finding: Finding) -> Finding:
+        if self.council is None or self.audit_councils is None:
+            return finding
+        if self.audit_councils.of(finding.audit_id) != self.council:
+            raise FindingNotFoundError(str(finding.id))  # another council's: unseen
+        return finding
 
     def views_reached(self, position: int, timeout: float) -> bool:
         """Wait (up to ``timeout`` s) until every view shows the event log up to
@@ -257,7 +271,7 @@ class Queries:
 
     def get_finding(self, finding_id: UUID) -> FindingDetails:
         """The finding as its aggregate holds it."""
-        return FindingDetails.of(self.events.finding(finding_id))
+        return FindingDetails.of(self._check_council(self.events.finding(finding_id)))
 
     def timeline(
         self,
@@ -268,7 +282,8 @@ class Queries:
     ) -> list[TimelineEntry]:
         """Every event of the finding, up to (at least) the version its page shows;
         cut at business date ``as_of`` and at ``recorded_before`` when given."""
-        finding = self.events.finding(finding_id)  # FindingNotFoundError, not []
+        # FindingNotFoundError, not []
+        finding = self._check_council(self.events.finding(finding_id))
         entries = self.read_model.timeline(finding_id)
         if (entries[-1].version if entries else 0) < finding.version:
             # The timeline follows in the projector: wait for it to reach the log's head.
@@ -520,7 +535,9 @@ class Queries:
     ) -> DepartmentSummary:
         """처리결과 총괄 by department with 완료율 and the overdue count: now (overdue
         today) or as of a business date (overdue on it)."""
-        return self.read_model.department_summary(audit_id, as_of, self.reminders.clock.today())
+        return self.read_model.department_summary(
+            audit_id, as_of, self.reminders.clock.today(), self.council
+        )
 
     def department_completion(
         self, audit_id: UUID | None = None, as_of: date | None = None

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import RecordConflictError
 
-from application.digests import department_digest, staff_digest, topic_label
+from application.digests import department_digest, staff_digest, staff_message_key, topic_label
 from application.dto import FindingFilter, FindingRow, ReminderCandidate
 from application.notifications import DeliveryError, DigestItem, MailSender
 from application.ports import (
@@ -144,10 +144,12 @@ class DueReminders:
 
 @dataclass(frozen=True)
 class Recipients:
-    """E-mail addresses: per department id, and council staff's."""
+    """E-mail addresses: per department id, and council staff's (of every council,
+    and per council by name: each council's staff get their council's digest)."""
 
     departments: dict[str, tuple[str, ...]] = field(default_factory=dict)
     staff: tuple[str, ...] = ()
+    council_staff: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -280,30 +282,43 @@ class ReminderJob:
                 mail, recipient_key=department_id, day=today, items=entries, now=now
             )
         if self.recipients.staff and not self.outbox.has_digest(STAFF, today):
-            queued += self._compose_staff_digest(today, now)
+            queued += self._compose_staff_digest(today, now, self.recipients.staff)
+        for council, addresses in sorted(self.recipients.council_staff.items()):
+            key = staff_message_key(council)
+            if addresses and not self.outbox.has_digest(key, today):
+                queued += self._compose_staff_digest(today, now, addresses, council)
         return queued
 
-    def _compose_staff_digest(self, today: date, now: datetime) -> int:
+    def _compose_staff_digest(
+        self, today: date, now: datetime, addresses: tuple[str, ...], council: str | None = None
+    ) -> int:
+        """Staff's digest: of every council, or (``council``) of that council alone."""
         due = self.rules.due(today)
-        rows = {f.finding_id: f for f in self.read_model.list_findings(FindingFilter())}
+        listed = self.read_model.list_findings(FindingFilter(council=council))
+        rows = {f.finding_id: f for f in listed}
 
         def items(rule: ReminderRule) -> list[DigestItem]:
-            return [_digest_item(rows[r.finding_id], r) for r in due if r.rule is rule]
+            return [
+                _digest_item(rows[r.finding_id], r)
+                for r in due
+                if r.rule is rule and r.finding_id in rows
+            ]
 
         overdue, waiting = items(ReminderRule.OVERDUE), items(ReminderRule.CLAIM_WAITING)
-        entries = self.outbox.undigested(STAFF)
+        entries = self.outbox.undigested(STAFF, council)
         if not (overdue or waiting or entries):
             return 0
+        key = STAFF if council is None else staff_message_key(council)
         mail = staff_digest(
             day=today,
             overdue=overdue,
             waiting_claims=waiting,
-            recipients=self.recipients.staff,
+            recipients=addresses,
             app_url=self.app_url,
+            council=council,
+            recipient_key=staff_message_key(council),
         )
-        return int(
-            self.outbox.enqueue(mail, recipient_key=STAFF, day=today, items=entries, now=now)
-        )
+        return int(self.outbox.enqueue(mail, recipient_key=key, day=today, items=entries, now=now))
 
     def deliver(self, lease: timedelta = timedelta(minutes=5)) -> tuple[int, int]:
         """Send what the outbox holds; a failure stays there for a later retry."""

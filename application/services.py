@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
+from application.access import Principal
 from application.audits import AuditRegistration
+from application.councils import CouncilRegistry, Councils
 from application.departments import DepartmentAdmin, DepartmentDirectory
 from application.exports import Exports
 from application.findings import FindingCommands
@@ -24,6 +28,7 @@ from application.ports import (
 from application.queries import Queries
 from application.reminders import DueReminders, ReminderPolicy
 from application.templates import ImportTemplates
+from application.tenancy import AuditCouncils, CouncilReadModel
 from application.tracker import AuditTracker
 from application.writer import Writer
 from application.yearly import YearlyCycle
@@ -43,10 +48,27 @@ class Followup:
     yearly: YearlyCycle
     policies: DuePolicies
     templates: ImportTemplates
+    councils: Councils
+    # The council these use cases are of (None: the installation's, every council).
+    council: str | None = None
+    # Builds the same use cases for one council (``for_council``), once per council.
+    scoped: Callable[[str], Followup] | None = field(default=None, compare=False, repr=False)
 
     @property
     def clock(self) -> Clock:
         return self.writer.clock
+
+    def for_council(self, council: str | None) -> Followup:
+        """The use cases as a caller of ``council`` gets them (None: every council):
+        every read holds that council's data only, every write checks it."""
+        if council is None or council == self.council:
+            return self
+        if self.scoped is None:
+            raise RuntimeError("use cases built without their councils")
+        return self.scoped(council)
+
+    def for_principal(self, principal: Principal) -> Followup:
+        return self.for_council(principal.council)
 
 
 def build_services(
@@ -63,27 +85,45 @@ def build_services(
     history: HistoryChain | None = None,
     export_renderer: ExportRenderer,
     template_writer: ImportTemplateWriter,
+    councils: CouncilRegistry,
 ) -> Followup:
-    writer = Writer(events, projections, clock)
-    directory = DepartmentDirectory(read_model)
-    queries = Queries(
-        events,
-        read_model,
-        directory,
-        DueReminders(read_model, calendar, clock, policy or ReminderPolicy()),
-        evidence,
-        projections,
-    )
-    policies = DuePolicies(writer, calendar, queries)
-    return Followup(
-        writer=writer,
-        findings=FindingCommands(writer, directory, evidence),
-        audits=AuditRegistration(writer, directory, policies),
-        departments=DepartmentAdmin(writer, directory),
-        importer=Importer(writer, read_model, directory, parse, staging, policies),
-        queries=queries,
-        exports=Exports(queries, export_renderer, history, clock),
-        yearly=YearlyCycle(writer, queries),
-        policies=policies,
-        templates=ImportTemplates(template_writer),
-    )
+    writer = Writer(events, projections, clock, AuditCouncils(events, councils))
+    built: dict[str, Followup] = {}
+    lock = threading.Lock()
+
+    def assemble(reads: ReadModel, council: str | None) -> Followup:
+        directory = DepartmentDirectory(reads)
+        queries = Queries(
+            events,
+            reads,
+            directory,
+            DueReminders(reads, calendar, clock, policy or ReminderPolicy()),
+            evidence,
+            projections,
+            council=council,
+            audit_councils=writer.audit_councils,
+        )
+        policies = DuePolicies(writer, calendar, queries, scope=council)
+        return Followup(
+            writer=writer,
+            findings=FindingCommands(writer, directory, evidence),
+            audits=AuditRegistration(writer, directory, policies),
+            departments=DepartmentAdmin(writer, directory),
+            importer=Importer(writer, reads, directory, parse, staging, policies),
+            queries=queries,
+            exports=Exports(queries, export_renderer, history, clock),
+            yearly=YearlyCycle(writer, queries),
+            policies=policies,
+            templates=ImportTemplates(template_writer),
+            councils=Councils(councils),
+            council=council,
+        )
+
+    def scoped(council: str) -> Followup:
+        with lock:
+            if council not in built:
+                reads = CouncilReadModel(read_model, council, writer.audit_councils)
+                built[council] = replace(assemble(reads, council), scoped=scoped)
+            return built[council]
+
+    return replace(assemble(read_model, None), scoped=scoped)

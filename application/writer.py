@@ -18,9 +18,10 @@ from eventsourcing.persistence import IntegrityError
 
 from application.access import Principal
 from application.dto import FindingDetails
-from application.errors import StaleVersionError
+from application.errors import FindingNotFoundError, StaleVersionError
 from application.ports import Clock, Projections
 from application.reads import wrote
+from application.tenancy import AuditCouncils
 from application.tracker import AuditTracker
 from domain.finding import Finding
 from domain.values import Actor, StampFields
@@ -74,6 +75,16 @@ class Writer:
     events: AuditTracker
     projections: Projections
     clock: Clock
+    councils: AuditCouncils | None = None
+
+    def __post_init__(self) -> None:
+        if self.councils is None:
+            self.councils = AuditCouncils(self.events)
+
+    @property
+    def audit_councils(self) -> AuditCouncils:
+        assert self.councils is not None  # set in __post_init__
+        return self.councils
 
     def stamp(self, actor: Actor, business_date: date | None = None) -> Stamp:
         return Stamp(actor, business_date or self.clock.today(), self.clock.now())
@@ -133,6 +144,9 @@ class Writer:
     def checked(self, target: Target, authorise: Callable[[Principal, Finding], None]) -> Finding:
         """The target's finding, once the caller may act on it at the version it names."""
         finding = self.events.finding(target.finding_id)
+        council = target.principal.council
+        if council is not None and self.audit_councils.of(finding.audit_id) != council:
+            raise FindingNotFoundError(str(target.finding_id))  # another council's: unseen
         authorise(target.principal, finding)  # before the version check: a 403 is no retry
         expected = target.expected_version
         if expected is not None and expected != finding.version:

@@ -16,7 +16,7 @@ from eventsourcing.persistence import IntegrityError
 
 from application.access import Principal, require_council_staff
 from application.dto import FindingDetails, FindingFilter, TimelineEntry
-from application.errors import FindingNotFoundError
+from application.errors import AuditNotFoundError, FindingNotFoundError
 from application.queries import Queries
 from application.writer import Target, Writer
 from domain.errors import InvalidCarryOverError, InvalidRepeatError
@@ -83,6 +83,10 @@ class YearlyCycle:
             self.writer.events.audit(from_audit_id),
             self.writer.events.audit(to_audit_id),
         )
+        tenant = self.writer.audit_councils.tenant
+        for audit in (source, target):
+            if not principal.sees(tenant(audit.council)):
+                raise AuditNotFoundError(str(audit.id))  # another council's: as if none
         if source.id == target.id or target.year <= source.year:
             raise InvalidCarryOverError(f"{source.year} → {target.year}")
         if source.council != target.council:

@@ -14,7 +14,15 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError
-from domain.values import Actor, DepartmentRef, StampFields, one_line, required_reason, stamped
+from domain.values import (
+    Actor,
+    DepartmentRef,
+    StampFields,
+    natural_id,
+    one_line,
+    required_reason,
+    stamped,
+)
 
 
 class DepartmentMergedError(DomainError):
@@ -67,6 +75,9 @@ class Department(Aggregate):
         name: str
         actor: Actor
         business_date: date
+        # The council whose department it is; "" (events before councils): the
+        # installation's, shared by every council.
+        council: str = ""
 
     class Event(Aggregate.Event):
         actor: Actor
@@ -92,15 +103,20 @@ class Department(Aggregate):
             department.merged_into = self.target_id
 
     @event(Registered)
-    def __init__(self, name: str, actor: Actor, business_date: date) -> None:
+    def __init__(self, name: str, actor: Actor, business_date: date, council: str = "") -> None:
         self.name = name
         self.names: list[str] = [name]
         self.merged_into: str | None = None
+        self.council = council
 
     @staticmethod
-    def create_id(name: str) -> UUID:
-        # The same id DepartmentRef.from_name gives the first name.
-        return department_uuid(DepartmentRef.from_name(name).id)
+    def create_id(name: str, council: str = "", *, first: bool = True) -> UUID:
+        """The id DepartmentRef.from_name gives the name, for the first department of
+        this name; another council's department of the same name (``first`` False)
+        has an id of its council and name."""
+        if first or not council:
+            return department_uuid(DepartmentRef.from_name(name).id)
+        return natural_id("department", council, "".join(name.split()))
 
     @property
     def ref(self) -> DepartmentRef:
@@ -108,13 +124,20 @@ class Department(Aggregate):
 
     @classmethod
     def register(
-        cls, *, name: str, ref_id: str | None = None, **stamp: Unpack[StampFields]
+        cls,
+        *,
+        name: str,
+        ref_id: str | None = None,
+        council: str = "",
+        first: bool = True,
+        **stamp: Unpack[StampFields],
     ) -> Department:
-        """A department, with the id its first name gives (or ``ref_id``: the id a
-        department already carries in findings, registered as an aggregate later)."""
+        """A department of ``council``, with the id its first name gives (``create_id``;
+        or ``ref_id``: the id a department already carries in findings, registered as
+        an aggregate later)."""
         clean = _name(name)
-        uuid = department_uuid(ref_id) if ref_id else cls.create_id(clean)
-        return cls._create(cls.Registered, id=uuid, name=clean, **stamped(**stamp))
+        uuid = department_uuid(ref_id) if ref_id else cls.create_id(clean, council, first=first)
+        return cls._create(cls.Registered, id=uuid, name=clean, council=council, **stamped(**stamp))
 
     def rename(
         self, *, name: str, effective_on: date, reason: str, actor: Actor, now: datetime

@@ -59,10 +59,12 @@ from application.accounts import (
     User,
     UserExistsError,
 )
+from application.councils import Councils
 from application.departments import DepartmentDirectory
 from application.ports import Clock, DepartmentReadModel
 from domain.values import DepartmentRef
 from domain.vocabulary import Role
+from infrastructure.councils import SqlCouncilStore
 from infrastructure.readmodel.queries import SqlReadModel
 from infrastructure.readmodel.tables import UtcDateTime, metadata
 
@@ -88,6 +90,8 @@ users = Table(
     Column("departments", JSON, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # The council it is bound to (by name; NULL: none, e.g. a system administrator).
+    Column("council", String(200)),
     UniqueConstraint("name", name="uq_followup_users_name"),
 )
 
@@ -160,6 +164,7 @@ def _user(row: Row[Any]) -> User:
         departments=ids,
         active=bool(row.active),
         department_ids=ids,
+        council=row.council,
     )
 
 
@@ -220,10 +225,14 @@ class SqlAccountStore:
         self.clock = clock
         self.hasher = hasher or PasswordHasher()  # argon2id, RFC 9106 low-memory profile
         self.departments = DepartmentDirectory(departments or SqlReadModel(datastore))
+        self.councils = Councils(SqlCouncilStore(datastore, clock=clock))
 
     def _with_departments(self, user: User) -> User:
         """The user with today's names of its departments and what they allow today
-        (a merge takes effect on its effective date, with no change to the account)."""
+        (a merge takes effect on its effective date, with no change to the account),
+        and the council whose data it sees."""
+        scope = self.councils.scope_of(user.council, admin=user.role is Role.ADMIN)
+        user = replace(user, scope=scope)
         if not user.department_ids:
             return user
         access = self.departments.access(user.department_ids, self.clock.today())
@@ -255,7 +264,12 @@ class SqlAccountStore:
         return self.hasher.hash(password)
 
     def add_user(
-        self, name: str, password: str, role: Role, department_ids: Sequence[str] = ()
+        self,
+        name: str,
+        password: str,
+        role: Role,
+        department_ids: Sequence[str] = (),
+        council: str | None = None,
     ) -> User:
         name = _clean_name(name)
         if not name or len(name) > NAME_MAX:
@@ -268,6 +282,7 @@ class SqlAccountStore:
             departments=depts,
             active=True,
             department_ids=depts,
+            council=council,
         )
         password_hash = self._hash_password(password)  # outside the transaction: it is slow
         try:
@@ -283,6 +298,7 @@ class SqlAccountStore:
                         departments=list(depts),
                         active=True,
                         created_at=self.clock.now(),
+                        council=council,
                     )
                 )
         except IntegrityError:  # PostgreSQL: a concurrent add of the same name won

@@ -77,8 +77,10 @@ _MARKER = ".followup-database"
 # (stage label, done, total): the CLI draws a bar per stage.
 Progress = Callable[[str, int, int | None], None]
 
-# Tables copied row for row, in the order they are restored (users before tokens).
+# Tables copied row for row, in the order they are restored (councils, then users
+# before tokens).
 _ACCOUNT_PARTS: tuple[tuple[str, Table], ...] = (
+    ("councils", tables.councils),
     ("users", users),
     ("tokens", tokens),
     ("inbox_reads", tables.inbox_reads),
@@ -89,6 +91,7 @@ _LABELS = {
     "events": "이벤트 (events)",
     "snapshots": "스냅숏 (snapshots)",
     "chain": "해시 체인 (hash chain)",
+    "councils": "의회 (councils)",
     "users": "사용자 (users)",
     "tokens": "API 토큰 (tokens)",
     "inbox_reads": "읽음 표시 (inbox reads)",

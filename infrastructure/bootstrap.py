@@ -6,7 +6,7 @@ import fcntl
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import cast
@@ -29,8 +29,10 @@ from application.ports import Clock, HistoryChain, ReminderObserver
 from application.reminders import Recipients, ReminderJob, ReminderPolicy
 from application.services import Followup, build_services
 from application.tracker import AuditTracker
+from domain.errors import DomainError
 from infrastructure.accounts import SqlAccountStore
 from infrastructure.calendar import KoreanBusinessCalendar
+from infrastructure.councils import SqlCouncilStore
 from infrastructure.evidence import EvidenceStore
 from infrastructure.exports.render import ExportRenderers
 from infrastructure.exports.template import TemplateWriter
@@ -93,19 +95,47 @@ class Runtime:
         if sender is None and s.smtp_host:
             sender = SmtpMailSender(s.smtp())
         directory = self.services.queries.departments
-        addresses = {name: to.split(",") for name, to in s.department_emails.items()}
+        councils = self.services.councils
         warned: set[str] = set()
+
+        def warn(message: str, name: str) -> None:
+            if name not in warned:
+                _log.warning(message, name)
+                warned.add(name)
+
+        def council_named(code_or_name: str) -> str | None:
+            try:
+                return councils.named(code_or_name).name
+            except DomainError:
+                warn("FOLLOWUP_*_EMAILS: no council is named %s", code_or_name)
+                return None
 
         def recipients_on(day: date) -> Recipients:
             # Department names (or ids) resolved at each run, as of its day: one
-            # registered or merged since the start is mailed too.
-            by_department, unknown = directory.mail_recipients(addresses, day)
-            for name in set(unknown) - warned:
-                _log.warning("FOLLOWUP_DEPARTMENT_EMAILS: no department is named %s", name)
-                warned.add(name)
+            # registered or merged since the start is mailed too. A "council/name"
+            # key names the department among that council's.
+            by_council: dict[str | None, dict[str, list[str]]] = {}
+            for key, to in s.department_emails.items():
+                prefix, slash, rest = key.partition("/")
+                council = council_named(prefix) if slash and rest else None
+                if slash and rest and council is None:
+                    continue
+                by_council.setdefault(council, {})[rest if council else key] = to.split(",")
+            by_department: dict[str, tuple[str, ...]] = {}
+            for council, addresses in by_council.items():
+                found, unknown = replace(directory, council=council).mail_recipients(addresses, day)
+                by_department.update(found)
+                for unknown_name in unknown:
+                    warn("FOLLOWUP_DEPARTMENT_EMAILS: no department is named %s", unknown_name)
+            staff_of = {
+                named: tuple(a.strip() for a in to.split(",") if a.strip())
+                for key, to in s.council_staff_emails.items()
+                if (named := council_named(key)) is not None
+            }
             return Recipients(
                 departments=by_department if sender else {},
                 staff=tuple(s.staff_emails) if sender else (),
+                council_staff=staff_of if sender else {},
             )
 
         return ReminderJob(
@@ -277,6 +307,7 @@ def open_runtime(
             history=cast(FollowupApplicationRecorder, tracker.recorder).history(),
             export_renderer=ExportRenderers(),
             template_writer=TemplateWriter(),
+            councils=SqlCouncilStore(datastore, clock=clock),
         ),
         accounts=SqlAccountStore(datastore, clock=clock, departments=read_model),
         idempotency=IdempotencyStore(datastore),

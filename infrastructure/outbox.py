@@ -42,7 +42,7 @@ class SqlOutbox:
             ).scalar_one()
         return bool(found)
 
-    def undigested(self, recipient: str) -> list[InboxEntry]:
+    def undigested(self, recipient: str, council: str | None = None) -> list[InboxEntry]:
         i, d = tables.inbox, tables.digest_items
         carried = (
             select(d.c.finding_id)
@@ -57,7 +57,7 @@ class SqlOutbox:
             .exists()
         )
         # What was done before its digest left needs no mail (it stays in the inbox).
-        stmt = inbox_query(recipient).where(~carried, tables.inbox.c.resolved_on.is_(None))
+        stmt = inbox_query(recipient, council).where(~carried, tables.inbox.c.resolved_on.is_(None))
         with self.datastore.transaction(commit=False) as session:
             return [inbox_entry(r) for r in session.execute(stmt)]
 

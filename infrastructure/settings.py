@@ -100,9 +100,12 @@ class Settings(BaseSettings):
         chosen = {k: v for k, v in given.items() if v is not None}
         return SmtpSettings(**chosen, from_address=self.smtp_from)
 
-    # {"사회적경제담당관": "social@city.go.kr, deputy@city.go.kr", ...}
+    # {"사회적경제담당관": "social@city.go.kr, deputy@city.go.kr", ...}; where several
+    # councils share the installation, "council code/department": {"seoul/기획예산과": ...}
     department_emails: dict[str, str] = {}
     staff_emails: list[str] = []
+    # Each council's staff, by council code or name: {"seoul": "a@x.kr, b@x.kr"}.
+    council_staff_emails: dict[str, str] = {}
 
     @field_validator("database_url")
     @classmethod

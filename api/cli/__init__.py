@@ -16,6 +16,7 @@ from api.cli import (
     accounts,
     audits,
     backup,
+    councils,
     demo,
     departments,
     exporting,
@@ -54,6 +55,7 @@ for group in (
     policy,
     maintenance,
     backup,
+    councils,
     accounts,
     demo,
 ):

@@ -12,8 +12,17 @@ import typer
 from rich.console import Console
 
 from api.cli.context import Runtime, open_cli_runtime
-from api.cli.options import DbOption, JsonOption, emit, refuse, show, stderr
-from application.access import Principal
+from api.cli.options import (
+    CouncilOption,
+    DbOption,
+    JsonOption,
+    Scope,
+    council_scope,
+    emit,
+    refuse,
+    show,
+    stderr,
+)
 from application.accounts import AccountAdmin, TokenInfo, User
 from application.clock import SEOUL
 from domain.errors import DomainError
@@ -69,17 +78,27 @@ def users_add(
             help="A registered department's name (담당부서); repeat for several.",
         ),
     ] = None,
+    council: CouncilOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Add a user; the password is read from stdin (not echoed on a terminal)."""
+    """Add a user; the password is read from stdin (not echoed on a terminal). With
+    --council the account is bound to that council (소속 의회), its departments too."""
     password = _read_password()
     with open_cli_runtime(db) as runtime:
+        scope = council_scope(runtime, council, as_json)
         try:
-            # Names resolved once, here: the account holds the departments' ids.
-            directory, today = runtime.services.queries.departments, runtime.services.clock.today()
-            ids = [directory.id_of(d, today) for d in department or []]
-            user = runtime.accounts.add_user(name, password, role, ids)
+            if scope.council is not None:
+                # Bound to the council; its departments' names resolved as of today.
+                user = _admin(runtime, scope).add_user(
+                    scope.principal, name, password, role, department or [], scope.council
+                )
+            else:
+                # Names resolved once, here: the account holds the departments' ids.
+                services = runtime.services
+                directory, today = services.queries.departments, services.clock.today()
+                ids = [directory.id_of(d, today) for d in department or []]
+                user = runtime.accounts.add_user(name, password, role, ids)
         except DomainError as e:
             refuse(as_json, e)
     if as_json:
@@ -90,26 +109,42 @@ def users_add(
         )
 
 
-_USER_HEADINGS = ("아이디", "역할", "담당부서", "사용")
+_USER_HEADINGS = ("아이디", "역할", "담당부서", "사용", "의회")
 
 
 @users_app.command("list")
-def users_list(as_json: JsonOption = False, db: DbOption = None) -> None:
-    """List the users (no passwords, no tokens)."""
+def users_list(
+    council: CouncilOption = None, as_json: JsonOption = False, db: DbOption = None
+) -> None:
+    """List the users (no passwords, no tokens); with --council, that council's."""
     with open_cli_runtime(db) as runtime:
-        found = runtime.accounts.list_users()
-    show(as_json, [_as_dict(u) for u in found], _USER_HEADINGS, map(_user_cells, found))
+        scope = council_scope(runtime, council, as_json)
+        if scope.council is None:
+            found = runtime.accounts.list_users()
+        else:
+            found = _admin(runtime, scope).users(scope.principal)
+    rows = [{**_as_dict(u), "council": u.council} for u in found]
+    show(as_json, rows, _USER_HEADINGS, map(_user_cells, found))
 
 
 @users_app.command("unlock")
 def users_unlock(
     name: Annotated[str, typer.Argument(help="The name whose login locks are lifted.")],
+    council: CouncilOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Lift a name's login locks, from every client (an administrator's command)."""
+    """Lift a name's login locks, from every client (an administrator's command);
+    with --council, of that council's account only."""
     with open_cli_runtime(db) as runtime:
-        lifted = runtime.accounts.unlock(name)
+        scope = council_scope(runtime, council, as_json)
+        if scope.council is None:
+            lifted = runtime.accounts.unlock(name)
+        else:
+            try:
+                lifted = _admin(runtime, scope).unlock(scope.principal, name)
+            except DomainError as e:  # no such account of this council
+                refuse(as_json, e)
     if as_json:
         emit({"name": name, "unlocked": lifted})
     else:
@@ -122,6 +157,7 @@ def _user_cells(u: User) -> list[str]:
         ROLE_LABELS[u.role],
         ", ".join(u.departments) or "-",
         "예" if u.active else "아니오",
+        u.council or "-",
     ]
 
 
@@ -171,9 +207,10 @@ def tokens_create(
         )
 
 
-def _admin(runtime: Runtime) -> AccountAdmin:
-    """The administrator's use cases; the CLI acts as the system (the operator)."""
-    services = runtime.services
+def _admin(runtime: Runtime, scope: Scope) -> AccountAdmin:
+    """The administrator's use cases; the CLI acts as the system (the operator), for
+    every council or, with --council, for one (``scope.principal``)."""
+    services = scope.services
     return AccountAdmin(runtime.accounts, services.queries.departments, services.clock)
 
 
@@ -184,36 +221,53 @@ def _changed(as_json: bool, user: User, message: str) -> None:
         stderr.print(f"{message}: {user.name} — {ROLE_LABELS[user.role]}")
 
 
-def _set_active(name: str, active: bool, as_json: bool, db: str | None, message: str) -> None:
+def _set_active(
+    name: str, active: bool, council: str | None, as_json: bool, db: str | None, message: str
+) -> None:
     with open_cli_runtime(db) as runtime:
+        scope = council_scope(runtime, council, as_json)
         try:
-            user = _admin(runtime).set_active(Principal.system(), name, active)
+            user = _admin(runtime, scope).set_active(scope.principal, name, active)
         except DomainError as e:
             refuse(as_json, e)
     _changed(as_json, user, message)
 
 
 @users_app.command("disable")
-def users_disable(name: NameArgument, as_json: JsonOption = False, db: DbOption = None) -> None:
+def users_disable(
+    name: NameArgument,
+    council: CouncilOption = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
     """Disable a user: no sign-in; its sessions end and its tokens stop working at once."""
-    _set_active(name, False, as_json, db, "사용자를 사용 중지했습니다 (user disabled)")
+    _set_active(name, False, council, as_json, db, "사용자를 사용 중지했습니다 (user disabled)")
 
 
 @users_app.command("enable")
-def users_enable(name: NameArgument, as_json: JsonOption = False, db: DbOption = None) -> None:
+def users_enable(
+    name: NameArgument,
+    council: CouncilOption = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
     """Enable a disabled user again (its old tokens work again unless revoked)."""
-    _set_active(name, True, as_json, db, "사용자를 다시 사용하게 했습니다 (user enabled)")
+    _set_active(name, True, council, as_json, db, "사용자를 다시 사용하게 했습니다 (user enabled)")
 
 
 @users_app.command("reset-password")
 def users_reset_password(
-    name: NameArgument, as_json: JsonOption = False, db: DbOption = None
+    name: NameArgument,
+    council: CouncilOption = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
 ) -> None:
     """Set a new password, read as `users add` reads it; ends the user's sessions."""
     password = _read_password()
     with open_cli_runtime(db) as runtime:
+        scope = council_scope(runtime, council, as_json)
         try:
-            user = _admin(runtime).reset_password(Principal.system(), name, password)
+            user = _admin(runtime, scope).reset_password(scope.principal, name, password)
         except DomainError as e:
             refuse(as_json, e)
     _changed(as_json, user, "비밀번호를 바꿨습니다 (password reset)")
@@ -224,14 +278,16 @@ def users_set_role(
     name: NameArgument,
     role: Annotated[Role, typer.Option("--role", help="Role (역할).")],
     department: DepartmentOption = None,
+    council: CouncilOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Change a user's role and departments (an officer needs one; other roles none);
     ends the user's sessions."""
     with open_cli_runtime(db) as runtime:
+        scope = council_scope(runtime, council, as_json)
         try:
-            user = _admin(runtime).set_role(Principal.system(), name, role, department or [])
+            user = _admin(runtime, scope).set_role(scope.principal, name, role, department or [])
         except DomainError as e:
             refuse(as_json, e)
     _changed(as_json, user, "역할을 바꿨습니다 (role changed)")
@@ -278,23 +334,30 @@ def _token_cells(t: TokenInfo) -> list[str]:
 
 
 @tokens_app.command("list")
-def tokens_list(as_json: JsonOption = False, db: DbOption = None) -> None:
-    """List the API tokens (never the secret nor its hash), revoked ones too."""
+def tokens_list(
+    council: CouncilOption = None, as_json: JsonOption = False, db: DbOption = None
+) -> None:
+    """List the API tokens (never the secret nor its hash), revoked ones too; with
+    --council, those of that council's accounts."""
     with open_cli_runtime(db) as runtime:
-        found = _admin(runtime).tokens(Principal.system())
+        scope = council_scope(runtime, council, as_json)
+        found = _admin(runtime, scope).tokens(scope.principal)
     show(as_json, [_token_dict(t) for t in found], _TOKEN_HEADINGS, map(_token_cells, found))
 
 
 @tokens_app.command("revoke")
 def tokens_revoke(
     token_id: Annotated[str, typer.Argument(metavar="ID", help="The id `tokens list` shows.")],
+    council: CouncilOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Revoke an API token: it stops authenticating at once."""
+    """Revoke an API token: it stops authenticating at once; with --council, only a
+    token of that council's accounts."""
     with open_cli_runtime(db) as runtime:
+        scope = council_scope(runtime, council, as_json)
         try:
-            token = _admin(runtime).revoke_token(Principal.system(), token_id)
+            token = _admin(runtime, scope).revoke_token(scope.principal, token_id)
         except DomainError as e:
             refuse(as_json, e)
     if as_json:

@@ -8,8 +8,10 @@ import typer
 
 from api.cli.context import open_cli_runtime, remember_db
 from api.cli.options import (
+    CouncilOption,
     DbOption,
     JsonOption,
+    council_scope,
     emit,
     parse_uuid,
     refuse,
@@ -17,7 +19,6 @@ from api.cli.options import (
     show,
     stderr,
 )
-from application.access import Principal
 from domain.errors import DomainError
 
 audits_app = typer.Typer(
@@ -25,6 +26,7 @@ audits_app = typer.Typer(
 )
 
 _AUDIT_COLUMNS = ("audit_id", "council", "year", "committee", "audited_body", "findings")
+_COUNCIL = "followup.audits.council"  # `audits --council X carry-over`: in ctx.meta
 _AUDIT_HEADINGS = ("audit_id", "의회", "연도", "위원회", "피감기관", "지적사항")
 
 
@@ -33,14 +35,22 @@ def register(app: typer.Typer) -> None:
 
 
 @audits_app.callback()
-def audits_command(ctx: typer.Context, as_json: JsonOption = False, db: DbOption = None) -> None:
+def audits_command(
+    ctx: typer.Context,
+    council: CouncilOption = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
     """List the audits (행정사무감사) with their number of findings."""
     if ctx.invoked_subcommand is not None:
         if db:
             remember_db(db)  # `followup audits --db X carry-over ...`
+        # `followup audits --council X carry-over ...`: the subcommand's default.
+        ctx.meta[_COUNCIL] = council
         return
     with open_cli_runtime(db) as runtime:
-        audits = runtime.services.queries.list_audits()
+        scope = council_scope(runtime, council, as_json)
+        audits = scope.services.queries.list_audits()
         say_if_behind(runtime.services.queries.views_behind(), runtime.projector_running())
     rows = [
         {
@@ -58,11 +68,13 @@ def audits_command(ctx: typer.Context, as_json: JsonOption = False, db: DbOption
 
 @audits_app.command("carry-over")
 def carry_over_command(
+    ctx: typer.Context,
     from_id: Annotated[str, typer.Argument(metavar="FROM_ID", help="The earlier audit's id.")],
     to_id: Annotated[str, typer.Argument(metavar="TO_ID", help="The later audit's id.")],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Say what would be carried; write nothing.")
     ] = False,
+    council: CouncilOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -72,10 +84,12 @@ def carry_over_command(
     """
     source, target = parse_uuid(from_id), parse_uuid(to_id)
     assert source is not None and target is not None
+    council = council if council is not None else ctx.meta.get(_COUNCIL)
     with open_cli_runtime(db) as runtime:
+        scope = council_scope(runtime, council, as_json)
         try:
-            result = runtime.services.yearly.carry_over(
-                Principal.system(), source, target, dry_run=dry_run
+            result = scope.services.yearly.carry_over(
+                scope.principal, source, target, dry_run=dry_run
             )
         except DomainError as e:
             refuse(as_json, e)

@@ -9,19 +9,21 @@ from typing import Annotated
 
 import typer
 
-from api.cli.context import Runtime, open_cli_runtime
+from api.cli.context import open_cli_runtime
 from api.cli.options import (
+    CouncilOption,
     DbOption,
     EffectiveOption,
     JsonOption,
     ReasonOption,
+    Scope,
+    council_scope,
     emit,
     refuse,
     required_date,
     show,
     stderr,
 )
-from application.access import Principal
 from application.dto import DepartmentRow
 from domain.errors import DomainError
 from domain.values import DepartmentRef
@@ -45,10 +47,12 @@ def _as_dict(row: DepartmentRow) -> dict[str, object]:
 
 
 @departments_app.command("list")
-def departments_list(as_json: JsonOption = False, db: DbOption = None) -> None:
+def departments_list(
+    council: CouncilOption = None, as_json: JsonOption = False, db: DbOption = None
+) -> None:
     """List every registered department: id, today's name, former names, merge."""
     with open_cli_runtime(db) as runtime:
-        rows = runtime.services.queries.departments_list()
+        rows = council_scope(runtime, council, as_json).services.queries.departments_list()
     names = {r.department_id: r.name for r in rows}
     cells = (
         [
@@ -66,17 +70,19 @@ def departments_list(as_json: JsonOption = False, db: DbOption = None) -> None:
 @departments_app.command("add")
 def departments_add(
     name: Annotated[str, typer.Argument(help="The department's name (부서명).")],
+    council: CouncilOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Register a department; a name a department has or had is refused."""
     with open_cli_runtime(db) as runtime:
+        scope = council_scope(runtime, council, as_json)
         try:
-            ref = runtime.services.departments.register(Principal.system(), name)
+            ref = scope.services.departments.register(scope.principal, name)
         except DomainError as e:
             refuse(as_json, e)
         row = next(
-            (r for r in runtime.services.queries.departments_list() if r.department_id == ref.id),
+            (r for r in scope.services.queries.departments_list() if r.department_id == ref.id),
             DepartmentRow(department_id=ref.id, name=ref.name, merged_into=None, merged_on=None),
         )
     if as_json:
@@ -85,29 +91,31 @@ def departments_add(
         stderr.print(f"부서를 등록했습니다 (department registered): {ref.name} ({ref.id})")
 
 
-Change = Callable[[Runtime, str, str, date, str], DepartmentRef]
-"""A change of a department: (runtime, its name, the target, effective day, reason)."""
+Change = Callable[[Scope, str, str, date, str], DepartmentRef]
+"""A change of a department: (scope, its name, the target, effective day, reason)."""
 
 
 def _command(
     name_help: str, target_flag: str, target_help: str, change: Change
 ) -> Callable[..., None]:
-    """The command for a change: NAME, the target option, --effective, --reason, --json
-    and --db. It parses the effective date, runs the change and prints the department
-    it leaves; the change's docstring is the command's help."""
+    """The command for a change: NAME, the target option, --effective, --reason,
+    --council, --json and --db. It parses the effective date, runs the change and
+    prints the department it leaves; the change's docstring is the command's help."""
 
     def command(
         name: Annotated[str, typer.Argument(help=name_help)],
         target: Annotated[str, typer.Option(target_flag, help=target_help)],
         effective: EffectiveOption,
         reason: ReasonOption,
+        council: CouncilOption = None,
         as_json: JsonOption = False,
         db: DbOption = None,
     ) -> None:
         day = required_date(effective)
         with open_cli_runtime(db) as runtime:
+            scope = council_scope(runtime, council, as_json)
             try:
-                ref = change(runtime, name, target, day, reason)
+                ref = change(scope, name, target, day, reason)
             except DomainError as e:
                 refuse(as_json, e)
         if as_json:
@@ -119,17 +127,17 @@ def _command(
     return command
 
 
-def _rename(runtime: Runtime, name: str, to: str, day: date, reason: str) -> DepartmentRef:
+def _rename(scope: Scope, name: str, to: str, day: date, reason: str) -> DepartmentRef:
     """Rename a department; its findings keep their history and follow it."""
-    return runtime.services.departments.rename(
-        Principal.system(), name, new_name=to, effective_on=day, reason=reason
+    return scope.services.departments.rename(
+        scope.principal, name, new_name=to, effective_on=day, reason=reason
     )
 
 
-def _merge(runtime: Runtime, name: str, into: str, day: date, reason: str) -> DepartmentRef:
+def _merge(scope: Scope, name: str, into: str, day: date, reason: str) -> DepartmentRef:
     """Merge a department into another; its findings count under the target from then on."""
-    return runtime.services.departments.merge(
-        Principal.system(), name, into=into, effective_on=day, reason=reason
+    return scope.services.departments.merge(
+        scope.principal, name, into=into, effective_on=day, reason=reason
     )
 
 

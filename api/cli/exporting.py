@@ -11,7 +11,17 @@ import typer
 from rich.markup import escape
 
 from api.cli.context import open_cli_runtime
-from api.cli.options import DbOption, JsonOption, emit, parse_date, parse_uuid, refuse, stderr
+from api.cli.options import (
+    CouncilOption,
+    DbOption,
+    JsonOption,
+    council_scope,
+    emit,
+    parse_date,
+    parse_uuid,
+    refuse,
+    stderr,
+)
 from application.exports import ExportFormat
 from domain.errors import DomainError
 
@@ -28,6 +38,7 @@ def export_command(
         str | None, typer.Option("--as-of", help="Business date YYYY-MM-DD (default today).")
     ] = None,
     department: Annotated[str | None, typer.Option(help="Department name (담당부서).")] = None,
+    council: CouncilOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -35,8 +46,9 @@ def export_command(
     audit_id, day = parse_uuid(audit), parse_date(as_of)
     assert audit_id is not None
     with open_cli_runtime(db) as runtime:
+        scope = council_scope(runtime, council, as_json)
         try:
-            exported = runtime.services.exports.export(
+            exported = scope.services.exports.export(
                 audit_id, fmt, as_of=day, department=department
             )
         except DomainError as e:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -17,9 +18,9 @@ from api.cli.options import (
     progress_bar,
     refuse,
     say_if_behind,
+    stated_council_scope,
     stderr,
 )
-from application.access import Principal
 from application.importing import ImportOptions
 from application.report import Problem, error
 from domain.errors import DomainError
@@ -39,7 +40,13 @@ def import_command(
         Path,
         typer.Argument(help="Report document (the business report's 처리결과 section)."),
     ],
-    council: Annotated[str | None, typer.Option(help="Council, e.g. 서울특별시의회.")] = None,
+    council: Annotated[
+        str | None,
+        typer.Option(
+            help="Council, e.g. 서울특별시의회; a registered council's code or name imports "
+            "into that council."
+        ),
+    ] = None,
     committee: Annotated[str | None, typer.Option(help="Committee (위원회).")] = None,
     audited_body: Annotated[
         str | None, typer.Option("--audited-body", help="Audited body (피감기관).")
@@ -106,11 +113,15 @@ def import_command(
         raise typer.Exit(1) from None
 
     with open_cli_runtime(db) as runtime, progress_bar() as progress:
+        # A registered council (by its code or name): its name, and the import its.
+        scope = stated_council_scope(runtime, council)
+        if scope.council is not None:
+            options = replace(options, council=scope.council)
         # The total is known once the document is parsed: the first update sets it.
         task = progress.add_task("가져오기 (import)", total=None)
         try:
-            _, outcome = runtime.services.importer.run_document(
-                Principal.system(),
+            _, outcome = scope.services.importer.run_document(
+                scope.principal,
                 data,
                 options,
                 source_name=str(file),

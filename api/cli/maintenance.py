@@ -141,7 +141,15 @@ def serve_command(
     with open_cli_runtime(db):
         pass
     os.environ["FOLLOWUP_DATABASE_URL"] = chosen.database_url
-    uvicorn.run("api.app:served_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+    # A worker answers the supervisor once it has imported the app: seconds on a busy
+    # machine, more than uvicorn's 5 s default (it would kill and restart it in a loop).
+    uvicorn.run(
+        "api.app:served_app",
+        factory=True,
+        workers=workers,
+        timeout_worker_healthcheck=60,
+        **options,  # type: ignore[arg-type]
+    )
 
 
 def verify_command(

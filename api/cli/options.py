@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, NoReturn
 from uuid import UUID
@@ -20,7 +21,10 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from api.cli.context import DEFAULT_DATABASE_URL
+from api.cli.context import DEFAULT_DATABASE_URL, Runtime
+from application.access import Principal
+from application.councils import UnknownCouncilError
+from application.services import Followup
 from domain.errors import DomainError
 
 stderr = Console(stderr=True, soft_wrap=True)
@@ -37,6 +41,15 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON documen
 ReasonOption = Annotated[str, typer.Option("--reason", help="Reason (사유).")]
 EffectiveOption = Annotated[
     str, typer.Option("--effective", help="Effective date YYYY-MM-DD (시행일).")
+]
+CouncilOption = Annotated[
+    str | None,
+    typer.Option(
+        "--council",
+        help="A registered council's code or name (의회): act for that council only (its "
+        "data, its accounts); else for every council.",
+        show_default=False,
+    ),
 ]
 
 
@@ -107,6 +120,50 @@ def refuse(as_json: bool, e: DomainError) -> NoReturn:
     else:
         stderr.print(f"[red]{e.message_ko}[/red] ({e.message_en}) {e.detail or ''}")
     raise typer.Exit(1)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a command acts with: the use cases and the acting party. Without
+    `--council`, every council's use cases as the system (the operator); with it,
+    that council's use cases as the operator acting for that council."""
+
+    services: Followup
+    principal: Principal
+    council: str | None = None  # the registered council's name; None: every council
+
+
+def _scope(runtime: Runtime, council: str | None) -> Scope:
+    if council is None:
+        return Scope(runtime.services, Principal.system())
+    return Scope(runtime.services.for_council(council), Principal.system().within(council), council)
+
+
+def council_scope(runtime: Runtime, council: str | None, as_json: bool = False) -> Scope:
+    """The scope `--council CODE_OR_NAME` asks for (absent: every council); a council
+    not registered is refused (exit 1)."""
+    if council is None:
+        return _scope(runtime, None)
+    try:
+        named = runtime.services.councils.named(council)
+    except DomainError as e:  # UnknownCouncilError
+        refuse(as_json, e)
+    return _scope(runtime, named.name)
+
+
+def stated_council_scope(runtime: Runtime, council: str | None) -> Scope:
+    """The scope of a command whose `--council` names a council as data (`import`,
+    `policy`: the council as the document or the policy states it): a registered
+    council's code or name scopes the command to that council (``Scope.council`` is
+    then its registered name); any other value keeps every council, as before
+    councils were registered."""
+    if council is None:
+        return _scope(runtime, None)
+    try:
+        named = runtime.services.councils.named(council)
+    except UnknownCouncilError:
+        return _scope(runtime, None)
+    return _scope(runtime, named.name)
 
 
 def progress_bar() -> Progress:

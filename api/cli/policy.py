@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from api.cli.context import open_cli_runtime
-from api.cli.options import DbOption, JsonOption, emit, refuse, stderr
-from application.access import Principal
+from api.cli.options import DbOption, JsonOption, emit, refuse, stated_council_scope, stderr
 from domain.errors import DomainError
 from domain.vocabulary import KIND_LABELS, FindingKind
 
@@ -17,7 +16,12 @@ policy_app = typer.Typer(
     help="기본 처리기한 정책 (default due dates per kind).", no_args_is_help=True
 )
 
-CouncilOption = Annotated[str, typer.Option("--council", help="Council (의회) name.")]
+# The policy's council, by name (a contract); a registered council's code or name
+# also scopes the command to that council, named as registered.
+PolicyCouncilOption = Annotated[
+    str,
+    typer.Option("--council", help="Council (의회) name; a registered council's code or name too."),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -26,11 +30,13 @@ def register(app: typer.Typer) -> None:
 
 @policy_app.command("show")
 def show_command(
-    council: CouncilOption = "", as_json: JsonOption = False, db: DbOption = None
+    council: PolicyCouncilOption = "", as_json: JsonOption = False, db: DbOption = None
 ) -> None:
     """The council's policy: business days per kind (a kind absent has no default)."""
     with open_cli_runtime(db) as runtime:
-        days = runtime.services.policies.days(council)
+        scope = stated_council_scope(runtime, council)
+        council = scope.council or council
+        days = scope.services.policies.days(council)
     if as_json:
         emit({"council": council, "days": days})
         return
@@ -41,7 +47,7 @@ def show_command(
 
 @policy_app.command("set")
 def set_command(
-    council: CouncilOption = "",
+    council: PolicyCouncilOption = "",
     corrective: Annotated[
         int | None, typer.Option(min=1, max=750, help="시정·처리요구사항: business days.")
     ] = None,
@@ -64,7 +70,9 @@ def set_command(
         FindingKind.OTHER: other,
     }
     with open_cli_runtime(db) as runtime:
-        current = runtime.services.policies.days(council)
+        scope = stated_council_scope(runtime, council)
+        council = scope.council or council
+        current = scope.services.policies.days(council)
         days = {
             k: n
             for k in FindingKind
@@ -72,7 +80,7 @@ def set_command(
             and (n := stated[k] if stated[k] is not None else current.get(k.value)) is not None
         }
         try:
-            change = runtime.services.policies.set_policy(Principal.system(), council, days)
+            change = scope.services.policies.set_policy(scope.principal, council, days)
         except DomainError as e:
             refuse(as_json, e)
     if as_json:

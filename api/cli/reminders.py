@@ -8,11 +8,14 @@ from uuid import UUID
 
 import typer
 
-from api.cli.context import Runtime, open_cli_runtime
+from api.cli.context import open_cli_runtime
 from api.cli.options import (
+    CouncilOption,
     DbOption,
     JsonOption,
     ReasonOption,
+    Scope,
+    council_scope,
     emit,
     parse_date,
     parse_finding_id,
@@ -21,7 +24,6 @@ from api.cli.options import (
     show,
     stderr,
 )
-from application.access import Principal
 from application.digests import topic_label
 from application.reminders import STAFF
 from application.writer import Target
@@ -70,13 +72,14 @@ def inbox_command(
     open_only: Annotated[
         bool, typer.Option("--open", help="Only entries still open (not yet resolved).")
     ] = False,
+    council: CouncilOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Reminders and notices that reached a department (or council staff); each says
     when what it asked for happened (resolved_on, resolution)."""
     with open_cli_runtime(db) as runtime:
-        queries = runtime.services.queries
+        queries = council_scope(runtime, council, as_json).services.queries
         # No department: every recipient's inbox.
         try:
             entries = queries.department_inbox(department) if department else queries.inbox()
@@ -118,16 +121,21 @@ def _inbox_cells(r: Mapping[str, object]) -> list[str]:
 
 
 def _extension(
-    db: str | None, as_json: bool, finding: str, act: Callable[[Runtime, UUID], object]
+    db: str | None,
+    council: str | None,
+    as_json: bool,
+    finding: str,
+    act: Callable[[Scope, UUID], object],
 ) -> None:
     """Run one extension command, then print the finding's due date and version."""
     finding_id = parse_finding_id(finding)
     with open_cli_runtime(db) as runtime:
+        scope = council_scope(runtime, council, as_json)
         try:
-            act(runtime, finding_id)
+            act(scope, finding_id)
         except DomainError as e:
             refuse(as_json, e)
-        details = runtime.services.queries.get_finding(finding_id)
+        details = scope.services.queries.get_finding(finding_id)
     result = {
         "finding_id": str(finding_id),
         "version": details.version,
@@ -144,6 +152,7 @@ def extension_request(
     finding: FindingArg,
     until: Annotated[str, typer.Option("--until", help="Requested due date YYYY-MM-DD.")],
     reason: ReasonOption,
+    council: CouncilOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -151,31 +160,40 @@ def extension_request(
     day = required_date(until)
     _extension(
         db,
+        council,
         as_json,
         finding,
-        lambda rt, fid: rt.services.findings.request_extension(
-            Target(Principal.system(), fid), due_date=day, reason=reason
+        lambda scope, fid: scope.services.findings.request_extension(
+            Target(scope.principal, fid), due_date=day, reason=reason
         ),
     )
 
 
-def _decide(grant: bool, reason: str) -> Callable[[Runtime, UUID], object]:
-    return lambda rt, fid: rt.services.findings.decide_extension(
-        Target(Principal.system(), fid), grant=grant, reason=reason
+def _decide(grant: bool, reason: str) -> Callable[[Scope, UUID], object]:
+    return lambda scope, fid: scope.services.findings.decide_extension(
+        Target(scope.principal, fid), grant=grant, reason=reason
     )
 
 
 @extension_app.command("grant")
 def extension_grant(
-    finding: FindingArg, reason: ReasonOption, as_json: JsonOption = False, db: DbOption = None
+    finding: FindingArg,
+    reason: ReasonOption,
+    council: CouncilOption = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
 ) -> None:
     """Council staff grant the pending request: the due date changes."""
-    _extension(db, as_json, finding, _decide(True, reason))
+    _extension(db, council, as_json, finding, _decide(True, reason))
 
 
 @extension_app.command("refuse")
 def extension_refuse(
-    finding: FindingArg, reason: ReasonOption, as_json: JsonOption = False, db: DbOption = None
+    finding: FindingArg,
+    reason: ReasonOption,
+    council: CouncilOption = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
 ) -> None:
     """Council staff refuse the pending request; the due date stays."""
-    _extension(db, as_json, finding, _decide(False, reason))
+    _extension(db, council, as_json, finding, _decide(False, reason))

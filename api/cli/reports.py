@@ -10,8 +10,10 @@ from rich.table import Table
 
 from api.cli.context import open_cli_runtime
 from api.cli.options import (
+    CouncilOption,
     DbOption,
     JsonOption,
+    council_scope,
     emit,
     parse_date,
     parse_uuid,
@@ -19,7 +21,6 @@ from api.cli.options import (
     say_if_behind,
     show,
 )
-from application.access import Principal
 from application.dto import FindingFilter, FindingRow, SummaryTable
 from domain.errors import DomainError
 from domain.vocabulary import KIND_LABELS, STATUS_LABELS, FindingKind, Status
@@ -84,6 +85,7 @@ def summary_command(
         ),
     ] = None,
     historical: HistoricalOption = False,
+    council: CouncilOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -91,9 +93,10 @@ def summary_command(
     audit_id, as_of_date = parse_uuid(audit), parse_date(as_of)
     recorded_day = parse_date(recorded_on)
     with open_cli_runtime(db) as runtime:
+        scope = council_scope(runtime, council, as_json)
         try:
-            summary = runtime.services.queries.summary_for(
-                Principal.system(),
+            summary = scope.services.queries.summary_for(
+                scope.principal,
                 recorded_on=recorded_day,
                 audit_id=audit_id,
                 committee=committee,
@@ -122,6 +125,7 @@ def findings_command(
         str | None,
         typer.Option("--carried-into", help="Findings carried over into this audit (이월)."),
     ] = None,
+    council: CouncilOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -135,8 +139,9 @@ def findings_command(
         carried_into=parse_uuid(carried_into),
     )
     with open_cli_runtime(db) as runtime:
+        scope = council_scope(runtime, council, as_json)
         try:
-            findings, _ = runtime.services.queries.findings_for(Principal.system(), flt)
+            findings, _ = scope.services.queries.findings_for(scope.principal, flt)
         except DomainError as e:
             refuse(as_json, e)
         say_if_behind(runtime.services.queries.views_behind(), runtime.projector_running())

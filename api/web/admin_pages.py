@@ -79,6 +79,7 @@ class UserCard:
     active: bool
     locked_until: datetime | None
     is_self: bool
+    council: str | None = None
 
 
 def _cards(admin: AccountAdmin, user: WebUser) -> list[UserCard]:
@@ -92,6 +93,7 @@ def _cards(admin: AccountAdmin, user: WebUser) -> list[UserCard]:
             active=u.active,
             locked_until=locks.get(u.name),
             is_self=u.id == user.user.id,
+            council=u.council,
         )
         for u in admin.users(user.principal)
     ]

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
+from api.deps import installation_services
 from api.web.charts import completion_chart
 from api.web.forms import parse_date, parse_uuid
 from api.web.pages import _labels, services_of
@@ -70,7 +71,20 @@ def public(request: Request) -> HTMLResponse:
             {"title": "찾을 수 없습니다", "message": "요청한 화면이 없습니다."},
             status_code=404,
         )
-    summaries = services_of(request).queries.public_summaries()
+    everyone = installation_services(request)
+    councils = everyone.councils.list()
+    picked = request.query_params.get("council")
+    council = next((c for c in councils if picked in (c.code, c.name)), None)
+    if councils and council is None:
+        # Each council publishes its own 총괄: the page first asks which.
+        return render(
+            request,
+            "public.html",
+            {"audits": [], "councils": councils, "as_of": None, **_labels()},
+            status_code=200 if picked is None else 404,
+        )
+    scoped = everyone.for_council(council.name) if council else everyone
+    summaries = scoped.queries.public_summaries()
     audits = [
         PublicAudit(
             title=s.title,
@@ -84,6 +98,8 @@ def public(request: Request) -> HTMLResponse:
         "public.html",
         {
             "audits": audits,
+            "councils": [],  # one council's page: no list to choose from
+            "council": council,
             "as_of": summaries[0].as_of if summaries else None,
             **_labels(),
         },

@@ -7,11 +7,11 @@ from fastapi import APIRouter, Request, Response
 from api.downloads import export_response
 from api.errors import status_for
 from api.web.forms import parse_date, parse_uuid
+from api.web.pages import services_of
 from api.web.rendering import render
 from api.web.session import WebUserDep
 from application.errors import AuditNotFoundError
 from application.exports import ExportFormat
-from application.services import Followup
 from domain.errors import DomainError
 
 router = APIRouter(include_in_schema=False)
@@ -21,7 +21,7 @@ router = APIRouter(include_in_schema=False)
 def download_export(request: Request, user: WebUserDep) -> Response:
     """The same application call as GET /api/v1/audits/{id}/export, answered in HTML
     when it is refused."""
-    services: Followup = request.app.state.services
+    services = services_of(request)
     q = request.query_params
     try:
         audit_id = parse_uuid(q.get("audit"))

@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from api.deps import installation_services
 from api.versioning import MAX_VERSION
 from api.web.charts import summary_charts
 from api.web.forms import (
@@ -72,8 +73,12 @@ SORT_OPTIONS = (
 
 
 def services_of(request: Request) -> Followup:
-    services: Followup = request.app.state.services
-    return services
+    """The use cases of the signed-in caller's council (a page's user is known before
+    its body runs); a page without a user has none (``installation_services``)."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None:
+        raise RuntimeError("a page's services before its user is known")
+    return installation_services(request).for_principal(principal)
 
 
 def history_head(request: Request) -> HistoryHead | None:
@@ -222,8 +227,8 @@ def summary(request: Request, user: WebUserDep) -> HTMLResponse:
                 queries, audit_id=audit_id, committee=committee, department=department, as_of=as_of
             ),
             "history": history_head(request),
-            # Installation-wide (every council's events): its count for admins only (§8).
-            "history_count": user.user.role is Role.ADMIN,
+            # Installation-wide (every council's events): its count for system admins (§8).
+            "history_count": user.user.role is Role.ADMIN and user.principal.council is None,
             "error": error,
             **_labels(),
         },

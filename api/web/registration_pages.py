@@ -172,7 +172,8 @@ def _audit_form(
         "user": user,
         "nav": "audits",
         "labels": AUDIT_FIELDS,
-        "values": values or dict.fromkeys(AUDIT_FIELDS, ""),
+        # A council's staff register their council's audits: the field says which.
+        "values": values or {**dict.fromkeys(AUDIT_FIELDS, ""), "council": user.council or ""},
         "field_errors": refusal.fields,
         "error": refusal.summary(AUDIT_FIELDS) if refusal else None,
         "maxlength": _limits(RegisterAuditRequest, AUDIT_FIELDS),

@@ -69,6 +69,11 @@ class WebUser:
         return self.user.departments
 
     @property
+    def council(self) -> str | None:
+        """The council whose data the pages show (None: every council's)."""
+        return self.user.council
+
+    @property
     def is_staff(self) -> bool:
         return self.principal.is_council_staff
 

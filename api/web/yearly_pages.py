@@ -92,7 +92,16 @@ def _policy_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     services = services_of(request)
-    days = services.policies.days(council)
+    council = council or user.council or ""  # a council's staff: their council's policy
+    try:
+        days = services.policies.days(council)
+    except DomainError as exc:  # another council's
+        return render(
+            request,
+            "error.html",
+            {"title": "볼 수 없습니다", "message": message_for(exc)},
+            status_code=status_for(exc),
+        )
     context: dict[str, Any] = {
         "user": user,
         "nav": "summary",

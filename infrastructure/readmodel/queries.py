@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
-from sqlalchemy import Select, case, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, tuple_
 
 from application.dto import (
     AuditRow,
@@ -86,17 +86,21 @@ class SqlReadModel:
     def summary(self, criteria: SummaryCriteria) -> SummaryTable:
         audit_id, committee = criteria.get("audit_id"), criteria.get("committee")
         department, as_of = criteria.get("department"), criteria.get("as_of")
+        council = criteria.get("council")
         department_ids = (
             self.department_ids(
-                department, historical=criteria.get("historical", False), as_of=as_of
+                department,
+                historical=criteria.get("historical", False),
+                as_of=as_of,
+                council=council,
             )
             if department
             else None
         )
         stmt = (
-            self._summary_as_of(as_of, audit_id, committee, department_ids)
+            self._summary_as_of(as_of, audit_id, committee, department_ids, council)
             if as_of
-            else self._summary_now(audit_id, committee, department_ids)
+            else self._summary_now(audit_id, committee, department_ids, council)
         )
         counts = [
             (
@@ -111,12 +115,17 @@ class SqlReadModel:
 
     @staticmethod
     def _summary_now(
-        audit_id: UUID | None, committee: str | None, department_ids: tuple[str, ...] | None
+        audit_id: UUID | None,
+        committee: str | None,
+        department_ids: tuple[str, ...] | None,
+        council: str | None = None,
     ) -> Select[Any]:
         t = tables.summary_counts
         stmt = select(t.c.kind, t.c.status, t.c.verification, func.sum(t.c.count).label("n"))
         if audit_id:
             stmt = stmt.where(t.c.audit_id == audit_id)
+        if council is not None:
+            stmt = stmt.where(of_council(t.c.audit_id, council))
         if committee:
             stmt = stmt.where(t.c.committee == committee)
         if department_ids is not None:
@@ -129,6 +138,7 @@ class SqlReadModel:
         audit_id: UUID | None,
         committee: str | None,
         department_ids: tuple[str, ...] | None,
+        council: str | None = None,
     ) -> Select[Any]:
         # Each finding counts in the cell of its last event with business date <= D,
         # ties by version (SPEC §5), under the department responsible on D. The
@@ -138,6 +148,8 @@ class SqlReadModel:
         stmt = select(c.c.kind, c.c.status, c.c.verification, n.label("n")).where(c.c.day <= as_of)
         if audit_id:
             stmt = stmt.where(c.c.audit_id == audit_id)
+        if council is not None:
+            stmt = stmt.where(of_council(c.c.audit_id, council))
         if committee:
             stmt = stmt.where(c.c.committee == committee)
         if department_ids is not None:
@@ -241,7 +253,10 @@ class SqlReadModel:
         department_ids = (
             set(
                 self.department_ids(
-                    flt.department, historical=flt.department_historical, as_of=flt.as_of
+                    flt.department,
+                    historical=flt.department_historical,
+                    as_of=flt.as_of,
+                    council=flt.council,
                 )
             )
             if flt.department
@@ -272,10 +287,14 @@ class SqlReadModel:
         t = tables.findings
         if flt.audit_id:
             stmt = stmt.where(t.c.audit_id == flt.audit_id)
+        if flt.council is not None:
+            stmt = stmt.where(of_council(t.c.audit_id, flt.council))
         if flt.committee:
             stmt = stmt.where(t.c.committee == flt.committee)
         if flt.department:
-            ids = self.department_ids(flt.department, historical=flt.department_historical)
+            ids = self.department_ids(
+                flt.department, historical=flt.department_historical, council=flt.council
+            )
             stmt = stmt.where(t.c.department_id.in_(ids))
         if flt.kind:
             stmt = stmt.where(t.c.kind == flt.kind.value)
@@ -322,20 +341,32 @@ class SqlReadModel:
                 out[row.finding_id].add(row.earlier_finding_id)
         return out
 
-    def department_named(self, name: str) -> DepartmentRef | None:
+    def department_named(self, name: str, council: str | None = None) -> DepartmentRef | None:
+        """The department that has or had this name (of one council, when given: its
+        own, before those of no council that the first council owns)."""
         d, n = tables.departments, tables.department_names
-        rows = self._rows(
+        stmt = (
             select(d.c.department_id, d.c.name)
             .join(n, n.c.department_id == d.c.department_id)
             .where(n.c.name_key == "".join(name.split()))
+            .order_by(n.c.council.desc(), d.c.department_id)
         )
+        if council is not None:
+            stmt = stmt.where(council_rows(n.c.council, council))
+        rows = self._rows(stmt)
         return DepartmentRef(id=rows[0].department_id, name=rows[0].name) if rows else None
 
-    def list_departments(self) -> list[DepartmentRow]:
+    def list_departments(self, council: str | None = None) -> list[DepartmentRow]:
+        """Every department (of ``council`` only, when given)."""
         d, n = tables.departments, tables.department_names
+        listed = select(d).order_by(d.c.name, d.c.department_id)
+        names_stmt = select(n).order_by(n.c.name_key)
+        if council is not None:
+            listed = listed.where(council_rows(d.c.council, council))
+            names_stmt = names_stmt.where(council_rows(n.c.council, council))
         with self.datastore.transaction(commit=False) as session:
-            departments = list(session.execute(select(d).order_by(d.c.name, d.c.department_id)))
-            names = list(session.execute(select(n).order_by(n.c.name_key)))
+            departments = list(session.execute(listed))
+            names = list(session.execute(names_stmt))
         former: dict[str, list[str]] = {}
         for r in names:
             former.setdefault(r.department_id, []).append(r.name or r.name_key)
@@ -355,11 +386,16 @@ class SqlReadModel:
         ]
 
     def department_ids(
-        self, name: str, *, historical: bool = False, as_of: date | None = None
+        self,
+        name: str,
+        *,
+        historical: bool = False,
+        as_of: date | None = None,
+        council: str | None = None,
     ) -> tuple[str, ...]:
         """The ids a department filter means: the department, and unless ``historical``
         the departments merged into it (on or before ``as_of``, when given)."""
-        known = self.department_named(name)
+        known = self.department_named(name, council)
         if known is None:
             return ()  # no department has or had the name: nothing matches
         root = known.id
@@ -391,8 +427,8 @@ class SqlReadModel:
             for r in self._rows(select(t).where(t.c.audit_id == audit_id))
         }
 
-    def reminder_candidates(self) -> list[ReminderCandidate]:
-        """Findings not closed, with what the reminder rules read."""
+    def reminder_candidates(self, council: str | None = None) -> list[ReminderCandidate]:
+        """Findings not closed, with what the reminder rules read (of one council)."""
         f, m = tables.findings, tables.milestones
         # Open ones, and the closed 미반영 that come up for review again.
         open_findings = select(f).where(
@@ -400,6 +436,8 @@ class SqlReadModel:
             | (f.c.verification != Verification.VERIFIED.value)
             | f.c.review_on.is_not(None)
         )
+        if council is not None:
+            open_findings = open_findings.where(of_council(f.c.audit_id, council))
         plans: dict[UUID, list[tuple[date, str]]] = {}
         for r in self._rows(
             select(m.c.finding_id, m.c.deadline, m.c.text)
@@ -452,9 +490,10 @@ class SqlReadModel:
                     session.execute(stmt, list(chunk))
         return len(rows)
 
-    def inbox(self, recipient: str | None = None) -> list[InboxEntry]:
-        """What reached a recipient (a department id or "staff"), oldest first."""
-        return [inbox_entry(r) for r in self._rows(inbox_query(recipient))]
+    def inbox(self, recipient: str | None = None, council: str | None = None) -> list[InboxEntry]:
+        """What reached a recipient (a department id or "staff"), oldest first; of
+        one council's findings when given."""
+        return [inbox_entry(r) for r in self._rows(inbox_query(recipient, council))]
 
     def timeline(self, finding_id: UUID) -> list[TimelineEntry]:
         t = tables.timeline
@@ -481,7 +520,7 @@ class SqlReadModel:
     # now, day changes as of a date, the status history for a state on a date).
 
     def department_summary(
-        self, audit_id: UUID | None, as_of: date | None, today: date
+        self, audit_id: UUID | None, as_of: date | None, today: date, council: str | None = None
     ) -> DepartmentSummary:
         """처리결과 총괄 by department (today's names, merged departments folded into
         their target), now or as of ``as_of``, with the findings overdue that day."""
@@ -495,6 +534,8 @@ class SqlReadModel:
             stmt = select(c.c.department_id, c.c.status, n.label("n"))
         if audit_id:
             stmt = stmt.where(c.c.audit_id == audit_id)
+        if council is not None:
+            stmt = stmt.where(of_council(c.c.audit_id, council))
         folding = self._department_folding(as_of)
         counts: dict[str, Counter[str]] = {}
         for r in self._rows(stmt.group_by(c.c.department_id, c.c.status)):
@@ -503,7 +544,7 @@ class SqlReadModel:
                 cell[r.status] += count
                 cell["total"] += count
         overdue = self._overdue_due_dates(
-            as_of or today, historical=as_of is not None, audit_id=audit_id
+            as_of or today, historical=as_of is not None, audit_id=audit_id, council=council
         )
         for department_id, _, count in overdue:
             root = folding.get(department_id, department_id)
@@ -533,6 +574,8 @@ class SqlReadModel:
         stmt = select(c.c.day, opened)
         if audit_id := criteria.get("audit_id"):
             stmt = stmt.where(c.c.audit_id == audit_id)
+        if (council := criteria.get("council")) is not None:
+            stmt = stmt.where(of_council(c.c.audit_id, council))
         if committee := criteria.get("committee"):
             stmt = stmt.where(c.c.committee == committee)
         if (department_ids := self._criteria_departments(criteria)) is not None:
@@ -555,6 +598,7 @@ class SqlReadModel:
             audit_id=criteria.get("audit_id"),
             committee=criteria.get("committee"),
             department_ids=self._criteria_departments(criteria),
+            council=criteria.get("council"),
         )
         return OverdueAging.of(
             day, ((day - due_date).days for _, due_date, n in due for _ in range(n))
@@ -565,7 +609,10 @@ class SqlReadModel:
         if not department:
             return None
         return self.department_ids(
-            department, historical=criteria.get("historical", False), as_of=criteria.get("as_of")
+            department,
+            historical=criteria.get("historical", False),
+            as_of=criteria.get("as_of"),
+            council=criteria.get("council"),
         )
 
     def _department_folding(self, as_of: date | None) -> dict[str, str]:
@@ -610,6 +657,7 @@ class SqlReadModel:
         audit_id: UUID | None,
         committee: str | None = None,
         department_ids: tuple[str, ...] | None = None,
+        council: str | None = None,
     ) -> list[tuple[str, date, int]]:
         """(department id, due date, findings) of the findings overdue on ``on``: from
         today's rows, or (``historical``) from each finding's state and due date on
@@ -617,7 +665,13 @@ class SqlReadModel:
         f = tables.findings
         if historical:
             rows = self._findings_as_of(
-                FindingFilter(audit_id=audit_id, committee=committee, as_of=on, overdue_on=on)
+                FindingFilter(
+                    audit_id=audit_id,
+                    committee=committee,
+                    as_of=on,
+                    overdue_on=on,
+                    council=council,
+                )
             )
             counted: Counter[tuple[str, date]] = Counter(
                 (r.department_id, r.due_date)
@@ -633,6 +687,8 @@ class SqlReadModel:
             )
             if audit_id:
                 stmt = stmt.where(f.c.audit_id == audit_id)
+            if council is not None:
+                stmt = stmt.where(of_council(f.c.audit_id, council))
         stmt = stmt.where(f.c.due_date < on)
         if committee:
             stmt = stmt.where(f.c.committee == committee)
@@ -642,13 +698,29 @@ class SqlReadModel:
         return [(r[0], r.due_date, int(r.n)) for r in self._rows(stmt)]
 
 
-def inbox_query(recipient: str | None) -> Select[Any]:
+def council_rows(council_column: ColumnElement[Any], council: str) -> ColumnElement[bool]:
+    """Rows of one council: its own, and for the first council registered those of no
+    council ("", recorded before councils)."""
+    c = tables.councils
+    owns_unnamed = select(c.c.code).where(c.c.name == council, c.c.owns_unnamed.is_(True)).exists()
+    return or_(council_column == council, and_(council_column == "", owns_unnamed))
+
+
+def of_council(audit_id: ColumnElement[Any], council: str) -> ColumnElement[bool]:
+    """Rows of the audits of one council (a tenant's data only)."""
+    a = tables.audits
+    return audit_id.in_(select(a.c.audit_id).where(council_rows(a.c.council, council)))
+
+
+def inbox_query(recipient: str | None, council: str | None = None) -> Select[Any]:
     i, f = tables.inbox, tables.findings
     stmt = select(i, f.c.kind, f.c.seq, f.c.request, f.c.audit_id).join(
         f, f.c.finding_id == i.c.finding_id
     )
     if recipient is not None:
         stmt = stmt.where(i.c.recipient == recipient)
+    if council is not None:
+        stmt = stmt.where(of_council(f.c.audit_id, council))
     return stmt.order_by(i.c.raised_on, i.c.finding_id, i.c.version, i.c.log_version, i.c.recipient)
 
 

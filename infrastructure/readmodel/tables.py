@@ -23,6 +23,8 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    false,
+    text,
 )
 
 
@@ -382,11 +384,36 @@ departments = Table(
     Column("name", String(200), nullable=False),
     Column("merged_into", String(64)),
     Column("merged_on", Date),
+    # The council whose department it is ("": the installation's, shared by all).
+    Column("council", String(200), nullable=False, server_default=""),
+)
+
+# The councils an installation serves (reference data beside the accounts). The first
+# one registered owns what was recorded before councils: audits and departments of
+# no council ("").
+councils = Table(
+    "followup_councils",
+    metadata,
+    Column("code", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("owns_unnamed", Boolean, nullable=False, server_default=false()),
+    UniqueConstraint("name", name="uq_followup_councils_name"),
+    # One owner at most, even when two first councils are added at once.
+    Index(
+        "uq_followup_councils_owner",
+        "owns_unnamed",
+        unique=True,
+        postgresql_where=text("owns_unnamed"),
+        sqlite_where=text("owns_unnamed"),
+    ),
 )
 
 department_names = Table(
     "rm_department_names",
     metadata,
+    # Each council names its own departments: two councils' 기획예산과 are two.
+    Column("council", String(200), primary_key=True, server_default=""),
     Column("name_key", String(200), primary_key=True),  # the name without white space
     Column("department_id", String(64), nullable=False),
     Column("name", String(200)),  # the name as first written (NULL: before revision 0007)
